@@ -1,0 +1,98 @@
+# popgate - plain Makefile. `make` leaves popgated and popgate-dump here.
+# Every src/*.c except the two mains goes into build/libpopgate.a; every
+# tests/unit/test_*.c becomes a cmocka binary linked with it.
+
+CC ?= cc
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+SANITIZE ?=
+PKGS = lmdb libpcre2-8
+
+OPT = -O2 -g
+ifeq ($(SANITIZE),1)
+OPT = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+      -fno-sanitize-recover=undefined -DPOPGATE_SANITIZE=1
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+HAVE_SYSTEMD := $(shell pkg-config --exists libsystemd 2>/dev/null && echo 1)
+ifeq ($(HAVE_SYSTEMD),1)
+PKG_LIBS += $(shell pkg-config --libs libsystemd)
+SYSTEMD_DEF = -DHAVE_SYSTEMD=1
+endif
+CPPFLAGS += -Iinclude -D_GNU_SOURCE $(PKG_CFLAGS) $(SYSTEMD_DEF)
+CFLAGS += -std=c99 -Wall -Wextra -Werror $(OPT)
+LDLIBS += $(PKG_LIBS) -linotifytools -lpthread
+
+MAINS = src/popgated.c src/popgate-dump.c
+LIB_SRCS = $(filter-out $(MAINS), $(wildcard src/*.c))
+LIB_OBJS = $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
+LIB = $(BUILD)/libpopgate.a
+UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+TEST_BINS = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/bin/*.c))
+HEADERS = $(wildcard include/*.h)
+
+.PHONY: all deps deps-build run test unit check-build install clean bench fuzz stress
+
+all: popgated popgate-dump
+
+popgated popgate-dump: %: $(BUILD)/%
+	cp $< $@
+
+$(BUILD)/popgated: src/popgated.c $(LIB)
+$(BUILD)/popgate-dump: src/popgate-dump.c $(LIB)
+$(BUILD)/popgated $(BUILD)/popgate-dump:
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(BUILD)/obj/%.o: src/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJS)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/bin/%: tests/bin/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+# everything a test run needs from one build directory
+check-build: $(BUILD)/popgated $(BUILD)/popgate-dump $(UNIT_BINS) $(TEST_BINS)
+
+deps:
+	@sh tests/deps.sh
+
+deps-build:
+	@sh tests/deps.sh build
+
+run: deps-build all
+	@mkdir -p var
+	./popgated -f -c contrib/popgate-local.conf
+
+# unit tests of the normal build, then the whole suite on the ASan+UBSan
+# build; tests/run-tests.sh prints the summary line
+test: deps
+	$(MAKE) check-build
+	$(MAKE) BUILD=build/san SANITIZE=1 check-build
+	sh tests/run-tests.sh build build/san
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)/etc/popgate \
+		$(DESTDIR)/lib/systemd/system
+	install -m 0755 popgated popgate-dump $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0644 src/popgated.8 src/popgate-dump.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 src/popgate.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	test -e $(DESTDIR)/etc/popgate/popgate.conf || \
+		install -m 0644 contrib/popgate.conf $(DESTDIR)/etc/popgate/popgate.conf
+	install -m 0644 contrib/popgated.service $(DESTDIR)/lib/systemd/system/
+
+clean:
+	rm -rf build popgated popgate-dump var

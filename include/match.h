@@ -1,0 +1,52 @@
+/*
+ * match.h - recognise successful POP3/IMAP logins in log lines: the
+ * built-in server formats (one table entry each) and custom PCRE2
+ * patterns. Lines are bytes (no UTF mode); a match yields only the
+ * address from the field its format defines.
+ */
+#ifndef POPGATE_MATCH_H
+#define POPGATE_MATCH_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "addr.h"
+#include "config.h"
+#include "store.h"
+
+enum match_kind {
+	MATCH_LOGIN,		/* successful login: authorize addr */
+	MATCH_LOGOUT,		/* session ended (session tracking) */
+};
+
+struct match_result {
+	enum match_kind kind;
+	struct addr addr;
+	const char *format;		/* name of the format that matched */
+	char service[RECORD_SERVICE_MAX];	/* "pop3", "imap", ... */
+	char user[RECORD_USER_MAX];	/* escaped/bounded, may be empty */
+	const char *time_text;		/* where the line's time stamp is */
+	size_t time_len;		/*   (0 = none) */
+};
+
+struct matcher;
+
+/* matcher_new - compile (and JIT) the formats named in CFG->log_formats
+ * ("auto" = all) and CFG->patterns. NULL with "FILE:LINE: msg" in ERR */
+struct matcher *matcher_new(const struct config *cfg, char *err, size_t errsize);
+void matcher_free(struct matcher *m);
+
+/* matcher_match - 1 and *R filled when LINE (LEN bytes, no newline, may
+ * contain NULs) is a login/logout line, 0 otherwise */
+int matcher_match(struct matcher *m, const char *line, size_t len,
+		  struct match_result *r);
+
+/* match_format_known - 1 if NAME is a built-in format name or "auto" */
+int match_format_known(const char *name);
+/* match_check_pattern - 0 if PATTERN compiles and has a group named ip;
+ * otherwise -1 and a message (without FILE:LINE) in ERR */
+int match_check_pattern(const char *pattern, char *err, size_t errsize);
+/* match_format_names - the built-in names, comma separated, for -n */
+const char *match_format_names(void);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * serve.h - the serve worker (policy + socketmap) and the listening
+ * sockets the master binds for it before forking.
+ */
+#ifndef POPGATE_SERVE_H
+#define POPGATE_SERVE_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+struct listener {
+	int fd;
+	int socketmap;		/* 0 = policy protocol, 1 = socketmap */
+	char *name;		/* "unix:/path" or "inet:host:port", for logs */
+};
+
+struct listeners {
+	struct listener *v;
+	size_t n;
+};
+
+/* listeners_open - bind and listen on every endpoint of policy_listen and
+ * socketmap_listen. Unix sockets: stale socket removed, mode
+ * CFG->socket_mode, group GID (-1 = leave). 0 ok; -1 with a message */
+int listeners_open(const struct config *cfg, long gid, struct listeners *l,
+		   char *err, size_t errsize);
+void listeners_close(struct listeners *l);	/* close fds, unlink unix paths */
+
+/* serve_run - in the forked serve child: drop privileges to CFG->user,
+ * open the database read-only, answer on L until SIGTERM or until
+ * PARENT_FD hangs up. Returns the exit status */
+int serve_run(const struct config *cfg, const struct listeners *l, int parent_fd);
+
+#endif

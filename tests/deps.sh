@@ -1,0 +1,36 @@
+#!/bin/sh
+# deps.sh - install the Debian 12 packages popgate builds, tests and runs
+# with, as root or through sudo. Does nothing when all are present; fails
+# loudly (never skips a suite) when it cannot install.
+set -eu
+
+BUILD_PKGS="build-essential pkg-config liblmdb-dev lmdb-utils libpcre2-dev libinotifytools0-dev libsystemd-dev"
+TEST_PKGS="libcmocka-dev python3 mandoc dovecot-pop3d dovecot-imapd postfix swaks rsyslog systemd-journal-remote clang libclang-rt-14-dev"
+PKGS="$BUILD_PKGS"
+[ "${1:-}" = "build" ] || PKGS="$PKGS $TEST_PKGS"
+
+missing=""
+for p in $PKGS; do
+	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$s" in
+	*" installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -n "$missing" ] || exit 0
+
+echo "deps: installing:$missing"
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=""
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+	SUDO="sudo"
+else
+	echo "deps: missing packages:$missing" >&2
+	echo "deps: need root or password-less sudo to install them (apt-get install$missing)" >&2
+	exit 1
+fi
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+# --no-remove: never replace anything already on an admin's machine
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-remove \
+	-o Dpkg::Options::=--force-confold $missing
