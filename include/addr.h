@@ -33,6 +33,9 @@ void addr_apply_ipv6_prefix(struct addr *a, unsigned prefix);
 /* net_parse - "a.b.c.d/n", "x:y::/n" or a bare address (host route).
  * Host bits set beyond the prefix are an error. 0 ok, -1 invalid */
 int net_parse(const char *text, struct net *out);
+/* net_parse_loose - like net_parse, but host bits beyond the prefix are
+ * masked off and reported in *HOST_BITS (1 if any were set) */
+int net_parse_loose(const char *text, struct net *out, int *host_bits);
 int net_contains(const struct net *n, const struct addr *a);
 /* net_format - "192.0.2.0/24", "2001:db8::/32" */
 void net_format(const struct net *n, char *buf, size_t size);
