@@ -1,0 +1,184 @@
+/*
+ * popgated.c - main and supervisor. Parses the configuration, creates the
+ * database if needed (and closes it before any fork), binds the
+ * listeners, forks the ingest and serve workers, restarts them with
+ * back-off, forwards TERM and applies HUP. Never opens LMDB while forking.
+ */
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "store.h"
+#include "supervise.h"
+#include "util.h"
+
+#define POPGATE_VERSION "0.1.0"
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: popgated [-fnvV] [-c config]\n");
+	exit(1);
+}
+
+/* database_gid - the group of USER (for the lock file and unix sockets) */
+static long database_gid(const struct config *cfg)
+{
+	struct passwd *pw;
+
+	if (cfg->user[0] == '\0' || geteuid() != 0)
+		return -1;
+	pw = getpwnam(cfg->user);
+	return pw ? (long)pw->pw_gid : -1;
+}
+
+/* check_user - as root, refuse to start if the unprivileged user is missing */
+static void check_user(struct config *cfg)
+{
+	if (cfg->user[0] == '\0')
+		return;
+	if (geteuid() != 0) {
+		log_msg(LOG_NOTICE, "not running as root: user \"%s\" ignored, "
+			"no privilege drop", cfg->user);
+		free(cfg->user);
+		cfg->user = xstrdup("");
+		return;
+	}
+	if (getpwnam(cfg->user) == NULL) {
+		log_msg(LOG_ERR, "%s: user \"%s\" does not exist", cfg->file,
+			cfg->user);
+		exit(1);
+	}
+}
+
+/* move_aside - rename a broken database (and its lock file) out of the way */
+static void move_aside(const char *path)
+{
+	char aside[4096], lock[4096], lock_aside[4096];
+	time_t now = clock_now();
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	snprintf(aside, sizeof aside, "%s.broken-%04d%02d%02d%02d%02d%02d", path,
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec);
+	snprintf(lock, sizeof lock, "%s-lock", path);
+	snprintf(lock_aside, sizeof lock_aside, "%s-lock", aside);
+	if (rename(path, aside) != 0) {
+		log_msg(LOG_ERR, "%s: cannot move broken database aside: %m", path);
+		exit(1);
+	}
+	(void)rename(lock, lock_aside);
+	log_msg(LOG_ERR, "%s: database is broken, moved to %s; a new one is "
+		"created and the logs are read again from their beginning",
+		path, aside);
+}
+
+/* prepare_database - create a missing database, replace a broken one.
+ * Returns 1 when a fresh database replaced a broken one */
+static int prepare_database(const struct config *cfg, long gid)
+{
+	char err[CONFIG_ERR_MAX];
+	struct store *s;
+	int fresh = 0, rc;
+
+	rc = store_open(&s, cfg->database, STORE_CREATE, 0, err, sizeof err);
+	if (rc == STORE_EBROKEN) {
+		log_msg(LOG_ERR, "%s", err);
+		move_aside(cfg->database);
+		fresh = 1;
+		rc = store_open(&s, cfg->database, STORE_CREATE, 0, err, sizeof err);
+	}
+	if (rc != STORE_OK) {
+		log_msg(LOG_ERR, "%s", err);
+		exit(1);
+	}
+	if (store_set_owner(s, gid >= 0 ? 0 : -1, gid) != 0)
+		log_msg(LOG_WARNING, "%s", store_error(s));
+	store_close(s);
+	return fresh;
+}
+
+static void daemonize(void)
+{
+	int fd;
+
+	switch (fork()) {
+	case -1:
+		log_msg(LOG_ERR, "fork: %m");
+		exit(1);
+	case 0:
+		break;
+	default:
+		_exit(0);
+	}
+	setsid();
+	if (chdir("/") != 0)
+		log_msg(LOG_WARNING, "chdir /: %m");
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = CONFIG_DEFAULT_PATH;
+	int foreground = 0, check_only = 0, verbosity = 0, ch;
+	char err[CONFIG_ERR_MAX];
+	struct config cfg;
+	long gid;
+
+	while ((ch = getopt(argc, argv, "c:fnvV")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'n':
+			check_only = 1;
+			break;
+		case 'v':
+			verbosity++;
+			break;
+		case 'V':
+			printf("popgated %s\n", POPGATE_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (config_load(&cfg, path, err, sizeof err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		if (!check_only)
+			syslog(LOG_MAIL | LOG_ERR, "%s", err);
+		return 1;
+	}
+	if (check_only) {
+		config_print(&cfg, stdout);
+		config_free(&cfg);
+		return 0;
+	}
+	log_init("popgated", foreground, verbosity);
+	check_user(&cfg);
+	gid = database_gid(&cfg);
+	if (prepare_database(&cfg, gid))
+		cfg.start_at = START_AT_BEGINNING;
+	if (!foreground)
+		daemonize();
+	return supervise(&cfg, gid);
+}
