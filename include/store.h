@@ -56,6 +56,7 @@ struct position {
 struct store_params {
 	unsigned window;	/* seconds */
 	unsigned session_max;	/* seconds, 0 = no session tracking */
+	unsigned ipv6_prefix;	/* keys' IPv6 prefix; 0 = not recorded (128) */
 };
 
 struct store_stats {
@@ -65,10 +66,30 @@ struct store_stats {
 	size_t map_used;	/* bytes (last page used * page size) */
 	size_t last_txn;	/* LMDB transaction id */
 	struct store_params params;
+	size_t invalid;		/* values skipped: unknown version or size */
 };
 
 /* record_expires - first second at which R no longer authorizes */
 time_t record_expires(const struct record *r, const struct store_params *p);
+
+/* on-disk value layouts (record.c): fixed size, little-endian, version
+ * byte first. decode returns -1 for a wrong size or unknown version and
+ * always NUL-terminates the strings */
+#define RECORD_VALUE_SIZE 116
+#define POSITION_VALUE_SIZE 40
+#define PARAMS_VALUE_SIZE 16
+void record_encode(const struct record *r, unsigned char *buf);
+int record_decode(const void *val, size_t len, struct record *r);
+void position_encode(const struct position *p, unsigned char *buf);
+int position_decode(const void *val, size_t len, struct position *p);
+void params_encode(const struct store_params *p, unsigned char *buf);
+int params_decode(const void *val, size_t len, struct store_params *p);
+void u64_encode(uint64_t v, unsigned char *buf);
+uint64_t u64_decode(const unsigned char *buf);
+/* record_login / record_session - merge one event into R (in place) */
+void record_login(struct record *r, int existed, int64_t t,
+		  const char *service, const char *user);
+void record_session(struct record *r, int64_t t, int open);
 
 struct store;
 
@@ -82,6 +103,8 @@ int store_open(struct store **out, const char *path, int flags,
 	       size_t map_size, char *err, size_t errsize);
 void store_close(struct store *s);
 const char *store_path(const struct store *s);
+/* store_created - 1 when store_open created the data file */
+int store_created(const struct store *s);
 /* store_error - message of the last failed call */
 const char *store_error(const struct store *s);
 
@@ -120,6 +143,9 @@ int store_each_counter(struct store *s, store_counter_fn fn, void *ctx);
  * per write transaction; *DELETED gets the total. 0 ok, -1 error */
 int store_sweep(struct store *s, time_t now, const struct store_params *p,
 		size_t *deleted);
+/* store_sweep_chunks - tests: write transactions used by the last sweep
+ * and the most deletes any one of them made */
+void store_sweep_chunks(const struct store *s, size_t *txns, size_t *max);
 
 int store_stats(struct store *s, time_t now, struct store_stats *st);
 

@@ -60,7 +60,7 @@ static void check_user(struct config *cfg)
 /* move_aside - rename a broken database (and its lock file) out of the way */
 static void move_aside(const char *path)
 {
-	char aside[4096], lock[4096], lock_aside[4096];
+	char aside[4096], lock[4200], lock_aside[4200];
 	time_t now = clock_now();
 	struct tm tm;
 
