@@ -14,6 +14,10 @@ ifeq ($(SANITIZE),1)
 OPT = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
       -fno-sanitize-recover=undefined -DPOPGATE_SANITIZE=1
 endif
+ifeq ($(SANITIZE),fuzz)
+OPT = -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+      -fno-sanitize-recover=undefined -DPOPGATE_SANITIZE=1 -DPOPGATE_FUZZ=1
+endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 HAVE_SYSTEMD := $(shell pkg-config --exists libsystemd 2>/dev/null && echo 1)
@@ -34,7 +38,7 @@ UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_BINS = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/bin/*.c))
 HEADERS = $(wildcard include/*.h)
 
-.PHONY: all deps deps-build run test unit check-build install clean bench fuzz stress
+.PHONY: all deps deps-build run test unit check-build install clean bench fuzz fuzz-build stress
 
 all: popgated popgate-dump
 
@@ -63,6 +67,19 @@ $(BUILD)/tests/bin/%: tests/bin/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
+# libFuzzer harnesses tests/fuzz/fuzz_*.c, built with clang into build/fuzz
+FUZZ_BINS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 300
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(LDLIBS)
+
+fuzz-build:
+	$(MAKE) BUILD=build/fuzz CC=clang SANITIZE=fuzz $(FUZZ_BINS)
+
+fuzz: deps fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run-fuzz.sh
+
 # everything a test run needs from one build directory
 check-build: $(BUILD)/popgated $(BUILD)/popgate-dump $(UNIT_BINS) $(TEST_BINS)
 
@@ -81,6 +98,7 @@ run: deps-build all
 test: deps
 	$(MAKE) check-build
 	$(MAKE) BUILD=build/san SANITIZE=1 check-build
+	$(MAKE) fuzz-build
 	sh tests/run-tests.sh build build/san
 
 install: all
