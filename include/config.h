@@ -88,7 +88,9 @@ void config_init(struct config *cfg);
  * (or "FILE: msg" when the file cannot be read) in ERR */
 int config_load(struct config *cfg, const char *path, char *err, size_t errsize);
 /* config_parse - config_init + parse BUF (LEN bytes, may contain NULs)
- * as if it were file NAME. Same result convention as config_load */
+ * as if it were file NAME. Same result convention as config_load.
+ * After a failure of either, CFG holds no memory and is all zero (not
+ * the defaults); config_free on it is harmless */
 int config_parse(struct config *cfg, const char *name, const char *buf,
 		 size_t len, char *err, size_t errsize);
 /* config_print - every effective setting as "key = value", in the order
