@@ -1,0 +1,55 @@
+/*
+ * store_priv.h - what store.c (environment, transactions, writes) shares
+ * with store_write.c (batches, sweep) and store_read.c (lookups,
+ * iteration, statistics). Nothing outside
+ * the store may include it: LMDB handles never leave these files.
+ */
+#ifndef POPGATE_STORE_PRIV_H
+#define POPGATE_STORE_PRIV_H
+
+#include <lmdb.h>
+
+#include "log.h"
+#include "store.h"
+
+#define STORE_ERR_MAX 512
+#define META_SCHEMA_KEY "schema_version"
+#define META_PARAMS_KEY "params"
+#define META_COUNTER_PREFIX "counter:"
+#define META_BLOB_PREFIX "blob:"
+#define STORE_DEFAULT_WINDOW 1800
+
+struct store {
+	char *path;
+	char *lock_path;
+	int flags;		/* STORE_READONLY, STORE_CREATE */
+	size_t map_size;	/* asked for at open (0 = default) */
+	MDB_env *env;
+	MDB_dbi records, positions, meta;
+	MDB_txn *rtxn;		/* the cached read transaction, reset when idle */
+	int rtxn_busy;
+	int created;
+	size_t invalid;		/* values skipped: unknown version or size */
+	size_t sweep_txns, sweep_max;
+	struct ratelimit invalid_rl;
+	char err[STORE_ERR_MAX];
+};
+
+/* a unit of work run inside one write transaction: an LMDB code */
+typedef int (*store_write_fn)(struct store *s, MDB_txn *txn, void *ctx);
+/* store_write_txn - FN in a write transaction, redone whole after the map
+ * grows or a panicked environment is reopened. 0 ok, -1 with the error set */
+int store_write_txn(struct store *s, store_write_fn fn, void *ctx,
+		    const char *what);
+/* store_fail - set the error message "PATH: WHAT: reason" for RC, return -1 */
+int store_fail(struct store *s, int rc, const char *what);
+/* read transactions: the cached one when it is free, else a new one */
+int store_read_begin(struct store *s, MDB_txn **txn);
+void store_read_end(struct store *s, MDB_txn *txn);
+/* store_skip_invalid - count and log a value that cannot be decoded */
+void store_skip_invalid(struct store *s, const char *what);
+/* meta_key - PREFIX NAME into KEY (a buffer of POSITION_NAME_MAX + 1);
+ * -1 when it does not fit in an LMDB key */
+int meta_key(char *key, const char *prefix, const char *name, MDB_val *k);
+
+#endif

@@ -1,0 +1,261 @@
+/*
+ * store_write.c - the changes made inside write transactions: applying a
+ * batch (logins merged with max(), removals, sessions, positions,
+ * counters, meta) and the expiry sweep in bounded chunks. It must never
+ * hold the writer for more than STORE_SWEEP_CHUNK deletes, and never
+ * trust a stored value it cannot decode.
+ */
+#include <string.h>
+
+#include "store_priv.h"
+
+#define SWEEP_SCAN_MAX 20000	/* entries looked at per sweep transaction */
+
+/* ---- batches ---- */
+
+int meta_key(char *key, const char *prefix, const char *name, MDB_val *k)
+{
+	size_t lp = strlen(prefix), ln = strlen(name);
+
+	if (lp + ln > POSITION_NAME_MAX || lp + ln == 0)
+		return -1;
+	memcpy(key, prefix, lp);
+	memcpy(key + lp, name, ln);
+	k->mv_data = key;
+	k->mv_size = lp + ln;
+	return 0;
+}
+
+/* get_record - *FOUND = 1 and R filled, or 0 when absent or undecodable;
+ * returns an LMDB code */
+static int get_record(struct store *s, MDB_txn *txn, const struct addr *a,
+		      struct record *r, int *found)
+{
+	MDB_val k = { sizeof(a->b), (void *)a->b }, v;
+	int rc = mdb_get(txn, s->records, &k, &v);
+
+	*found = 0;
+	if (rc)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	if (record_decode(v.mv_data, v.mv_size, r) < 0)
+		store_skip_invalid(s, "record");
+	else
+		*found = 1;
+	return 0;
+}
+
+static int put_record(struct store *s, MDB_txn *txn, const struct addr *a,
+		      const struct record *r)
+{
+	unsigned char buf[RECORD_VALUE_SIZE];
+	MDB_val k = { sizeof(a->b), (void *)a->b }, v = { sizeof(buf), buf };
+
+	record_encode(r, buf);
+	return mdb_put(txn, s->records, &k, &v, 0);
+}
+
+static int apply_record_op(struct store *s, MDB_txn *txn,
+			   const struct batch_op *op)
+{
+	MDB_val k = { sizeof(op->addr.b), (void *)op->addr.b };
+	struct record r;
+	int found, rc;
+
+	if (op->kind == BATCH_REMOVE) {
+		rc = mdb_del(txn, s->records, &k, NULL);
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	}
+	if ((rc = get_record(s, txn, &op->addr, &r, &found)) != 0)
+		return rc;
+	if (op->kind == BATCH_LOGIN)
+		record_login(&r, found, op->time, op->service, op->user);
+	else if (!found)
+		return 0;	/* a session event for a forgotten login */
+	else
+		record_session(&r, op->time, op->kind == BATCH_SESSION_OPEN);
+	return put_record(s, txn, &op->addr, &r);
+}
+
+static int apply_counter(struct store *s, MDB_txn *txn, MDB_val *k,
+			 uint64_t delta)
+{
+	unsigned char buf[8];
+	MDB_val v;
+	uint64_t value = 0;
+	int rc = mdb_get(txn, s->meta, k, &v);
+
+	if (rc == 0 && v.mv_size == sizeof(buf)) {
+		memcpy(buf, v.mv_data, sizeof(buf));
+		value = u64_decode(buf);
+	} else if (rc && rc != MDB_NOTFOUND) {
+		return rc;
+	}
+	u64_encode(value + delta, buf);
+	v.mv_data = buf;
+	v.mv_size = sizeof(buf);
+	return mdb_put(txn, s->meta, k, &v, 0);
+}
+
+static int apply_meta_op(struct store *s, MDB_txn *txn,
+			 const struct batch_op *op)
+{
+	char key[POSITION_NAME_MAX + 1];
+	unsigned char buf[PARAMS_VALUE_SIZE];
+	MDB_val k, v;
+
+	if (op->kind == BATCH_SET_PARAMS) {
+		meta_key(key, META_PARAMS_KEY, "", &k);
+		params_encode(&op->params, buf);
+		v.mv_data = buf;
+		v.mv_size = sizeof(buf);
+		return mdb_put(txn, s->meta, &k, &v, 0);
+	}
+	if (meta_key(key, op->kind == BATCH_COUNTER_ADD ? META_COUNTER_PREFIX :
+		     META_BLOB_PREFIX, op->name, &k) < 0)
+		return MDB_BAD_VALSIZE;
+	if (op->kind == BATCH_COUNTER_ADD)
+		return apply_counter(s, txn, &k, op->value);
+	v.mv_data = op->bytes;
+	v.mv_size = op->nbytes;
+	return mdb_put(txn, s->meta, &k, &v, 0);
+}
+
+static int apply_position_op(struct store *s, MDB_txn *txn,
+			     const struct batch_op *op)
+{
+	char key[POSITION_NAME_MAX + 1];
+	unsigned char buf[POSITION_VALUE_SIZE];
+	MDB_val k, v = { sizeof(buf), buf };
+	int rc;
+
+	if (meta_key(key, "", op->name, &k) < 0)
+		return MDB_BAD_VALSIZE;
+	if (op->kind == BATCH_DEL_POSITION) {
+		rc = mdb_del(txn, s->positions, &k, NULL);
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	}
+	position_encode(&op->position, buf);
+	return mdb_put(txn, s->positions, &k, &v, 0);
+}
+
+static int apply_ops(struct store *s, MDB_txn *txn, void *ctx)
+{
+	const struct batch *b = ctx;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < b->n && rc == 0; i++) {
+		const struct batch_op *op = &b->ops[i];
+
+		switch (op->kind) {
+		case BATCH_LOGIN:
+		case BATCH_REMOVE:
+		case BATCH_SESSION_OPEN:
+		case BATCH_SESSION_CLOSE:
+			rc = apply_record_op(s, txn, op);
+			break;
+		case BATCH_PUT_POSITION:
+		case BATCH_DEL_POSITION:
+			rc = apply_position_op(s, txn, op);
+			break;
+		default:
+			rc = apply_meta_op(s, txn, op);
+			break;
+		}
+	}
+	return rc;
+}
+
+int store_apply(struct store *s, const struct batch *b)
+{
+	if (b->n == 0)
+		return 0;
+	return store_write_txn(s, apply_ops, (void *)b, "apply");
+}
+
+/* ---- sweep ---- */
+
+struct sweep_chunk {
+	time_t now;
+	struct store_params params;
+	struct addr from;	/* start here (in: valid when has_from) */
+	int has_from;
+	struct addr next;	/* out: where the next chunk starts */
+	int done;		/* out: reached the end */
+	size_t deleted;		/* out */
+};
+
+static int sweep_ops(struct store *s, MDB_txn *txn, void *ctx)
+{
+	struct sweep_chunk *c = ctx;
+	MDB_cursor *cur;
+	MDB_val k = { sizeof(c->from.b), c->from.b }, v;
+	MDB_cursor_op op = c->has_from ? MDB_SET_RANGE : MDB_FIRST;
+	size_t seen = 0;
+	struct record r;
+	int rc;
+
+	c->deleted = 0;
+	c->done = 0;
+	if ((rc = mdb_cursor_open(txn, s->records, &cur)) != 0)
+		return rc;
+	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+		op = MDB_NEXT;
+		if (k.mv_size != sizeof(c->next.b))
+			continue;
+		memcpy(c->next.b, k.mv_data, sizeof(c->next.b));
+		if (c->deleted == STORE_SWEEP_CHUNK || seen++ == SWEEP_SCAN_MAX)
+			break;	/* the next chunk starts at this key */
+		if (record_decode(v.mv_data, v.mv_size, &r) < 0) {
+			store_skip_invalid(s, "record");
+			continue;
+		}
+		if (c->now < record_expires(&r, &c->params))
+			continue;
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+		c->deleted++;
+	}
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND)
+		c->done = 1;
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int store_sweep(struct store *s, time_t now, const struct store_params *p,
+		size_t *deleted)
+{
+	struct sweep_chunk c;
+	int dead;
+
+	memset(&c, 0, sizeof(c));
+	c.now = now;
+	if (p)
+		c.params = *p;
+	else if (store_get_params(s, &c.params) < 0)
+		return -1;
+	if (deleted)
+		*deleted = 0;
+	s->sweep_txns = s->sweep_max = 0;
+	if (s->env && mdb_reader_check(s->env, &dead) == 0 && dead)
+		log_msg(LOG_NOTICE, "%s: cleared %d stale reader slots",
+			s->path, dead);
+	while (!c.done) {
+		if (store_write_txn(s, sweep_ops, &c, "sweep") < 0)
+			return -1;
+		s->sweep_txns++;
+		if (c.deleted > s->sweep_max)
+			s->sweep_max = c.deleted;
+		if (deleted)
+			*deleted += c.deleted;
+		c.from = c.next;
+		c.has_from = 1;
+	}
+	return 0;
+}
+
+void store_sweep_chunks(const struct store *s, size_t *txns, size_t *max)
+{
+	*txns = s->sweep_txns;
+	*max = s->sweep_max;
+}

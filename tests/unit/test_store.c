@@ -1,0 +1,675 @@
+/*
+ * test_store.c - the LMDB store on real files in a temporary directory:
+ * upserts and the max() rule, lazy expiry at the exact second, chunked
+ * sweeps, atomic batches, map growth under a live reader, keys, and the
+ * open errors (missing, garbage, empty, truncated, newer schema).
+ */
+#include "unit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "util.h"
+
+#define T0 1700000000
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct store *s;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof(*f));
+	char err[256];
+
+	strcpy(f->dir, "/tmp/test_store.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/popgate.lmdb", f->dir);
+	if (store_open(&f->s, f->path, STORE_CREATE, 0, err, sizeof(err)))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[160];
+
+	store_close(f->s);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	clock_set(0);
+	return 0;
+}
+
+static struct addr ip(const char *text)
+{
+	struct addr a;
+
+	assert_int_equal(addr_parse(text, strlen(text), &a), 0);
+	return a;
+}
+
+static void login(struct store *s, const char *text, time_t t,
+		  const char *user)
+{
+	struct batch b;
+	struct addr a = ip(text);
+
+	batch_init(&b);
+	batch_login(&b, &a, t, "pop3", user);
+	assert_int_equal(store_apply(s, &b), 0);
+	batch_free(&b);
+}
+
+static const struct store_params window30 = { 1800, 0, 0 };
+
+/* raw_put - write KEY/VAL into sub-database DB bypassing the store */
+static void raw_put(const char *path, const char *db, const void *key,
+		    size_t klen, const void *val, size_t vlen)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 3), 0);
+	assert_int_equal(mdb_env_open(env, path, MDB_NOSUBDIR, 0640), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, db, 0, &dbi), 0);
+	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+static int reopen(struct fixture *f, int flags)
+{
+	char err[256];
+
+	store_close(f->s);
+	f->s = NULL;
+	return store_open(&f->s, f->path, flags, 0, err, sizeof(err));
+}
+
+static void test_insert_and_modes(void **state)
+{
+	struct fixture *f = *state;
+	struct record r;
+	struct addr a = ip("192.0.2.1");
+	char lock[160];
+	struct stat st;
+
+	assert_true(store_created(f->s));
+	login(f->s, "192.0.2.1", T0, "alice");
+	assert_int_equal(store_lookup(f->s, &a, T0 + 1, &window30, &r), 1);
+	assert_int_equal(r.count, 1);
+	assert_int_equal(r.first_seen, T0);
+	assert_int_equal(r.last_seen, T0);
+	assert_string_equal(r.service, "pop3");
+	assert_string_equal(r.user, "alice");
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	snprintf(lock, sizeof(lock), "%s-lock", f->path);
+	assert_int_equal(stat(lock, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0660);
+	assert_int_equal(reopen(f, 0), STORE_OK);
+	assert_false(store_created(f->s));
+	assert_int_equal(store_get(f->s, &a, &r), 1);
+}
+
+static void test_refresh_and_max_rule(void **state)
+{
+	struct fixture *f = *state;
+	struct record r;
+	struct addr a = ip("192.0.2.2");
+
+	login(f->s, "192.0.2.2", T0, "alice");
+	login(f->s, "192.0.2.2", T0 + 100, "bob");
+	login(f->s, "192.0.2.2", T0 + 50, "mallory");	/* older: no effect */
+	login(f->s, "192.0.2.2", T0 - 10, "eve");	/* lowers first_seen */
+	assert_int_equal(store_get(f->s, &a, &r), 1);
+	assert_int_equal(r.count, 4);
+	assert_int_equal(r.first_seen, T0 - 10);
+	assert_int_equal(r.last_seen, T0 + 100);
+	assert_string_equal(r.user, "bob");
+	login(f->s, "192.0.2.2", T0 + 100, "carol");	/* replay, same time */
+	assert_int_equal(store_get(f->s, &a, &r), 1);
+	assert_int_equal(r.last_seen, T0 + 100);
+	assert_string_equal(r.user, "carol");
+}
+
+static void test_lazy_expiry_boundary(void **state)
+{
+	struct fixture *f = *state;
+	struct record r;
+	struct addr a = ip("192.0.2.3");
+	struct store_params p;
+
+	clock_set(T0);
+	login(f->s, "192.0.2.3", clock_now(), "");
+	clock_set(T0 + 1799);
+	assert_int_equal(store_lookup(f->s, &a, clock_now(), &window30, &r), 1);
+	clock_set(T0 + 1800);
+	assert_int_equal(store_lookup(f->s, &a, clock_now(), &window30, &r), 0);
+	assert_int_equal(store_get(f->s, &a, &r), 1);	/* not swept yet */
+	/* NULL params: the stored ones (defaults: 1800) */
+	assert_int_equal(store_get_params(f->s, &p), 0);
+	assert_int_equal(p.window, 1800);
+	assert_int_equal(store_lookup(f->s, &a, T0 + 1799, NULL, NULL), 1);
+	assert_int_equal(store_lookup(f->s, &a, T0 + 1800, NULL, NULL), 0);
+	assert_int_equal(record_expires(&r, &window30), T0 + 1800);
+}
+
+static void test_sessions(void **state)
+{
+	struct fixture *f = *state;
+	struct store_params p = { 600, 3600, 0 };
+	struct addr a = ip("192.0.2.4");
+	struct record r;
+	struct batch b;
+
+	batch_init(&b);
+	batch_login(&b, &a, T0, "imap", "alice");
+	batch_session(&b, &a, T0, 1);
+	assert_int_equal(store_apply(f->s, &b), 0);
+	assert_int_equal(store_lookup(f->s, &a, T0 + 3599, &p, &r), 1);
+	assert_int_equal(r.open_sessions, 1);
+	assert_int_equal(store_lookup(f->s, &a, T0 + 3600, &p, &r), 0);
+	batch_clear(&b);
+	batch_session(&b, &a, T0 + 1000, 0);
+	assert_int_equal(store_apply(f->s, &b), 0);
+	assert_int_equal(store_lookup(f->s, &a, T0 + 1599, &p, &r), 1);
+	assert_int_equal(store_lookup(f->s, &a, T0 + 1600, &p, &r), 0);
+	assert_int_equal(r.open_sessions, 0);
+	batch_clear(&b);
+	batch_remove(&b, &a);
+	batch_session(&b, &a, T0, 1);	/* forgotten: ignored */
+	assert_int_equal(store_apply(f->s, &b), 0);
+	assert_int_equal(store_get(f->s, &a, &r), 0);
+	batch_free(&b);
+}
+
+static int count_entries(const struct addr *a, const struct record *r,
+			 void *ctx)
+{
+	(void)a;
+	(void)r;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+static void add_range(struct store *s, unsigned from, unsigned n, time_t t)
+{
+	struct batch b;
+	struct addr a;
+	unsigned i;
+
+	batch_init(&b);
+	for (i = from; i < from + n; i++) {
+		memset(&a, 0, sizeof(a));
+		a.b[10] = a.b[11] = 0xff;
+		a.b[12] = 10;
+		a.b[13] = (unsigned char)(i >> 16);
+		a.b[14] = (unsigned char)(i >> 8);
+		a.b[15] = (unsigned char)i;
+		batch_login(&b, &a, t, "pop3", "u");
+		if (b.n == 1000) {
+			assert_int_equal(store_apply(s, &b), 0);
+			batch_clear(&b);
+		}
+	}
+	assert_int_equal(store_apply(s, &b), 0);
+	batch_free(&b);
+}
+
+static void test_sweep_in_chunks(void **state)
+{
+	struct fixture *f = *state;
+	size_t deleted, txns, max, n = 0;
+	struct store_stats st;
+
+	add_range(f->s, 0, 1200, T0 - 5000);
+	add_range(f->s, 1200, 7, T0);	/* live, in the middle of the keys */
+	add_range(f->s, 1207, 1300, T0 - 5000);
+	assert_int_equal(store_stats(f->s, T0, &st), 0);
+	assert_int_equal(st.entries, 2507);
+	assert_int_equal(st.expired, 2500);
+	assert_int_equal(store_sweep(f->s, T0, &window30, &deleted), 0);
+	store_sweep_chunks(f->s, &txns, &max);
+	print_message("sweep: %zu deleted in %zu transactions, max %zu\n",
+		      deleted, txns, max);
+	assert_int_equal(deleted, 2500);
+	assert_true(max <= STORE_SWEEP_CHUNK);
+	assert_true(txns >= 3);
+	assert_int_equal(store_each(f->s, count_entries, &n), 0);
+	assert_int_equal(n, 7);
+	assert_int_equal(store_sweep(f->s, T0, NULL, &deleted), 0);
+	assert_int_equal(deleted, 0);
+}
+
+static void test_positions_with_records(void **state)
+{
+	struct fixture *f = *state;
+	struct position p = { 1, 2, 300, 0xabcdef, 40 }, got;
+	struct addr a = ip("192.0.2.5");
+	char longname[600];
+	struct record r;
+	struct batch b;
+	uint64_t v;
+
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	batch_init(&b);
+	batch_login(&b, &a, T0, "pop3", "alice");
+	batch_put_position(&b, "/var/log/mail.log", &p);
+	batch_counter_add(&b, "lines_read", 10);
+	batch_put_position(&b, longname, &p);	/* fails: key too long */
+	assert_int_equal(store_apply(f->s, &b), -1);
+	print_message("expected failure: %s\n", store_error(f->s));
+	assert_int_equal(store_get(f->s, &a, &r), 0);
+	assert_int_equal(store_get_position(f->s, "/var/log/mail.log", &got), 0);
+	assert_int_equal(store_get_counter(f->s, "lines_read", &v), 0);
+	assert_int_equal(v, 0);
+	b.n--;	/* drop the bad op (its name is freed by batch_free) */
+	free(b.ops[b.n].name);
+	assert_int_equal(store_apply(f->s, &b), 0);
+	assert_int_equal(store_get(f->s, &a, &r), 1);
+	assert_int_equal(store_get_position(f->s, "/var/log/mail.log", &got), 1);
+	assert_int_equal(got.dev, 1);
+	assert_int_equal(got.ino, 2);
+	assert_int_equal(got.offset, 300);
+	assert_int_equal(got.fingerprint, 0xabcdef);
+	assert_int_equal(got.fingerprint_len, 40);
+	assert_int_equal(store_get_position(f->s, "/var/log/other", &got), 0);
+	batch_free(&b);
+}
+
+/* with the file size capped, a write fails (EFBIG) and nothing changes;
+ * once the cap is lifted the store works again (reopened if it panicked) */
+static void test_write_failure_leaves_db_unchanged(void **state)
+{
+	struct fixture *f = *state;
+	struct position p = { 7, 8, 9, 10, 11 }, got;
+	struct rlimit old, cap;
+	struct addr a = ip("192.0.2.6");
+	struct stat st;
+	struct record r;
+	struct batch b;
+	unsigned i;
+
+	assert_int_equal(stat(f->path, &st), 0);
+	batch_init(&b);
+	for (i = 0; i < 3000; i++) {
+		struct addr x = ip("198.51.100.1");
+
+		x.b[14] = (unsigned char)(i >> 8);
+		x.b[15] = (unsigned char)i;
+		batch_login(&b, &x, T0, "pop3", "bulk");
+	}
+	batch_login(&b, &a, T0, "pop3", "alice");
+	batch_put_position(&b, "/var/log/mail.log", &p);
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	cap = old;
+	cap.rlim_cur = (rlim_t)st.st_size;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &cap), 0);
+	assert_int_equal(store_apply(f->s, &b), -1);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	print_message("expected failure: %s\n", store_error(f->s));
+	assert_int_equal(store_get(f->s, &a, &r), 0);
+	assert_int_equal(store_get_position(f->s, "/var/log/mail.log", &got), 0);
+	assert_int_equal(store_apply(f->s, &b), 0);
+	assert_int_equal(store_get(f->s, &a, &r), 1);
+	assert_int_equal(store_get_position(f->s, "/var/log/mail.log", &got), 1);
+	batch_free(&b);
+}
+
+static void test_map_growth_with_reader(void **state)
+{
+	struct fixture *f = *state;
+	struct store *reader;
+	struct store_stats st;
+	struct addr last = ip("10.0.78.31");	/* 19999 = 0x4e1f */
+	struct record r;
+	char err[256];
+	size_t n = 0;
+
+	assert_int_equal(reopen(f, 0), STORE_OK);
+	store_close(f->s);
+	assert_int_equal(store_open(&f->s, f->path, 0, 64 * 1024, err,
+				    sizeof(err)), STORE_OK);
+	assert_int_equal(store_open(&reader, f->path, STORE_READONLY,
+				    64 * 1024, err, sizeof(err)), STORE_OK);
+	assert_int_equal(store_lookup(reader, &last, T0, &window30, &r), 0);
+	add_range(f->s, 0, 20000, T0);
+	assert_int_equal(store_stats(f->s, T0, &st), 0);
+	print_message("map grown to %zu bytes, %zu used\n", st.map_size,
+		      st.map_used);
+	assert_true(st.map_size > 64 * 1024);
+	assert_int_equal(st.entries, 20000);
+	assert_int_equal(store_lookup(reader, &last, T0, &window30, &r), 1);
+	assert_int_equal(store_each(reader, count_entries, &n), 0);
+	assert_int_equal(n, 20000);
+	store_close(reader);
+}
+
+static void test_ipv6_prefix_and_v4_mapped(void **state)
+{
+	struct fixture *f = *state;
+	struct addr a = ip("2001:db8:1:2::5"), b = ip("2001:db8:1:2:ffff::1");
+	struct addr v4 = ip("192.0.2.7"), mapped = ip("::ffff:192.0.2.7");
+	struct record r;
+	struct batch bt;
+
+	addr_apply_ipv6_prefix(&a, 64);
+	addr_apply_ipv6_prefix(&b, 64);
+	batch_init(&bt);
+	batch_login(&bt, &a, T0, "imap", "v6");
+	batch_login(&bt, &mapped, T0, "imap", "v4");
+	assert_int_equal(store_apply(f->s, &bt), 0);
+	batch_free(&bt);
+	assert_int_equal(store_lookup(f->s, &b, T0, &window30, &r), 1);
+	assert_string_equal(r.user, "v6");
+	assert_int_equal(store_lookup(f->s, &v4, T0, &window30, &r), 1);
+	assert_string_equal(r.user, "v4");
+	b = ip("2001:db8:1:3::5");
+	addr_apply_ipv6_prefix(&b, 64);
+	assert_int_equal(store_lookup(f->s, &b, T0, &window30, &r), 0);
+}
+
+static void test_undecodable_values(void **state)
+{
+	struct fixture *f = *state;
+	struct addr a = ip("192.0.2.8"), b = ip("192.0.2.9"), c = ip("192.0.2.10");
+	unsigned char val[RECORD_VALUE_SIZE + 1];
+	struct store_stats st;
+	struct record r;
+	size_t n = 0, deleted;
+
+	store_close(f->s);
+	f->s = NULL;
+	memset(val, 'A', sizeof(val));	/* no NUL anywhere */
+	val[0] = RECORD_VERSION + 1;
+	raw_put(f->path, "records", a.b, 16, val, RECORD_VALUE_SIZE);
+	val[0] = RECORD_VERSION;
+	raw_put(f->path, "records", b.b, 16, val, RECORD_VALUE_SIZE + 1);
+	raw_put(f->path, "records", c.b, 16, val, RECORD_VALUE_SIZE);
+	assert_int_equal(reopen(f, STORE_READONLY), STORE_OK);
+	assert_int_equal(store_get(f->s, &a, &r), 0);
+	assert_int_equal(store_get(f->s, &b, &r), 0);
+	assert_int_equal(store_get(f->s, &c, &r), 1);	/* hostile but valid */
+	assert_int_equal(strlen(r.service), RECORD_SERVICE_MAX - 1);
+	assert_int_equal(strlen(r.user), RECORD_USER_MAX - 1);
+	assert_int_equal(store_each(f->s, count_entries, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_stats(f->s, T0, &st), 0);
+	assert_int_equal(st.invalid, 2);
+	assert_int_equal(reopen(f, 0), STORE_OK);
+	assert_int_equal(store_sweep(f->s, T0, &window30, &deleted), 0);
+	login(f->s, "192.0.2.8", T0, "fresh");	/* replaces the bad value */
+	assert_int_equal(store_get(f->s, &a, &r), 1);
+	assert_int_equal(r.count, 1);
+	assert_string_equal(r.user, "fresh");
+}
+
+static void test_newer_schema(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char v[8] = { STORE_SCHEMA_VERSION + 1 };
+	struct store *s;
+	char err[256];
+
+	store_close(f->s);
+	f->s = NULL;
+	raw_put(f->path, "meta", "schema_version", 14, v, sizeof(v));
+	assert_int_equal(store_open(&s, f->path, STORE_READONLY, 0, err,
+				    sizeof(err)), STORE_ENEWER);
+	assert_non_null(strstr(err, "schema version 2 is newer than this "
+			       "program (1)"));
+	assert_int_equal(store_open(&s, f->path, STORE_CREATE, 0, err,
+				    sizeof(err)), STORE_ENEWER);
+}
+
+static void write_file(const char *path, const void *data, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, n), (ssize_t)n);
+	close(fd);
+}
+
+static void expect_open(const char *path, int flags, int status,
+			const char *text)
+{
+	struct store *s = NULL;
+	char err[256] = "";
+
+	assert_int_equal(store_open(&s, path, flags, 0, err, sizeof(err)),
+			 status);
+	assert_null(s);
+	print_message("%s\n", err);
+	assert_non_null(strstr(err, path));
+	if (text)
+		assert_non_null(strstr(err, text));
+}
+
+static void test_open_errors(void **state)
+{
+	struct fixture *f = *state;
+	char path[192], lock[200];
+	unsigned char junk[20000];
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/missing.lmdb", f->dir);
+	expect_open(path, 0, STORE_ENOENT, ": no such database");
+	expect_open(path, STORE_READONLY, STORE_ENOENT, "no such database");
+	snprintf(path, sizeof(path), "%s/garbage.lmdb", f->dir);
+	for (i = 0; i < sizeof(junk); i++)
+		junk[i] = (unsigned char)(i * 7919 + 13);
+	write_file(path, junk, sizeof(junk));
+	expect_open(path, STORE_READONLY, STORE_EBROKEN, NULL);
+	expect_open(path, STORE_CREATE, STORE_EBROKEN, NULL);
+	write_file(path, junk, 100);
+	expect_open(path, STORE_CREATE, STORE_EBROKEN, NULL);
+	snprintf(path, sizeof(path), "%s/empty.lmdb", f->dir);
+	write_file(path, "", 0);
+	expect_open(path, STORE_READONLY, STORE_EBROKEN, "empty");
+	expect_open(path, STORE_CREATE, STORE_EBROKEN, "empty");
+	snprintf(lock, sizeof(lock), "%s-lock", path);
+	assert_int_equal(access(lock, F_OK), -1);	/* never touched */
+	expect_open(f->dir, STORE_READONLY, STORE_EBROKEN, NULL);
+}
+
+static void test_truncated_file(void **state)
+{
+	struct fixture *f = *state;
+	struct stat st;
+
+	add_range(f->s, 0, 5000, T0);
+	store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(truncate(f->path, st.st_size / 2), 0);
+	expect_open(f->path, STORE_READONLY, STORE_EBROKEN, "truncated");
+	expect_open(f->path, STORE_CREATE, STORE_EBROKEN, "truncated");
+}
+
+struct seen {
+	char names[4][64];
+	uint64_t values[4];
+	int n;
+};
+
+static int see_counter(const char *name, uint64_t value, void *ctx)
+{
+	struct seen *s = ctx;
+
+	if (s->n < 4) {
+		copy_string(s->names[s->n], name, sizeof(s->names[0]));
+		s->values[s->n] = value;
+	}
+	s->n++;
+	return 0;
+}
+
+static int see_position(const char *name, const struct position *p, void *ctx)
+{
+	return see_counter(name, p->offset, ctx);
+}
+
+static void test_meta_counters_params(void **state)
+{
+	struct fixture *f = *state;
+	struct store_params p = { 600, 7200, 64 }, got;
+	struct position pos = { 1, 2, 3, 4, 5 };
+	struct seen seen = { .n = 0 };
+	char buf[32];
+	size_t txn;
+	struct batch b;
+	uint64_t v;
+
+	txn = store_txn_id(f->s);
+	batch_init(&b);
+	batch_counter_add(&b, "lines_read", 5);
+	batch_counter_add(&b, "lines_read", 7);
+	batch_counter_add(&b, "logins", 1);
+	batch_set_params(&b, &p);
+	batch_put_meta(&b, "journal_cursor", "s=abc;i=1", 9);
+	batch_put_position(&b, "/b", &pos);
+	pos.offset = 99;
+	batch_put_position(&b, "/a", &pos);
+	batch_put_position(&b, "/c", &pos);
+	batch_del_position(&b, "/c");
+	assert_int_equal(store_apply(f->s, &b), 0);
+	batch_free(&b);
+	assert_true(store_txn_id(f->s) > txn);
+	assert_int_equal(store_get_counter(f->s, "lines_read", &v), 0);
+	assert_int_equal(v, 12);
+	assert_int_equal(store_each_counter(f->s, see_counter, &seen), 0);
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(seen.names[0], "lines_read");
+	assert_string_equal(seen.names[1], "logins");
+	assert_int_equal(seen.values[1], 1);
+	assert_int_equal(store_get_params(f->s, &got), 0);
+	assert_memory_equal(&got, &p, sizeof(p));
+	assert_int_equal(store_get_meta(f->s, "journal_cursor", buf,
+					sizeof(buf)), 9);
+	assert_memory_equal(buf, "s=abc;i=1", 9);
+	assert_int_equal(store_get_meta(f->s, "journal_cursor", buf, 4), -1);
+	assert_int_equal(store_get_meta(f->s, "nothing", buf, sizeof(buf)), 0);
+	seen.n = 0;
+	assert_int_equal(store_each_position(f->s, see_position, &seen), 0);
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(seen.names[0], "/a");
+	assert_int_equal(seen.values[0], 99);
+	assert_string_equal(seen.names[1], "/b");
+	assert_int_equal(seen.values[1], 3);
+}
+
+/* a store_each callback may look entries up on the same store */
+static int nested_lookup(const struct addr *a, const struct record *r,
+			 void *ctx)
+{
+	struct store *s = ctx;
+	struct record again;
+
+	assert_int_equal(store_get(s, a, &again), 1);
+	assert_int_equal(again.last_seen, r->last_seen);
+	return 0;
+}
+
+static void test_nested_and_readonly(void **state)
+{
+	struct fixture *f = *state;
+	struct batch b;
+	struct addr a = ip("192.0.2.11");
+
+	login(f->s, "192.0.2.11", T0, "");
+	login(f->s, "192.0.2.12", T0, "");
+	assert_int_equal(store_each(f->s, nested_lookup, f->s), 0);
+	assert_int_equal(reopen(f, STORE_READONLY), STORE_OK);
+	assert_int_equal(store_each(f->s, nested_lookup, f->s), 0);
+	batch_init(&b);
+	batch_remove(&b, &a);
+	assert_int_equal(store_apply(f->s, &b), -1);
+	batch_free(&b);
+	assert_int_equal(store_lookup(f->s, &a, T0, &window30, NULL), 1);
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* not a threshold: prints what one synced commit costs on this disk */
+static void test_commit_latency(void **state)
+{
+	struct fixture *f = *state;
+	long long us[100];
+	struct timespec t1, t2;
+	struct addr a = ip("192.0.2.13");
+	struct batch b;
+	int i;
+
+	batch_init(&b);
+	for (i = 0; i < 100; i++) {
+		batch_clear(&b);
+		batch_login(&b, &a, T0 + i, "pop3", "latency");
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		assert_int_equal(store_apply(f->s, &b), 0);
+		clock_gettime(CLOCK_MONOTONIC, &t2);
+		us[i] = (t2.tv_sec - t1.tv_sec) * 1000000LL +
+		    (t2.tv_nsec - t1.tv_nsec) / 1000;
+	}
+	batch_free(&b);
+	qsort(us, 100, sizeof(us[0]), cmp_ll);
+	print_message("1-record commit (MDB_NOMETASYNC): p50 %lld us, "
+		      "p99 %lld us\n", us[49], us[98]);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_insert_and_modes),
+		T(test_refresh_and_max_rule),
+		T(test_lazy_expiry_boundary),
+		T(test_sessions),
+		T(test_sweep_in_chunks),
+		T(test_positions_with_records),
+		T(test_write_failure_leaves_db_unchanged),
+		T(test_map_growth_with_reader),
+		T(test_ipv6_prefix_and_v4_mapped),
+		T(test_undecodable_values),
+		T(test_newer_schema),
+		T(test_open_errors),
+		T(test_truncated_file),
+		T(test_meta_counters_params),
+		T(test_nested_and_readonly),
+		T(test_commit_latency),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
