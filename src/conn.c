@@ -1,0 +1,282 @@
+/*
+ * conn.c - one client connection of the serve worker: bounded input and
+ * output buffers, partial reads and writes, and the answers to policy and
+ * socketmap requests, in order. Never answers a malformed request (the
+ * connection is closed instead) and never holds more than about 64 KiB of
+ * answers for a client that does not read them.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "serve_int.h"
+#include "socketmap.h"
+#include "util.h"
+
+#define CONN_IN_FIRST 1024
+#define POLICY_IN_MAX (2 * POLICY_LINE_MAX)	/* a partial line always fits */
+#define SOCKETMAP_IN_MAX (SOCKETMAP_NETSTRING_MAX + 4096)
+#define EXCERPT_MAX 80		/* bytes of bad input quoted in a log line */
+
+struct conn *conn_new(int fd, int socketmap, const char *listener)
+{
+	struct conn *c = xcalloc(1, sizeof *c);
+
+	c->watch.kind = WATCH_CONN;
+	c->fd = fd;
+	c->socketmap = socketmap;
+	c->listener = listener;
+	c->in_cap = CONN_IN_FIRST;
+	c->in = xmalloc(c->in_cap);
+	policy_init(&c->parser);
+	return c;
+}
+
+void conn_free(struct conn *c)
+{
+	close(c->fd);
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+static size_t in_max(const struct conn *c)
+{
+	return c->socketmap ? SOCKETMAP_IN_MAX : POLICY_IN_MAX;
+}
+
+static size_t out_pending(const struct conn *c)
+{
+	return c->out_len - c->out_start;
+}
+
+static void out_append(struct conn *c, const char *data, size_t n)
+{
+	if (c->out_start == c->out_len)
+		c->out_start = c->out_len = 0;
+	if (c->out_len + n > c->out_cap) {
+		if (c->out_start > 0) {
+			memmove(c->out, c->out + c->out_start, out_pending(c));
+			c->out_len -= c->out_start;
+			c->out_start = 0;
+		}
+		while (c->out_len + n > c->out_cap)
+			c->out_cap = c->out_cap ? 2 * c->out_cap : 256;
+		c->out = xrealloc(c->out, c->out_cap);
+	}
+	memcpy(c->out + c->out_len, data, n);
+	c->out_len += n;
+}
+
+/* reject - log malformed input (escaped, rate-limited) and close */
+static void reject(struct conn *c, struct answerer *a, const char *why,
+		   size_t line)
+{
+	char excerpt[EXCERPT_MAX * 4 + 4];
+	size_t n = c->in_len - c->in_start;
+
+	log_escape(excerpt, sizeof excerpt, c->in + c->in_start,
+		   n < EXCERPT_MAX ? n : EXCERPT_MAX);
+	if (line)
+		log_limited(&a->rl_client, LOG_WARNING,
+			    "%s: malformed policy request (%s at line %zu, "
+			    "near \"%s\"); closing without an answer",
+			    c->listener, why, line, excerpt);
+	else
+		log_limited(&a->rl_client, LOG_WARNING,
+			    "%s: malformed socketmap request (%s, near \"%s\"); "
+			    "closing without an answer", c->listener, why,
+			    excerpt);
+	c->dead = 1;
+}
+
+static void answer_policy(struct conn *c, struct answerer *a,
+			  const struct policy_request *req)
+{
+	const char *action = "DUNNO";
+	char reply[256];
+	struct addr client;
+	int n;
+
+	if (req->client_address != NULL &&
+	    addr_parse(req->client_address, req->client_address_len,
+		       &client) == 0 &&
+	    answerer_lookup(a, &client) == 1)
+		action = a->cfg->policy_action;
+	n = snprintf(reply, sizeof reply, "action=%s\n\n", action);
+	if (n < 0 || (size_t)n >= sizeof reply)
+		n = snprintf(reply, sizeof reply, "action=DUNNO\n\n");
+	out_append(c, reply, (size_t)n);
+}
+
+static void answer_socketmap(struct conn *c, struct answerer *a,
+			     const char *data, size_t len)
+{
+	char reply[512], excerpt[EXCERPT_MAX * 4 + 4];
+	const char *why = NULL;
+	struct addr client;
+	size_t n;
+
+	switch (socketmap_query(data, len, &client, &why)) {
+	case SOCKETMAP_LOOKUP:
+		if (answerer_lookup(a, &client) == 1) {
+			n = socketmap_format(reply, sizeof reply, "OK",
+					     a->cfg->socketmap_value);
+			if (n > 0)
+				break;
+		}
+		/* fall through */
+	case SOCKETMAP_NOTFOUND:
+		n = socketmap_format(reply, sizeof reply, "NOTFOUND", "");
+		break;
+	default:
+		log_escape(excerpt, sizeof excerpt, data,
+			   len < EXCERPT_MAX ? len : EXCERPT_MAX);
+		log_limited(&a->rl_client, LOG_WARNING,
+			    "%s: socketmap request \"%s\": %s", c->listener,
+			    excerpt, why);
+		n = socketmap_format(reply, sizeof reply, "PERM", why);
+		break;
+	}
+	out_append(c, reply, n);
+}
+
+/* next_policy - answer one request; 0 when none is complete */
+static int next_policy(struct conn *c, struct answerer *a)
+{
+	struct policy_request req;
+	size_t used = 0;
+	enum policy_result r = policy_feed(&c->parser, c->in + c->in_start,
+					   c->in_len - c->in_start, &used, &req);
+
+	c->in_start += used;
+	if (r == POLICY_ERROR) {
+		reject(c, a, c->parser.error, c->parser.error_line);
+		return 0;
+	}
+	if (r == POLICY_MORE)
+		return 0;
+	answer_policy(c, a, &req);
+	return 1;
+}
+
+static int next_socketmap(struct conn *c, struct answerer *a)
+{
+	const char *data = NULL, *why = NULL;
+	size_t used = 0, len = 0;
+	enum socketmap_result r = socketmap_next(c->in + c->in_start,
+						 c->in_len - c->in_start,
+						 &used, &data, &len, &why);
+
+	if (r == SOCKETMAP_BROKEN) {
+		reject(c, a, why, 0);
+		return 0;
+	}
+	if (r == SOCKETMAP_MORE)
+		return 0;
+	answer_socketmap(c, a, data, len);
+	c->in_start += used;
+	return 1;
+}
+
+/* answer_all - answer complete requests in order until the input runs
+ * out, or hold the rest back while the output is over its limit */
+static void answer_all(struct conn *c, struct answerer *a)
+{
+	c->held = 0;
+	while (!c->dead) {
+		if (out_pending(c) > CONN_OUT_LIMIT) {
+			c->held = 1;
+			break;
+		}
+		if (!(c->socketmap ? next_socketmap(c, a) : next_policy(c, a)))
+			break;
+	}
+	if (c->in_start > 0) {
+		memmove(c->in, c->in + c->in_start, c->in_len - c->in_start);
+		c->in_len -= c->in_start;
+		c->in_start = 0;
+	}
+}
+
+static size_t flush(struct conn *c)
+{
+	size_t sent = 0;
+
+	while (!c->dead && out_pending(c) > 0) {
+		ssize_t n = send(c->fd, c->out + c->out_start, out_pending(c),
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				c->dead = 1;
+			break;
+		}
+		c->out_start += (size_t)n;
+		sent += (size_t)n;
+	}
+	return sent;
+}
+
+size_t conn_readable(struct conn *c, struct answerer *a)
+{
+	ssize_t n;
+
+	if (c->in_len == c->in_cap && c->in_cap < in_max(c)) {
+		c->in_cap = 2 * c->in_cap < in_max(c) ? 2 * c->in_cap : in_max(c);
+		c->in = xrealloc(c->in, c->in_cap);
+	}
+	if (c->dead || c->eof || c->in_len == c->in_cap)
+		return 0;
+	n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			c->dead = 1;
+		return 0;
+	}
+	if (n == 0)
+		c->eof = 1;
+	c->in_len += (size_t)n;
+	answer_all(c, a);
+	conn_writable(c, a);
+	return (size_t)n;
+}
+
+size_t conn_writable(struct conn *c, struct answerer *a)
+{
+	size_t sent = 0;
+
+	for (;;) {
+		sent += flush(c);
+		if (c->dead || !c->held || out_pending(c) > CONN_OUT_LIMIT)
+			return sent;
+		answer_all(c, a);
+	}
+}
+
+unsigned conn_wanted_events(const struct conn *c)
+{
+	unsigned ev = 0;
+
+	if (!c->eof && !c->held && out_pending(c) <= CONN_OUT_LIMIT &&
+	    (c->in_len < c->in_cap || c->in_cap < in_max(c)))
+		ev |= EPOLLIN;
+	if (out_pending(c) > 0)
+		ev |= EPOLLOUT;
+	return ev;
+}
+
+int conn_finished(const struct conn *c)
+{
+	if (c->dead)
+		return 1;
+	/* after EOF: done once every complete request has been answered;
+	 * a partial request left at EOF gets no answer */
+	return c->eof && !c->held && out_pending(c) == 0;
+}

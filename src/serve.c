@@ -1,0 +1,388 @@
+/*
+ * serve.c - the serve worker: drops privileges, then runs one epoll loop
+ * over the policy and socketmap listeners, their connections, the pipe
+ * from the master and a signalfd. Bounded: at most max_clients
+ * connections, idle ones closed, accepting paused on EMFILE. Must never
+ * answer OK for anything the database does not authorize.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "serve.h"
+#include "serve_int.h"
+#include "util.h"
+
+#define MAX_EVENTS 64
+#define ACCEPTS_PER_WAKE 64
+#define ACCEPT_PAUSE_MS 100
+#define EMPTY_DIR "/var/empty"
+
+struct listen_watch {
+	struct watch watch;	/* first: epoll data points here */
+	const struct listener *l;
+};
+
+struct server {
+	const struct config *cfg;
+	int ep;
+	struct listen_watch *lw;
+	size_t nlisteners;
+	struct watch parent_watch, signal_watch;
+	int parent_fd, sigfd;
+	struct conn *head, *tail;	/* idle list: least recently active first */
+	size_t nconns;
+	long long accept_paused_until;	/* 0 = accepting */
+	int stop;
+	struct answerer answerer;
+	struct ratelimit rl_accept, rl_full;
+};
+
+/* drop_privileges - become USER with no supplementary groups and no way
+ * back; 0 ok, -1 (logged) */
+static int drop_privileges(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (pw == NULL) {
+		log_msg(LOG_ERR, "serve: user %s: no such user", user);
+		return -1;
+	}
+	if (geteuid() != pw->pw_uid &&
+	    (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 ||
+	     setuid(pw->pw_uid) != 0)) {
+		log_msg(LOG_ERR, "serve: cannot switch to user %s: %m", user);
+		return -1;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+		log_msg(LOG_ERR, "serve: PR_SET_NO_NEW_PRIVS: %m");
+		return -1;
+	}
+#ifdef POPGATE_SANITIZE
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);	/* LeakSanitizer needs ptrace */
+#endif
+	if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+		log_msg(LOG_ERR, "serve: privileges could be regained; exiting");
+		return -1;
+	}
+	log_debug(1, "serve: running as %s (uid %ld, gid %ld)", user,
+		  (long)pw->pw_uid, (long)pw->pw_gid);
+	return 0;
+}
+
+static void go_to_empty_dir(void)
+{
+	struct stat st;
+
+	if (stat(EMPTY_DIR, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    chdir(EMPTY_DIR) == 0)
+		return;
+	if (chdir("/") != 0)
+		log_msg(LOG_WARNING, "serve: chdir /: %m");
+}
+
+static int watch_fd(struct server *sv, int fd, unsigned events, void *ptr)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.events = events;
+	ev.data.ptr = ptr;
+	return epoll_ctl(sv->ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* ---- idle list: O(1) per event ---- */
+
+static void idle_unlink(struct server *sv, struct conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		sv->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		sv->tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void idle_append(struct server *sv, struct conn *c)
+{
+	c->last_ms = clock_mono_ms();
+	c->prev = sv->tail;
+	c->next = NULL;
+	if (sv->tail)
+		sv->tail->next = c;
+	else
+		sv->head = c;
+	sv->tail = c;
+}
+
+static void close_conn(struct server *sv, struct conn *c)
+{
+	idle_unlink(sv, c);
+	epoll_ctl(sv->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	conn_free(c);
+	sv->nconns--;
+}
+
+/* update_conn - after an event: close it, or register what it waits for */
+static void update_conn(struct server *sv, struct conn *c, int active)
+{
+	unsigned want;
+	struct epoll_event ev;
+
+	if (conn_finished(c)) {
+		close_conn(sv, c);
+		return;
+	}
+	if (active) {
+		idle_unlink(sv, c);
+		idle_append(sv, c);
+	}
+	want = conn_wanted_events(c);
+	if (want == c->events)
+		return;
+	memset(&ev, 0, sizeof ev);
+	ev.events = want;
+	ev.data.ptr = c;
+	if (epoll_ctl(sv->ep, EPOLL_CTL_MOD, c->fd, &ev) != 0) {
+		close_conn(sv, c);
+		return;
+	}
+	c->events = want;
+}
+
+static void on_conn_event(struct server *sv, struct conn *c, unsigned events)
+{
+	size_t moved = 0;
+
+	if (events & EPOLLOUT)
+		moved += conn_writable(c, &sv->answerer);
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		size_t n = conn_readable(c, &sv->answerer);
+
+		moved += n;
+		if (n == 0 && (events & EPOLLERR))
+			c->dead = 1;
+	}
+	update_conn(sv, c, moved > 0 || c->eof);
+}
+
+/* ---- accepting ---- */
+
+static void set_accepting(struct server *sv, int on)
+{
+	size_t i;
+
+	for (i = 0; i < sv->nlisteners; i++) {
+		if (on)
+			watch_fd(sv, sv->lw[i].l->fd, EPOLLIN, &sv->lw[i]);
+		else
+			epoll_ctl(sv->ep, EPOLL_CTL_DEL, sv->lw[i].l->fd, NULL);
+	}
+	sv->accept_paused_until = on ? 0 : clock_mono_ms() + ACCEPT_PAUSE_MS;
+}
+
+static void add_conn(struct server *sv, int fd, const struct listener *l)
+{
+	struct conn *c = conn_new(fd, l->socketmap, l->name);
+
+	c->events = EPOLLIN;
+	if (watch_fd(sv, fd, EPOLLIN, c) != 0) {
+		log_limited(&sv->rl_accept, LOG_ERR, "serve: epoll_ctl: %m");
+		conn_free(c);
+		return;
+	}
+	idle_append(sv, c);
+	sv->nconns++;
+}
+
+static void on_accept(struct server *sv, const struct listener *l)
+{
+	int i;
+
+	for (i = 0; i < ACCEPTS_PER_WAKE; i++) {
+		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				log_limited(&sv->rl_accept, LOG_WARNING,
+					    "serve: %s: accept: %m; pausing",
+					    l->name);
+				set_accepting(sv, 0);
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
+				   errno != EINTR && errno != ECONNABORTED &&
+				   errno != EPROTO) {
+				log_limited(&sv->rl_accept, LOG_ERR,
+					    "serve: %s: accept: %m", l->name);
+			}
+			return;
+		}
+		if (sv->nconns >= sv->cfg->max_clients) {
+			log_limited(&sv->rl_full, LOG_WARNING,
+				    "serve: %s: %u clients connected (max_clients); "
+				    "refusing a connection", l->name,
+				    sv->cfg->max_clients);
+			close(fd);
+			continue;
+		}
+		add_conn(sv, fd, l);
+	}
+}
+
+/* ---- the loop ---- */
+
+static void on_signal(struct server *sv)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sv->sigfd, &si, sizeof si) == (ssize_t)sizeof si)
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+			sv->stop = 1;
+}
+
+static void on_parent(struct server *sv, unsigned events)
+{
+	char buf[64];
+	ssize_t n = read(sv->parent_fd, buf, sizeof buf);
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) ||
+	    ((events & (EPOLLHUP | EPOLLERR)) && n <= 0)) {
+		log_debug(1, "serve: the master is gone; exiting");
+		sv->stop = 1;
+	}
+}
+
+static void dispatch(struct server *sv, struct epoll_event *ev)
+{
+	struct watch *w = ev->data.ptr;
+
+	switch (w->kind) {
+	case WATCH_LISTENER:
+		on_accept(sv, ((struct listen_watch *)w)->l);
+		break;
+	case WATCH_CONN:
+		on_conn_event(sv, (struct conn *)w, ev->events);
+		break;
+	case WATCH_PARENT:
+		on_parent(sv, ev->events);
+		break;
+	case WATCH_SIGNAL:
+		on_signal(sv);
+		break;
+	}
+}
+
+/* timers - close idle connections, resume accepting, keep the database
+ * open; returns the epoll timeout until the nearest deadline */
+static int timers(struct server *sv)
+{
+	long long now = clock_mono_ms(), idle_ms = 1000LL * sv->cfg->idle_timeout;
+	long long next = now + answerer_maintain(&sv->answerer);
+
+	while (sv->head && sv->head->last_ms + idle_ms <= now) {
+		log_debug(2, "serve: %s: closing an idle connection",
+			  sv->head->listener);
+		close_conn(sv, sv->head);
+	}
+	if (sv->head && sv->head->last_ms + idle_ms < next)
+		next = sv->head->last_ms + idle_ms;
+	if (sv->accept_paused_until) {
+		if (now >= sv->accept_paused_until)
+			set_accepting(sv, 1);
+		else if (sv->accept_paused_until < next)
+			next = sv->accept_paused_until;
+	}
+	return next > now ? (int)(next - now) : 0;
+}
+
+static int setup(struct server *sv, const struct listeners *l)
+{
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sv->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	sv->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (sv->sigfd < 0 || sv->ep < 0) {
+		log_msg(LOG_ERR, "serve: signalfd/epoll: %m");
+		return -1;
+	}
+	sv->signal_watch.kind = WATCH_SIGNAL;
+	sv->parent_watch.kind = WATCH_PARENT;
+	if (watch_fd(sv, sv->sigfd, EPOLLIN, &sv->signal_watch) != 0 ||
+	    (sv->parent_fd >= 0 &&
+	     watch_fd(sv, sv->parent_fd, EPOLLIN, &sv->parent_watch) != 0)) {
+		log_msg(LOG_ERR, "serve: epoll_ctl: %m");
+		return -1;
+	}
+	sv->nlisteners = l->n;
+	sv->lw = xcalloc(l->n, sizeof *sv->lw);
+	for (i = 0; i < l->n; i++) {
+		sv->lw[i].watch.kind = WATCH_LISTENER;
+		sv->lw[i].l = &l->v[i];
+	}
+	set_accepting(sv, 1);
+	return 0;
+}
+
+static void teardown(struct server *sv)
+{
+	while (sv->head)
+		close_conn(sv, sv->head);
+	answerer_free(&sv->answerer);
+	free(sv->lw);
+	if (sv->ep >= 0)
+		close(sv->ep);
+	if (sv->sigfd >= 0)
+		close(sv->sigfd);
+}
+
+int serve_run(const struct config *cfg, const struct listeners *l, int parent_fd)
+{
+	struct server sv;
+	struct epoll_event evs[MAX_EVENTS];
+	int rc = 0;
+
+	memset(&sv, 0, sizeof sv);
+	sv.cfg = cfg;
+	sv.parent_fd = parent_fd;
+	sv.ep = sv.sigfd = -1;
+	tzset();
+	if (cfg->user[0] != '\0' && drop_privileges(cfg->user) != 0)
+		return 1;
+	answerer_init(&sv.answerer, cfg);
+	go_to_empty_dir();
+	if (setup(&sv, l) != 0)
+		sv.stop = rc = 1;
+	log_debug(1, "serve: answering on %zu listener(s)", l->n);
+	while (!sv.stop) {
+		int i, n = epoll_wait(sv.ep, evs, MAX_EVENTS, timers(&sv));
+
+		if (n < 0 && errno != EINTR) {
+			log_msg(LOG_ERR, "serve: epoll_wait: %m");
+			rc = 1;
+			break;
+		}
+		for (i = 0; i < n; i++)
+			dispatch(&sv, &evs[i]);
+	}
+	teardown(&sv);
+	return rc;
+}
