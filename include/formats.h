@@ -1,8 +1,8 @@
 /*
  * formats.h - the table of built-in log formats. Each entry names a
- * server, a cheap literal that every interesting line contains, and the
- * PCRE2 regexes (with named groups) that pick out the client address.
- * Adding a server is one table entry plus one corpus file.
+ * server and lists its rules: a cheap literal that every matching line
+ * contains, the PCRE2 source (named groups ip, user, svc, time) and
+ * what a match means. Adding a server is one entry plus one corpus file.
  */
 #ifndef POPGATE_FORMATS_H
 #define POPGATE_FORMATS_H
@@ -14,12 +14,12 @@
 /* one regex of a format: a line matching RE yields KIND */
 struct format_rule {
 	enum match_kind kind;
-	const char *prefilter;	/* literal that must occur in the line, or NULL */
-	const char *re;		/* PCRE2 source: groups ip, user, svc (optional) */
-	const char *service;	/* fixed service, or NULL = derive from svc group */
+	const char *prefilter;	/* literal that must occur in the line */
+	const char *re;		/* PCRE2 source, anchored with ^ */
+	const char *service;	/* fixed service, or NULL = from group svc */
 };
 
-#define FORMAT_RULES_MAX 6
+#define FORMAT_RULES_MAX 4
 
 struct format_def {
 	const char *name;

@@ -1,8 +1,9 @@
 /*
  * match.c - the PCRE2 engine: compiles the built-in formats and custom
- * patterns once (JIT when available), runs them over raw log lines and
- * extracts address, user and time. Never authorizes an address that did
- * not come from the field its format defines.
+ * patterns once (JIT when available), runs them over raw log lines (bytes,
+ * NULs allowed) behind a cheap literal prefilter, and extracts address,
+ * user and time. Never authorizes an address that did not come from the
+ * field its format defines; never lets a hostile line crash or hang it.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -11,8 +12,55 @@
 #include <string.h>
 
 #include "formats.h"
+#include "log.h"
 #include "match.h"
 #include "util.h"
+
+#define MATCH_LIMIT 200000	/* backtracking budget per regex and line */
+#define DEPTH_LIMIT 10000
+#define JIT_STACK_MIN (32 * 1024)
+#define JIT_STACK_MAX (1024 * 1024)
+#define TIME_TEXT_MAX 64	/* a stamp at the start is never longer */
+
+struct rule {
+	enum match_kind kind;
+	const char *prefilter;		/* NULL = none (custom patterns) */
+	size_t prefilter_len;
+	pcre2_code *re;
+	const char *format;		/* table name or "custom" */
+	const char *service;		/* NULL = from group svc */
+	int g_ip, g_user, g_svc, g_time;	/* group numbers, <0 = none */
+};
+
+struct matcher {
+	struct rule *v;
+	size_t n;
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	pcre2_jit_stack *jit_stack;
+	struct ratelimit rl_error;
+};
+
+static int group_number(const pcre2_code *re, const char *name)
+{
+	return pcre2_substring_number_from_name(re, (PCRE2_SPTR)name);
+}
+
+/* compile_regex - NULL with a message (without FILE:LINE) in ERR */
+static pcre2_code *compile_regex(const char *src, char *err, size_t errsize)
+{
+	int code;
+	PCRE2_SIZE off;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED,
+				       0, &code, &off, NULL);
+	if (re == NULL) {
+		PCRE2_UCHAR msg[256];
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		snprintf(err, errsize, "pattern error at offset %zu: %s",
+			 (size_t)off, (const char *)msg);
+	}
+	return re;
+}
 
 int match_format_known(const char *name)
 {
@@ -21,20 +69,12 @@ int match_format_known(const char *name)
 
 int match_check_pattern(const char *pattern, char *err, size_t errsize)
 {
-	int code;
-	PCRE2_SIZE off;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-				       0, &code, &off, NULL);
-	if (re == NULL) {
-		PCRE2_UCHAR msg[256];
-		pcre2_get_error_message(code, msg, sizeof(msg));
-		snprintf(err, errsize, "pattern error at offset %zu: %s",
-			 (size_t)off, (const char *)msg);
+	pcre2_code *re = compile_regex(pattern, err, errsize);
+	if (re == NULL)
 		return -1;
-	}
-	int n = pcre2_substring_number_from_name(re, (PCRE2_SPTR)"ip");
+	int ip = group_number(re, "ip");
 	pcre2_code_free(re);
-	if (n < 0) {
+	if (ip < 0) {
 		snprintf(err, errsize, "pattern has no named group (?<ip>...)");
 		return -1;
 	}
@@ -45,39 +85,262 @@ const char *match_format_names(void)
 {
 	static char names[512];
 	if (names[0] == '\0') {
-		for (size_t i = 0; i < format_count; i++) {
-			if (i > 0)
-				strncat(names, ",", sizeof(names) - strlen(names) - 1);
-			strncat(names, format_table[i].name,
-				sizeof(names) - strlen(names) - 1);
-		}
+		size_t used = 0;
+		for (size_t i = 0; i < format_count; i++)
+			used += (size_t)snprintf(names + used, sizeof(names) - used,
+						 "%s%s", i ? "," : "", format_table[i].name);
 	}
 	return names;
 }
 
-struct matcher {
-	int unused;
-};
+/* add_rule - append a compiled rule; the regex is JIT-compiled if possible */
+static void add_rule(struct matcher *m, pcre2_code *re, enum match_kind kind,
+		     const char *prefilter, const char *format, const char *service)
+{
+	struct rule *r;
+
+	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);	/* else interpreter */
+	m->v = xrealloc(m->v, (m->n + 1) * sizeof(*m->v));
+	r = &m->v[m->n++];
+	r->kind = kind;
+	r->prefilter = prefilter;
+	r->prefilter_len = prefilter ? strlen(prefilter) : 0;
+	r->re = re;
+	r->format = format;
+	r->service = service;
+	r->g_ip = group_number(re, "ip");
+	r->g_user = group_number(re, "user");
+	r->g_svc = group_number(re, "svc");
+	r->g_time = group_number(re, "time");
+}
+
+static int add_format(struct matcher *m, const struct format_def *f,
+		      char *err, size_t errsize)
+{
+	for (size_t i = 0; i < FORMAT_RULES_MAX && f->rules[i].re != NULL; i++) {
+		const struct format_rule *fr = &f->rules[i];
+		char msg[300];
+		pcre2_code *re = compile_regex(fr->re, msg, sizeof(msg));
+		if (re == NULL) {	/* a bug in the table: say which */
+			snprintf(err, errsize, "built-in format %s: %s", f->name, msg);
+			return -1;
+		}
+		add_rule(m, re, fr->kind, fr->prefilter, f->name, fr->service);
+	}
+	return 0;
+}
+
+static int add_formats(struct matcher *m, const struct config *cfg,
+		       char *err, size_t errsize)
+{
+	const struct string_list *names = &cfg->log_formats;
+	int all = names->n == 0;
+
+	for (size_t i = 0; i < names->n; i++)
+		if (strcmp(names->v[i], "auto") == 0)
+			all = 1;
+	if (all) {
+		for (size_t i = 0; i < format_count; i++)
+			if (add_format(m, &format_table[i], err, errsize) < 0)
+				return -1;
+		return 0;
+	}
+	for (size_t i = 0; i < names->n; i++) {
+		const struct format_def *f = format_find(names->v[i]);
+		if (f == NULL) {
+			snprintf(err, errsize, "%s: unknown log format \"%s\" (known: %s)",
+				 cfg->file ? cfg->file : "config", names->v[i],
+				 match_format_names());
+			return -1;
+		}
+		if (add_format(m, f, err, errsize) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int add_patterns(struct matcher *m, const struct config *cfg,
+			char *err, size_t errsize)
+{
+	for (size_t i = 0; i < cfg->patterns.n; i++) {
+		const struct pattern_spec *p = &cfg->patterns.v[i];
+		char msg[300];
+		pcre2_code *re = NULL;
+
+		if (match_check_pattern(p->text, msg, sizeof(msg)) == 0)
+			re = compile_regex(p->text, msg, sizeof(msg));
+		if (re == NULL) {
+			snprintf(err, errsize, "%s:%u: %s",
+				 cfg->file ? cfg->file : "config", p->line, msg);
+			return -1;
+		}
+		add_rule(m, re, MATCH_LOGIN, NULL, "custom", "custom");
+	}
+	return 0;
+}
 
 struct matcher *matcher_new(const struct config *cfg, char *err, size_t errsize)
 {
-	(void)cfg;
-	(void)err;
-	(void)errsize;
-	return xcalloc(1, sizeof(struct matcher));
+	struct matcher *m = xcalloc(1, sizeof(*m));
+
+	if (add_formats(m, cfg, err, errsize) < 0 ||
+	    add_patterns(m, cfg, err, errsize) < 0) {
+		matcher_free(m);
+		return NULL;
+	}
+	m->md = pcre2_match_data_create(16, NULL);
+	m->mctx = pcre2_match_context_create(NULL);
+	m->jit_stack = pcre2_jit_stack_create(JIT_STACK_MIN, JIT_STACK_MAX, NULL);
+	if (m->md == NULL || m->mctx == NULL) {
+		snprintf(err, errsize, "out of memory for PCRE2 match data");
+		matcher_free(m);
+		return NULL;
+	}
+	for (size_t i = 0; i < m->n; i++) {	/* room for the largest pattern */
+		uint32_t count;
+		pcre2_pattern_info(m->v[i].re, PCRE2_INFO_CAPTURECOUNT, &count);
+		if (count + 1 > pcre2_get_ovector_count(m->md)) {
+			pcre2_match_data_free(m->md);
+			m->md = pcre2_match_data_create(count + 1, NULL);
+			if (m->md == NULL) {
+				snprintf(err, errsize, "out of memory for PCRE2 match data");
+				matcher_free(m);
+				return NULL;
+			}
+		}
+	}
+	pcre2_set_match_limit(m->mctx, MATCH_LIMIT);
+	pcre2_set_depth_limit(m->mctx, DEPTH_LIMIT);
+	if (m->jit_stack != NULL)
+		pcre2_jit_stack_assign(m->mctx, NULL, m->jit_stack);
+	return m;
 }
 
 void matcher_free(struct matcher *m)
 {
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		pcre2_code_free(m->v[i].re);
+	free(m->v);
+	pcre2_match_data_free(m->md);
+	pcre2_match_context_free(m->mctx);
+	pcre2_jit_stack_free(m->jit_stack);
 	free(m);
+}
+
+/* group_span - start and length of group G in the last match, 0 if unset */
+static int group_span(const struct matcher *m, int g, size_t *start, size_t *len)
+{
+	const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
+
+	if (g < 0 || (uint32_t)g >= pcre2_get_ovector_count(m->md) ||
+	    ov[2 * g] == PCRE2_UNSET)
+		return 0;
+	*start = ov[2 * g];
+	*len = ov[2 * g + 1] - ov[2 * g];
+	return 1;
+}
+
+/* parse_client_addr - address text as a server writes it: "[...]" is
+ * stripped; a zone id ("fe80::1%eth0") is rejected, since the MTA never
+ * sees one; ::ffff:a.b.c.d becomes the IPv4 key (addr_parse) */
+static int parse_client_addr(const char *text, size_t len, struct addr *out)
+{
+	if (len >= 2 && text[0] == '[' && text[len - 1] == ']') {
+		text++;
+		len -= 2;
+	}
+	if (len == 0 || len >= ADDR_TEXT_MAX || memchr(text, '%', len) != NULL)
+		return -1;
+	return addr_parse(text, len, out);
+}
+
+/* copy_user - printable ASCII kept, other bytes as '?', bounded */
+static void copy_user(char *dst, size_t size, const char *src, size_t len)
+{
+	size_t n = len < size - 1 ? len : size - 1;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)src[i];
+		dst[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	dst[n] = '\0';
+}
+
+/* set_service - "pop3"/"imap" from the tag text, else the text itself */
+static void set_service(char *dst, const char *text, size_t len)
+{
+	if (memmem(text, len, "pop", 3) != NULL)
+		copy_string(dst, "pop3", RECORD_SERVICE_MAX);
+	else if (memmem(text, len, "imap", 4) != NULL)
+		copy_string(dst, "imap", RECORD_SERVICE_MAX);
+	else
+		copy_user(dst, RECORD_SERVICE_MAX, text, len);
+}
+
+/* fill_result - 1 if the match just made yields a valid address */
+static int fill_result(const struct matcher *m, const struct rule *rule,
+		       const char *line, size_t len, struct match_result *r)
+{
+	size_t s, n;
+
+	if (!group_span(m, rule->g_ip, &s, &n) ||
+	    parse_client_addr(line + s, n, &r->addr) < 0)
+		return 0;
+	r->kind = rule->kind;
+	r->format = rule->format;
+	r->user[0] = '\0';
+	if (group_span(m, rule->g_user, &s, &n))
+		copy_user(r->user, sizeof(r->user), line + s, n);
+	r->service[0] = '\0';
+	if (rule->service != NULL)
+		copy_string(r->service, rule->service, sizeof(r->service));
+	else if (group_span(m, rule->g_svc, &s, &n))
+		set_service(r->service, line + s, n);
+	if (rule->g_time >= 0) {	/* the rule says where its stamp is */
+		if (!group_span(m, rule->g_time, &s, &n))
+			s = n = 0;
+		r->time_text = line + s;
+		r->time_len = n;
+	} else if (rule->prefilter == NULL) {	/* custom pattern, no time group */
+		r->time_text = line;
+		r->time_len = 0;
+	} else {
+		r->time_text = line;
+		r->time_len = len < TIME_TEXT_MAX ? len : TIME_TEXT_MAX;
+	}
+	return 1;
+}
+
+static int run_rule(struct matcher *m, const struct rule *rule,
+		    const char *line, size_t len)
+{
+	int rc = pcre2_match(rule->re, (PCRE2_SPTR)line, len, 0, 0, m->md, m->mctx);
+
+	if (rc >= 0)
+		return 1;
+	if (rc != PCRE2_ERROR_NOMATCH)
+		log_limited(&m->rl_error, LOG_WARNING,
+			    "format %s: line of %zu bytes not matched (PCRE2 error %d)",
+			    rule->format, len, rc);
+	return 0;
 }
 
 int matcher_match(struct matcher *m, const char *line, size_t len,
 		  struct match_result *r)
 {
-	(void)m;
-	(void)line;
-	(void)len;
-	(void)r;
+	if (line == NULL)
+		line = "";
+	for (size_t i = 0; i < m->n; i++) {
+		const struct rule *rule = &m->v[i];
+
+		if (rule->prefilter != NULL &&
+		    memmem(line, len, rule->prefilter, rule->prefilter_len) == NULL)
+			continue;
+		if (run_rule(m, rule, line, len) &&
+		    fill_result(m, rule, line, len, r))
+			return 1;
+	}
 	return 0;
 }

@@ -1,13 +1,223 @@
 /*
- * timeparse.c - time stamps at the start of log lines (skeleton).
+ * timeparse.c - time stamps at the start of log lines: BSD syslog
+ * ("Mar  7 09:01:02", local time, year inferred from now), RFC 3339 /
+ * ISO 8601 (zone or local) and Dovecot log_path stamps ("Nov 03 ...").
+ * Never accepts an out-of-range field and never reads past LEN.
  */
+#include <string.h>
+
 #include "timeparse.h"
+
+#define MAX_FUTURE 86400	/* a BSD stamp is never more than a day ahead */
+
+struct cursor {
+	const char *p;
+	const char *end;
+};
+
+static int at_end(const struct cursor *c)
+{
+	return c->p >= c->end;
+}
+
+static int take_char(struct cursor *c, char ch)
+{
+	if (at_end(c) || *c->p != ch)
+		return 0;
+	c->p++;
+	return 1;
+}
+
+/* take_digits - between MIN and MAX decimal digits into *V */
+static int take_digits(struct cursor *c, int min, int max, int *v)
+{
+	int n = 0;
+
+	*v = 0;
+	while (n < max && !at_end(c) && *c->p >= '0' && *c->p <= '9') {
+		*v = *v * 10 + (*c->p - '0');
+		c->p++;
+		n++;
+	}
+	return n >= min;
+}
+
+static int is_leap(int year)
+{
+	return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+static int days_in_month(int year, int mon)	/* mon 0..11 */
+{
+	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	return mon == 1 && is_leap(year) ? 29 : days[mon];
+}
+
+/* take_clock - "hh:mm:ss" with fields in range; a leap second counts as :59 */
+static int take_clock(struct cursor *c, struct tm *tm)
+{
+	if (!take_digits(c, 2, 2, &tm->tm_hour) || !take_char(c, ':') ||
+	    !take_digits(c, 2, 2, &tm->tm_min) || !take_char(c, ':') ||
+	    !take_digits(c, 2, 2, &tm->tm_sec))
+		return 0;
+	if (tm->tm_hour > 23 || tm->tm_min > 59 || tm->tm_sec > 60)
+		return 0;
+	if (tm->tm_sec == 60)
+		tm->tm_sec = 59;
+	return 1;
+}
+
+/* stamp_ends - a stamp is followed by the end of the text or a space */
+static int stamp_ends(const struct cursor *c)
+{
+	return at_end(c) || *c->p == ' ' || *c->p == '\t';
+}
+
+static time_t local_time(const struct tm *fields)
+{
+	struct tm tm = *fields;
+	tm.tm_isdst = -1;
+	return mktime(&tm);
+}
+
+static int take_month_name(struct cursor *c, int *mon)
+{
+	static const char names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+	if (c->end - c->p < 3)
+		return 0;
+	for (int i = 0; i < 12; i++)
+		if (memcmp(c->p, names + 3 * i, 3) == 0) {
+			*mon = i;
+			c->p += 3;
+			return 1;
+		}
+	return 0;
+}
+
+/* pick_year - of last, this and next year, the one whose instant is
+ * closest to NOW without being more than MAX_FUTURE ahead */
+static int pick_year(struct tm *tm, time_t now, time_t *out)
+{
+	struct tm today;
+	int found = 0;
+	time_t best = 0;
+
+	localtime_r(&now, &today);
+	for (int y = today.tm_year - 1; y <= today.tm_year + 1; y++) {
+		tm->tm_year = y;
+		if (tm->tm_mday > days_in_month(y + 1900, tm->tm_mon))
+			continue;	/* Feb 29 in a common year */
+		time_t t = local_time(tm);
+		if (t == (time_t)-1 || t > now + MAX_FUTURE)
+			continue;
+		time_t dist = t > now ? t - now : now - t;
+		time_t best_dist = best > now ? best - now : now - best;
+		if (!found || dist < best_dist) {
+			best = t;
+			found = 1;
+		}
+	}
+	if (found)
+		*out = best;
+	return found;
+}
+
+/* parse_bsd - "Mmm dd hh:mm:ss", "Mmm  d ...", "Mmm d ...", "Mmm 03 ..." */
+static int parse_bsd(struct cursor c, time_t now, time_t *out)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (!take_month_name(&c, &tm.tm_mon) || !take_char(&c, ' '))
+		return 0;
+	(void)take_char(&c, ' ');	/* space-padded day */
+	if (!take_digits(&c, 1, 2, &tm.tm_mday) || !take_char(&c, ' ') ||
+	    !take_clock(&c, &tm) || !stamp_ends(&c))
+		return 0;
+	if (tm.tm_mday < 1 || tm.tm_mday > days_in_month(2000, tm.tm_mon))
+		return 0;	/* 2000 was leap: Feb 29 may still be valid */
+	return pick_year(&tm, now, out);
+}
+
+/* take_zone - "Z", "+hh:mm", "+hhmm", "+hh"; *OFFSET in seconds east */
+static int take_zone(struct cursor *c, long *offset)
+{
+	int sign, hh, mm = 0;
+
+	if (take_char(c, 'Z') || take_char(c, 'z')) {
+		*offset = 0;
+		return 1;
+	}
+	if (take_char(c, '+'))
+		sign = 1;
+	else if (take_char(c, '-'))
+		sign = -1;
+	else
+		return 0;
+	if (!take_digits(c, 2, 2, &hh))
+		return -1;
+	if (take_char(c, ':')) {
+		if (!take_digits(c, 2, 2, &mm))
+			return -1;
+	} else if (!at_end(c) && *c->p >= '0' && *c->p <= '9') {
+		if (!take_digits(c, 2, 2, &mm))
+			return -1;
+	}
+	if (hh > 23 || mm > 59)
+		return -1;
+	*offset = sign * (hh * 3600L + mm * 60L);
+	return 1;
+}
+
+/* parse_iso - "YYYY-MM-DD[T ]hh:mm:ss[.frac|,frac][zone]"; no zone = local */
+static int parse_iso(struct cursor c, time_t *out)
+{
+	struct tm tm;
+	int year, mon, frac;
+	long offset = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if (!take_digits(&c, 4, 4, &year) || !take_char(&c, '-') ||
+	    !take_digits(&c, 2, 2, &mon) || !take_char(&c, '-') ||
+	    !take_digits(&c, 2, 2, &tm.tm_mday))
+		return 0;
+	if (!take_char(&c, 'T') && !take_char(&c, ' '))
+		return 0;
+	if (!take_clock(&c, &tm))
+		return 0;
+	if ((take_char(&c, '.') || take_char(&c, ',')) && !take_digits(&c, 1, 9, &frac))
+		return 0;
+	while (!at_end(&c) && *c.p >= '0' && *c.p <= '9')
+		c.p++;		/* sub-nanosecond digits */
+	int zone = take_zone(&c, &offset);
+	if (zone < 0 || !stamp_ends(&c))
+		return 0;
+	if (year < 1970 || mon < 1 || mon > 12 || tm.tm_mday < 1 ||
+	    tm.tm_mday > days_in_month(year, mon - 1))
+		return 0;
+	tm.tm_year = year - 1900;
+	tm.tm_mon = mon - 1;
+	if (zone == 0) {
+		time_t t = local_time(&tm);
+		if (t == (time_t)-1)
+			return 0;
+		*out = t;
+	} else {
+		*out = timegm(&tm) - offset;
+	}
+	return 1;
+}
 
 int time_parse(const char *text, size_t len, time_t now, time_t *out)
 {
-	(void)text;
-	(void)len;
-	(void)now;
-	(void)out;
-	return 0;
+	struct cursor c;
+
+	if (text == NULL || len == 0)
+		return 0;
+	c.p = text;
+	c.end = text + len;
+	if (text[0] >= '0' && text[0] <= '9')
+		return parse_iso(c, out);
+	return parse_bsd(c, now, out);
 }
