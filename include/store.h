@@ -111,6 +111,8 @@ const char *store_error(const struct store *s);
 /* store_params - read window/session_max from meta (set by the daemon);
  * returns the defaults (1800, 0) when never set */
 int store_get_params(struct store *s, struct store_params *p);
+/* store_read_params - the same; 1 when read from meta, 0 defaults, -1 error */
+int store_read_params(struct store *s, struct store_params *p);
 
 /* store_lookup - 1 and *R filled when A is listed and authorized at NOW
  * (lazy expiry), 0 when absent or expired, -1 on error. Read-only stores

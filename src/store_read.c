@@ -137,7 +137,7 @@ static long get_meta(struct store *s, MDB_val *k, void *buf, size_t size)
 	return n;
 }
 
-int store_get_params(struct store *s, struct store_params *p)
+int store_read_params(struct store *s, struct store_params *p)
 {
 	char key[POSITION_NAME_MAX + 1];
 	unsigned char buf[PARAMS_VALUE_SIZE];
@@ -149,12 +149,17 @@ int store_get_params(struct store *s, struct store_params *p)
 	if (n == -1)
 		return -1;
 	if (n > 0 && params_decode(buf, (size_t)n, p) == 0)
-		return 0;
+		return 1;
 	if (n != 0)
 		store_skip_invalid(s, "params");
 	memset(p, 0, sizeof(*p));
 	p->window = STORE_DEFAULT_WINDOW;
 	return 0;
+}
+
+int store_get_params(struct store *s, struct store_params *p)
+{
+	return store_read_params(s, p) < 0 ? -1 : 0;
 }
 
 long store_get_meta(struct store *s, const char *name, void *buf, size_t size)

@@ -1,0 +1,290 @@
+/*
+ * popgate-dump - show, add to and remove from popgate's database:
+ *   popgate-dump [-ajs] [-c config | -d database] [-r | -t] [IP|CIDR ...]
+ * Every argument is checked before the database is opened; a missing or
+ * broken database is reported, never created (except by -t) or repaired.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "dump_format.h"
+#include "log.h"
+#include "util.h"
+
+#define DEFAULT_DATABASE "/var/lib/popgate/popgate.lmdb"
+
+struct options {
+	int all, json, stats, remove, touch;
+	const char *config, *database;
+	char **args;
+	int nargs;
+};
+
+/* a command-line address: a bare address (ADDR) or a network (NET) */
+struct target {
+	int is_net;
+	struct addr addr;
+	struct net net;
+};
+
+struct listing {
+	const struct options *o;
+	const struct target *targets;
+	struct store_params params;
+	time_t now;
+	struct dump_table table;
+	struct batch removals;
+};
+
+static void usage(void)
+{
+	fputs("usage: popgate-dump [-ajs] [-c config | -d database] [-r | -t] "
+	      "[IP|CIDR ...]\n", stderr);
+	exit(1);
+}
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("popgate-dump: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	while ((c = getopt(argc, argv, "ac:d:jrst")) != -1) {
+		switch (c) {
+		case 'a': o->all = 1; break;
+		case 'c': o->config = optarg; break;
+		case 'd': o->database = optarg; break;
+		case 'j': o->json = 1; break;
+		case 'r': o->remove = 1; break;
+		case 's': o->stats = 1; break;
+		case 't': o->touch = 1; break;
+		default: usage();
+		}
+	}
+	o->args = argv + optind;
+	o->nargs = argc - optind;
+	if ((o->config && o->database) || (o->remove && o->touch) ||
+	    ((o->remove || o->touch) && (o->nargs == 0 || o->stats)))
+		usage();
+}
+
+/* parse_targets - every argument, before anything is opened */
+static struct target *parse_targets(const struct options *o)
+{
+	struct target *t = xcalloc((size_t)o->nargs + 1, sizeof(*t));
+	char shown[256];
+	int i;
+
+	for (i = 0; i < o->nargs; i++) {
+		const char *arg = o->args[i];
+
+		if (addr_parse(arg, strlen(arg), &t[i].addr) == 0)
+			continue;
+		t[i].is_net = 1;
+		if (o->touch || net_parse(arg, &t[i].net) < 0) {
+			log_escape(shown, sizeof(shown), arg, strlen(arg));
+			free(t);
+			die("bad address \"%s\"", shown);
+		}
+	}
+	return t;
+}
+
+/* fit_prefix - bare IPv6 addresses become their keys; IPv6 networks
+ * narrower than the keys' prefix widen to it */
+static void fit_prefix(struct target *t, int n, unsigned prefix)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!t[i].is_net) {
+			addr_apply_ipv6_prefix(&t[i].addr, prefix);
+		} else if (!addr_is_v4(&t[i].net.addr) &&
+			   t[i].net.prefix > prefix) {
+			t[i].net.prefix = prefix;
+			addr_mask(&t[i].net.addr, prefix);
+		}
+	}
+}
+
+static int matches(const struct target *t, int n, const struct addr *a)
+{
+	int i;
+
+	if (n == 0)
+		return 1;
+	for (i = 0; i < n; i++) {
+		if (t[i].is_net ? net_contains(&t[i].net, a) :
+		    memcmp(t[i].addr.b, a->b, sizeof(a->b)) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int list_one(const struct addr *a, const struct record *r, void *ctx)
+{
+	struct listing *l = ctx;
+	struct dump_row row;
+
+	if (!matches(l->targets, l->o->nargs, a))
+		return 0;
+	if (l->o->remove) {
+		batch_remove(&l->removals, a);
+		return 0;
+	}
+	row.addr = *a;
+	row.rec = *r;
+	row.expires = record_expires(r, &l->params);
+	if (!l->o->all && l->now >= row.expires)
+		return 0;
+	if (l->o->json)
+		dump_json_row(stdout, &row, l->params.ipv6_prefix);
+	else
+		dump_table_add(&l->table, &row);
+	return 0;
+}
+
+/* touch - -t: add or refresh each address now */
+static int touch(struct store *s, const struct target *t, int n)
+{
+	struct batch b;
+	struct record r;
+	int i, added = 0, rc;
+
+	batch_init(&b);
+	for (i = 0; i < n; i++) {
+		if (store_get(s, &t[i].addr, &r) == 0)
+			added++;
+		batch_login(&b, &t[i].addr, clock_now(), "manual", "");
+	}
+	rc = store_apply(s, &b);
+	batch_free(&b);
+	if (rc == 0)
+		printf("%d added, %d refreshed\n", added, n - added);
+	return rc;
+}
+
+/* set_group - a database -t created belongs to the group of `user` */
+static void set_group(struct store *s, const struct config *cfg)
+{
+	struct passwd *pw;
+
+	if (cfg == NULL || cfg->user[0] == '\0')
+		return;
+	if ((pw = getpwnam(cfg->user)) == NULL) {
+		fprintf(stderr, "popgate-dump: warning: no user \"%s\": %s "
+			"keeps its group\n", cfg->user, store_path(s));
+		return;
+	}
+	if (store_set_owner(s, -1, (long)pw->pw_gid) < 0)
+		fprintf(stderr, "popgate-dump: warning: %s\n", store_error(s));
+}
+
+static int run(struct store *s, const struct options *o, struct target *t,
+	       const struct config *cfg)
+{
+	struct listing l;
+	int rc;
+
+	memset(&l, 0, sizeof(l));
+	l.o = o;
+	l.targets = t;
+	l.now = clock_now();
+	if (store_read_params(s, &l.params) < 0)
+		return -1;
+	if (cfg)
+		l.params.ipv6_prefix = cfg->ipv6_prefix;
+	if (l.params.ipv6_prefix == 0)
+		l.params.ipv6_prefix = 128;
+	fit_prefix(t, o->nargs, l.params.ipv6_prefix);
+	if (o->stats)
+		return dump_stats(stdout, s, l.now, &l.params);
+	if (o->touch) {
+		if (store_created(s))
+			set_group(s, cfg);
+		return touch(s, t, o->nargs);
+	}
+	dump_table_init(&l.table);
+	batch_init(&l.removals);
+	rc = store_each(s, list_one, &l);
+	if (rc == 0 && o->remove && (rc = store_apply(s, &l.removals)) == 0)
+		printf("%zu removed\n", l.removals.n);
+	if (rc == 0 && !o->json && !o->remove)
+		dump_table_print(stdout, &l.table, l.params.ipv6_prefix, l.now);
+	dump_table_free(&l.table);
+	batch_free(&l.removals);
+	return rc;
+}
+
+/* load_config - -c FILE, or the default file when it exists; NULL when
+ * -d was given or there is no default file */
+static struct config *load_config(const struct options *o)
+{
+	struct config *cfg;
+	char err[CONFIG_ERR_MAX];
+	const char *path = o->config ? o->config : CONFIG_DEFAULT_PATH;
+
+	if (o->database || (!o->config && access(path, F_OK) < 0 &&
+			    errno == ENOENT))
+		return NULL;
+	cfg = xmalloc(sizeof(*cfg));
+	if (config_load(cfg, path, err, sizeof(err)) < 0) {
+		config_free(cfg);
+		free(cfg);
+		die("%s", err);
+	}
+	return cfg;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct target *targets;
+	struct config *cfg;
+	struct store *s;
+	char err[512];
+	int flags, rc;
+
+	parse_options(argc, argv, &o);
+	targets = parse_targets(&o);
+	cfg = load_config(&o);
+	log_init("popgate-dump", 1, 0);
+	flags = o.touch ? STORE_CREATE : (o.remove ? 0 : STORE_READONLY);
+	rc = store_open(&s, o.database ? o.database : cfg ? cfg->database :
+			DEFAULT_DATABASE, flags, 0, err, sizeof(err));
+	if (rc == STORE_OK) {
+		rc = run(s, &o, targets, cfg);
+		if (rc < 0)
+			snprintf(err, sizeof(err), "%s", store_error(s));
+		store_close(s);
+	}
+	if (cfg)
+		config_free(cfg);
+	free(cfg);
+	free(targets);
+	if (rc != 0)
+		die("%s", err);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		die("write error: %s", strerror(errno));
+	return 0;
+}
