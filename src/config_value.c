@@ -4,13 +4,11 @@
  * back in a form that parses to the same setting, and freed. Never
  * copies unbounded or unescaped input text into an error message.
  */
-#include <arpa/inet.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
 #include "config.h"
 #include "config_value.h"
 #include "log.h"
@@ -41,7 +39,7 @@ void *value_grow(void *v, size_t n, size_t elemsize)
 	return v;
 }
 
-/* value_parse_unsigned - digits of BASE only, no sign, no blanks, fits in unsigned */
+/* value_parse_unsigned - digits of BASE only, no sign, no blanks, no overflow */
 int value_parse_unsigned(const char *text, unsigned base, unsigned *out)
 {
 	unsigned long long value = 0;
@@ -106,8 +104,9 @@ static int parse_wire(const struct key_def *k, const char *value,
 		if (*c < 0x20 || *c > 0x7e)
 			break;
 	if (*value == '\0' || *c != '\0')
-		return value_say(msg, msgsize, "bad value \"%s\" (expected non-empty "
-			   "printable ASCII text)", value_shown(value, buf));
+		return value_say(msg, msgsize, "bad value \"%s\" (expected "
+				 "non-empty printable ASCII text)",
+				 value_shown(value, buf));
 	return parse_string(k, value, line, field, msg, msgsize);
 }
 
@@ -133,7 +132,7 @@ const struct value_type value_wire = {
 
 /* ---- lists of words ---- */
 
-/* value_for_each_word - call ADD for each run of bytes between blanks/commas */
+/* value_for_each_word - ADD each run of bytes between blanks and commas */
 int value_for_each_word(const char *value, add_word_fn *add, void *list,
 			 char *msg, size_t msgsize)
 {
@@ -169,9 +168,9 @@ static int add_format(const char *word, void *list, char *msg, size_t msgsize)
 	char buf[QUOTE_MAX];
 
 	if (!match_format_known(word))
-		return value_say(msg, msgsize, "unknown format \"%s\" (expected auto "
-			   "or built-in formats: %s)", value_shown(word, buf),
-			   match_format_names());
+		return value_say(msg, msgsize, "unknown format \"%s\" (expected "
+				 "auto or built-in formats: %s)",
+				 value_shown(word, buf), match_format_names());
 	return add_string(word, list, msg, msgsize);
 }
 
@@ -353,14 +352,15 @@ static int parse_duration(const struct key_def *k, const char *value,
 
 	(void)line;
 	if (rc == -1)
-		return value_say(msg, msgsize, "bad duration \"%s\" (expected a number "
-			   "with an optional s, m, h or d suffix)",
-			   value_shown(value, buf));
+		return value_say(msg, msgsize, "bad duration \"%s\" (expected a "
+				 "number with an optional s, m, h or d suffix)",
+				 value_shown(value, buf));
 	if (rc == -2 || seconds < k->min || seconds > k->max) {
 		format_duration(k->min, lo, sizeof lo);
 		format_duration(k->max, hi, sizeof hi);
 		return value_say(msg, msgsize, "duration \"%s\" out of range "
-			   "(expected %s to %s)", value_shown(value, buf), lo, hi);
+				 "(expected %s to %s)", value_shown(value, buf),
+				 lo, hi);
 	}
 	*(unsigned *)field = seconds;
 	return 0;
@@ -382,8 +382,9 @@ static int parse_number(const struct key_def *k, const char *value,
 
 	(void)line;
 	if (value_parse_unsigned(value, 10, &n) != 0 || n < k->min || n > k->max)
-		return value_say(msg, msgsize, "bad number \"%s\" (expected an integer "
-			   "from %u to %u)", value_shown(value, buf), k->min, k->max);
+		return value_say(msg, msgsize, "bad number \"%s\" (expected an "
+				 "integer from %u to %u)", value_shown(value, buf),
+				 k->min, k->max);
 	*(unsigned *)field = n;
 	return 0;
 }
@@ -405,8 +406,8 @@ static int parse_mode(const struct key_def *k, const char *value,
 	(void)line;
 	if (value_parse_unsigned(value, 8, &n) != 0 || n < k->min || n > k->max)
 		return value_say(msg, msgsize, "bad mode \"%s\" (expected an octal "
-			   "number from %o to 0%o)", value_shown(value, buf),
-			   k->min, k->max);
+				 "number from %o to 0%o)", value_shown(value, buf),
+				 k->min, k->max);
 	*(unsigned *)field = n;
 	return 0;
 }
@@ -462,7 +463,7 @@ static int parse_choice(const struct key_def *k, const char *value,
 		}
 	choice_list(k->choices, expected, sizeof expected);
 	return value_say(msg, msgsize, "bad value \"%s\" (expected %s)",
-		   value_shown(value, buf), expected);
+			 value_shown(value, buf), expected);
 }
 
 static void print_choice(const struct key_def *k, const void *field, FILE *out)
