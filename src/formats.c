@@ -41,8 +41,11 @@
  * [name=..;ip=PROXY;oip=CLIENT;via=..;ua=..;] - oip wins behind the proxy */
 #define ZIMBRA_HEAD SYSLOG "(?:(?:mailboxlog|zimbramon)" PID ":? )?" \
 	"(?<time>[0-9]{4}-" D2 "-" D2 " " HMS "[,.][0-9]+) +INFO +" \
-	"\\[[A-Za-z0-9]*(?:Imap|Pop3)[A-Za-z0-9]*-[0-9]+\\] " \
-	"\\[(?:(?:name|aname|mid|cid|id|uid)=[^;\\]]*;)*ip="
+	"\\[[A-Za-z0-9]*(?:Imap|Pop3)[A-Za-z0-9]*-[0-9]+\\] \\["
+/* server-set context keys; ua= and via= (client text) end the run, so a
+ * greedy run of these pairs finds the LAST oip=/ip= the server wrote */
+#define ZIMBRA_KEYS "name|aname|mid|cid|id|uid|port|ds"
+#define ZIMBRA_PAIRS(keys) "(?:(?:" keys ")=[^;\\]]*;)*"
 #define ZIMBRA_TAIL ".*\\] (?<svc>imap|pop3?) - user (?<user>\\S+) " \
 	"authenticated, mechanism=[A-Za-z0-9_.-]+ ?(?:\\[TLS\\])?" END
 
@@ -107,10 +110,13 @@ const struct format_def format_table[] = {
 	} },
 	{ "zimbra", {
 		{ MATCH_LOGIN, " authenticated, mechanism=",
-		  ZIMBRA_HEAD "[^;\\]]*;oip=(?<ip>[^;\\]]+);" ZIMBRA_TAIL, NULL },
-		/* direct connection: no proxy, so no oip= and no via= */
+		  ZIMBRA_HEAD ZIMBRA_PAIRS(ZIMBRA_KEYS "|ip|oip") "oip=(?<ip>[^;\\]]+);"
+		  ZIMBRA_TAIL, NULL },
+		/* direct connection: no oip= and no via= anywhere in the
+		 * context, else the ip= could be the proxy's */
 		{ MATCH_LOGIN, " authenticated, mechanism=",
-		  ZIMBRA_HEAD "(?<ip>[^;\\]]+);(?!oip=|via=)" ZIMBRA_TAIL, NULL },
+		  ZIMBRA_HEAD "(?![^\\]]*(?:oip|via)=)" ZIMBRA_PAIRS(ZIMBRA_KEYS "|ip")
+		  "ip=(?<ip>[^;\\]]+);" ZIMBRA_TAIL, NULL },
 	} },
 };
 const size_t format_count = sizeof(format_table) / sizeof(format_table[0]);
