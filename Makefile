@@ -101,6 +101,11 @@ test: deps
 	$(MAKE) fuzz-build
 	sh tests/run-tests.sh build build/san
 
+# benchmarks: ratios against baselines measured in the same run
+bench: deps
+	$(MAKE) check-build
+	sh tests/bench/run.sh build
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)/etc/popgate \
