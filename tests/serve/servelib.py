@@ -90,6 +90,14 @@ CRASH = re.compile(r"AddressSanitizer|LeakSanitizer|runtime error"
                    r"|worker \(pid \d+\) exited with status [1-9]")
 
 
+SANITIZER = re.compile(r"AddressSanitizer|LeakSanitizer|runtime error")
+
+
+def sanitizer_clean(d):
+    """no sanitizer report in the log (workers may have been killed)"""
+    return not SANITIZER.search(d.log())
+
+
 def crash_free(d):
     """no sanitizer report and no unexpected worker exit in the log"""
     return not CRASH.search(d.log())
