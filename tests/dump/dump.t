@@ -7,9 +7,11 @@
 import hashlib
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.environ.get("POPGATE_TOP", "."), "tests/lib"))
 import popgate_test as pt  # noqa: E402
@@ -113,6 +115,27 @@ r = dump("-d", DB, "-r", "203.0.113.1")
 tap.ok(r.returncode == 0 and "0 removed" in r.stdout, "-r of an absent address: exit 0",
        r.stdout)
 
+# a writer holding its transaction open (mdb_load waiting for input)
+# never blocks a listing
+if shutil.which("mdb_load"):
+    holder = subprocess.Popen(["mdb_load", "-n", "-s", "meta", DB], stdin=subprocess.PIPE,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        holder.stdin.write(b"VERSION=3\nformat=bytevalue\ntype=btree\nHEADER=END\n")
+        holder.stdin.flush()
+        time.sleep(0.2)
+        start = time.monotonic()
+        r = dump("-d", DB, "-j")
+        took = time.monotonic() - start
+        tap.ok(r.returncode == 0 and len(json_lines(r)) == 2 and holder.poll() is None,
+               "listing while another process holds the write transaction (%.3fs)" % took,
+               r.stderr)
+    finally:
+        holder.stdin.close()
+        holder.wait(60)
+else:
+    tap.ok(True, "# SKIP mdb_load (lmdb-utils) not installed")
+
 # config: database and ipv6_prefix
 conf = os.path.join(tmp, "popgate.conf")
 DB6 = os.path.join(tmp, "v6.lmdb")
@@ -131,6 +154,20 @@ with open(badconf, "w") as f:
     f.write("database = %s\nno_such_key = 1\n" % DB6)
 failed_with(dump("-c", badconf), "bad.conf:2", "bad config: FILE:LINE, exit 1")
 failed_with(dump("-c", os.path.join(tmp, "nope.conf")), "nope.conf", "missing config: exit 1")
+
+# a database we may not read: EACCES (root drops its DAC override first)
+locked = os.path.join(tmp, "locked.lmdb")
+shutil.copyfile(DB, locked)
+os.chmod(locked, 0)
+prefix = []
+if os.geteuid() == 0:
+    prefix = ["setpriv", "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search"]
+if os.geteuid() != 0 or shutil.which("setpriv"):
+    r = subprocess.run(prefix + [pt.POPGATE_DUMP, "-d", locked], capture_output=True,
+                       text=True, timeout=60)
+    failed_with(r, locked + ": Permission denied", "unreadable database: exit 1")
+else:
+    tap.ok(True, "# SKIP setpriv not installed")
 
 # broken and empty files are reported, never repaired
 broken = os.path.join(tmp, "broken.lmdb")
