@@ -210,8 +210,13 @@ static int run(struct store *s, const struct options *o, struct target *t,
 	l.o = o;
 	l.targets = t;
 	l.now = clock_now();
-	if (store_read_params(s, &l.params) < 0)
+	if ((rc = store_read_params(s, &l.params)) < 0)
 		return -1;
+	if (cfg && rc == 0) {	/* the daemon never recorded its own */
+		l.params.window = cfg->window;
+		l.params.session_max = cfg->session_tracking ?
+		    cfg->session_max : 0;
+	}
 	if (cfg)
 		l.params.ipv6_prefix = cfg->ipv6_prefix;
 	if (l.params.ipv6_prefix == 0)

@@ -223,6 +223,9 @@ static int env_start(struct store *s, size_t file_size)
 	if ((rc = mdb_env_set_maxdbs(s->env, 3)) != 0 ||
 	    (rc = mdb_env_set_mapsize(s->env, map)) != 0 ||
 	    (rc = mdb_env_open(s->env, s->path, flags, DATA_MODE)) != 0) {
+		if (rc == ENOENT && (s->flags & STORE_CREATE))
+			return open_status(s, STORE_EFAIL, "cannot create: %s",
+					   mdb_strerror(rc));
 		if (rc == ENOENT)
 			return open_status(s, STORE_ENOENT, "%s",
 					   "no such database");
@@ -329,7 +332,7 @@ size_t store_txn_id(struct store *s)
 {
 	MDB_envinfo info;
 
-	if (mdb_env_info(s->env, &info) != 0)
+	if (s->env == NULL || mdb_env_info(s->env, &info) != 0)
 		return 0;
 	return info.me_last_txnid;
 }

@@ -1,8 +1,8 @@
 /*
- * store_priv.h - what store.c (environment, transactions, writes) shares
+ * store_priv.h - what store.c (environment, write transactions) shares
  * with store_write.c (batches, sweep) and store_read.c (lookups,
- * iteration, statistics). Nothing outside
- * the store may include it: LMDB handles never leave these files.
+ * iteration, statistics). Nothing outside the store may include it:
+ * LMDB handles never leave these files.
  */
 #ifndef POPGATE_STORE_PRIV_H
 #define POPGATE_STORE_PRIV_H

@@ -377,7 +377,8 @@ int store_stats(struct store *s, time_t now, struct store_stats *st)
 	    store_each(s, count_record, &c) < 0)
 		return -1;
 	st->invalid = s->invalid - invalid_before;
-	if (mdb_env_info(s->env, &info) == 0 && mdb_env_stat(s->env, &mst) == 0) {
+	if (s->env && mdb_env_info(s->env, &info) == 0 &&
+	    mdb_env_stat(s->env, &mst) == 0) {
 		st->map_size = info.me_mapsize;
 		st->map_used = (info.me_last_pgno + 1) * (size_t)mst.ms_psize;
 		st->last_txn = info.me_last_txnid;

@@ -58,6 +58,8 @@ for args in ([], ["-j"], ["-s"], ["-r", "192.0.2.1"], ["192.0.2.1"]):
     failed_with(dump("-d", DB, *args), "popgate-dump: %s: no such database" % DB,
                 "missing database: %s" % (" ".join(args) or "(list)"))
 tap.ok(not os.path.exists(DB), "still no database")
+failed_with(dump("-d", os.path.join(tmp, "nodir", "x.lmdb"), "-t", "192.0.2.1"),
+            "cannot create", "-t in a missing directory: exit 1")
 
 # -t creates it, with the modes of DESIGN
 r = dump("-d", DB, "-t", "192.0.2.1", "192.0.2.200", "198.51.100.1", "2001:db8::7")
@@ -140,12 +142,15 @@ else:
 conf = os.path.join(tmp, "popgate.conf")
 DB6 = os.path.join(tmp, "v6.lmdb")
 with open(conf, "w") as f:
-    f.write("database = %s\nipv6_prefix = 64\nuser =\n" % DB6)
+    f.write("database = %s\nipv6_prefix = 64\nuser =\nwindow = 10m\n" % DB6)
 r = dump("-c", conf, "-t", "2001:db8:1:2::5", "192.0.2.5")
 tap.ok(r.returncode == 0, "-c config -t", r.stderr)
 r = dump("-c", conf, "-j")
 tap.ok([o["ip"] for o in json_lines(r)] == ["192.0.2.5", "2001:db8:1:2::/64"],
        "IPv6 entry shown as its /64", r.stdout + r.stderr)
+rows = json_lines(r)
+tap.ok(rows and all(o["expires"] == o["last_seen"] + 600 for o in rows),
+       "window from the config when the daemon recorded none", r.stdout)
 r = dump("-c", conf, "-j", "2001:db8:1:2::99")
 tap.ok([o["ip"] for o in json_lines(r)] == ["2001:db8:1:2::/64"],
        "an address inside the /64 finds it", r.stdout)
