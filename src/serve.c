@@ -27,6 +27,8 @@
 #define ACCEPTS_PER_WAKE 64
 #define ACCEPT_PAUSE_MS 100
 #define EMPTY_DIR "/var/empty"
+#define DRAIN_MS 1000		/* after TERM: finish answering for at most this */
+#define DRAIN_IDLE_MS 100	/* ... closing connections quiet this long */
 
 struct listen_watch {
 	struct watch watch;	/* first: epoll data points here */
@@ -43,6 +45,7 @@ struct server {
 	struct conn *head, *tail;	/* idle list: least recently active first */
 	size_t nconns;
 	long long accept_paused_until;	/* 0 = accepting */
+	long long drain_start, drain_until;	/* TERM seen: draining (0 = no) */
 	int stop;
 	struct answerer answerer;
 	struct ratelimit rl_accept, rl_full;
@@ -244,13 +247,47 @@ static void on_accept(struct server *sv, const struct listener *l)
 
 /* ---- the loop ---- */
 
+/* start_drain - on TERM: accept nothing more (what waits in the backlog is
+ * left to the next worker), answer what the clients already sent */
+static void start_drain(struct server *sv)
+{
+	if (sv->accept_paused_until == 0)
+		set_accepting(sv, 0);
+	sv->accept_paused_until = 0;
+	sv->drain_start = clock_mono_ms();
+	sv->drain_until = sv->drain_start + DRAIN_MS;
+	log_debug(1, "serve: stopping; answering pending requests");
+}
+
+/* drain - close connections quiet since DRAIN_IDLE_MS (counted from the
+ * later of their last activity and TERM); stop when none are left or the
+ * time is up */
+static long long drain(struct server *sv, long long now)
+{
+	long long quiet_since;
+
+	while (sv->head) {
+		quiet_since = sv->head->last_ms > sv->drain_start
+			? sv->head->last_ms : sv->drain_start;
+		if (quiet_since + DRAIN_IDLE_MS > now)
+			break;
+		close_conn(sv, sv->head);
+	}
+	if (sv->head == NULL || now >= sv->drain_until) {
+		sv->stop = 1;
+		return now;
+	}
+	return quiet_since + DRAIN_IDLE_MS;
+}
+
 static void on_signal(struct server *sv)
 {
 	struct signalfd_siginfo si;
 
 	while (read(sv->sigfd, &si, sizeof si) == (ssize_t)sizeof si)
-		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
-			sv->stop = 1;
+		if ((si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) &&
+		    sv->drain_until == 0)
+			start_drain(sv);
 }
 
 static void on_parent(struct server *sv, unsigned events)
@@ -292,6 +329,10 @@ static int timers(struct server *sv)
 	long long now = clock_mono_ms(), idle_ms = 1000LL * sv->cfg->idle_timeout;
 	long long next = now + answerer_maintain(&sv->answerer);
 
+	if (sv->drain_until) {
+		next = drain(sv, now);
+		return next > now ? (int)(next - now) : 0;
+	}
 	while (sv->head && sv->head->last_ms + idle_ms <= now) {
 		log_debug(2, "serve: %s: closing an idle connection",
 			  sv->head->listener);
@@ -373,8 +414,11 @@ int serve_run(const struct config *cfg, const struct listeners *l, int parent_fd
 		sv.stop = rc = 1;
 	log_debug(1, "serve: answering on %zu listener(s)", l->n);
 	while (!sv.stop) {
-		int i, n = epoll_wait(sv.ep, evs, MAX_EVENTS, timers(&sv));
+		int i, n, timeout = timers(&sv);
 
+		if (sv.stop)
+			break;
+		n = epoll_wait(sv.ep, evs, MAX_EVENTS, timeout);
 		if (n < 0 && errno != EINTR) {
 			log_msg(LOG_ERR, "serve: epoll_wait: %m");
 			rc = 1;
