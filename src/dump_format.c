@@ -170,8 +170,8 @@ static void fill_cells(struct cells *c, const struct dump_row *row,
 
 	dump_addr_text(&row->addr, ipv6_prefix, c->ip, sizeof(c->ip));
 	dump_local_time((time_t)r->last_seen, c->seen, sizeof(c->seen));
-	dump_time_left((long long)row->expires - (long long)now, c->left,
-		       sizeof(c->left));
+	dump_time_left(row->expires > now ? (long long)row->expires -
+		       (long long)now : 0, c->left, sizeof(c->left));
 	snprintf(c->count, sizeof(c->count), "%lu", (unsigned long)r->count);
 	log_escape(c->service, sizeof(c->service), r->service,
 		   strlen(r->service));

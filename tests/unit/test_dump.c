@@ -279,6 +279,40 @@ static void test_stats(void **state)
 	free(buf);
 }
 
+/* times a hostile file may hold: no overflow, no crash */
+static void test_extreme_times(void **state)
+{
+	struct dump_row rows[2];
+	struct dump_table t;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	(void)state;
+	memset(rows, 0, sizeof(rows));
+	rows[0].addr = ip("192.0.2.1", 128);
+	rows[0].rec.last_seen = INT64_MIN;
+	rows[0].rec.first_seen = INT64_MAX;
+	rows[0].expires = record_expires(&rows[0].rec, &params);
+	rows[1].addr = ip("192.0.2.2", 128);
+	rows[1].rec.last_seen = INT64_MAX;
+	rows[1].rec.open_sessions = 1;
+	rows[1].rec.session_start = INT64_MAX;
+	rows[1].expires = record_expires(&rows[1].rec, &params);
+	assert_true(rows[1].expires == (time_t)INT64_MAX);
+	dump_table_init(&t);
+	dump_table_add(&t, &rows[0]);
+	dump_table_add(&t, &rows[1]);
+	dump_table_print(out, &t, 128, T0);
+	dump_json_row(out, &rows[0], 128);
+	dump_json_row(out, &rows[1], 128);
+	fclose(out);
+	print_message("%s", buf);
+	assert_non_null(strstr(buf, "expired"));
+	dump_table_free(&t);
+	free(buf);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -291,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_json_escaping),
 		cmocka_unit_test(test_time_left),
 		cmocka_unit_test(test_addr_text),
+		cmocka_unit_test(test_extreme_times),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
