@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-# e2e_logpath.t - POP-before-SMTP end to end with Dovecot writing its own log_path file:
+# e2e_logpath.t - POP-before-SMTP end to end, Dovecot writing its own log
+# files (contrib/dovecot-logging.conf: log_path + info_log_path):
 # real Dovecot (POP3, IMAP), real Postfix relaying through popgated's policy
 # socket, all private (temp dir, 127.0.0.1 high ports). Must never touch the
 # system mail servers, port 25/110/143 or the host's /dev/log.

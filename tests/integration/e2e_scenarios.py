@@ -1,6 +1,7 @@
 """e2e_scenarios - POP-before-SMTP end to end: real Dovecot, real Postfix,
 real popgated; each scenario prints ok/not ok lines. Shared by
-e2e_syslog.t and e2e_logpath.t, which differ only in how Dovecot logs.
+e2e_syslog.t, e2e_logpath.t and e2e_forward.t, which differ only in how
+Dovecot's lines reach the file popgated follows.
 Never asserts a timing: outcomes are awaited with generous deadlines and
 measured times are printed. Every process started is stopped at the end.
 """
@@ -68,6 +69,25 @@ def scenario_imap(tap, stack):
                         lambda c: stack.imap_login(c, 'bob'))
 
 
+def scenario_traceable(tap, stack, daemon):
+    """Who relayed through whom: popgate-dump shows user and service, and
+    popgated logged the first OK for the address with the user."""
+    try:
+        rows = {r.get('ip'): r for r in daemon.dump_json()}
+    except (RuntimeError, ValueError) as e:
+        rows = {}
+        tap.note('popgate-dump: %s' % e)
+    for n, user, service in ((7, 'alice', 'pop3'), (9, 'bob', 'imap')):
+        r = rows.get(ip(n), {})
+        tap.ok(r.get('user') == user and r.get('service') == service,
+               'popgate-dump -j shows %s with user %s, service %s'
+               % (ip(n), user, service), repr(r))
+    lines = daemon.log().splitlines()
+    tap.ok(any(ip(7) in x and 'alice' in x for x in lines),
+           'popgated logged the OK for %s with the user alice' % ip(7),
+           '\n'.join(lines[-10:]))
+
+
 def scenario_failed_logins(tap, stack):
     """Bad password, unknown user and a hostile user name authorize
     nothing; a later good login (the sentinel) proves the lines were read."""
@@ -85,6 +105,23 @@ def scenario_failed_logins(tap, stack):
         code = rcpt_code(stack, ip(n))
         tap.ok(code == 554, 'after a failed login, %s is refused (%d)'
                % (ip(n), code))
+
+
+def scenario_forged_tag(tap, stack):
+    """A local user's logger(1) line that imitates a Dovecot login under
+    another program name reaches the log but authorizes nothing."""
+    stack.syslog_send('evil', 'pop3-login: Login: user=<alice>, '
+                      'method=PLAIN, rip=127.0.0.40, lip=127.0.0.1, '
+                      'mpid=1, session=<x>')
+    stack.syslog_send('dovecot-evil', 'imap-login: Login: user=<alice>, '
+                      'method=PLAIN, rip=127.0.0.41, lip=127.0.0.1')
+    if not login_then_accepted(tap, stack, ip(18), 'POP3 (sentinel)',
+                               stack.pop3_login):
+        return
+    for n in (40, 41):
+        code = rcpt_code(stack, ip(n))
+        tap.ok(code == 554, 'a login line logged under a foreign tag does '
+               'not authorize %s (%d)' % (ip(n), code))
 
 
 def scenario_local_delivery(tap, stack, note):
@@ -194,8 +231,7 @@ def scenario_daemon_down(tap, stack, daemon):
 
 def run(tap, stack):
     stack.start()
-    tap.ok(True, 'private rsyslogd/Dovecot/Postfix started (%s logging)'
-           % stack.logmode)
+    tap.ok(True, 'private mail stack started (%s logging)' % stack.logmode)
     got = ' '.join(stack.postconf('smtpd_relay_restrictions').split())
     tap.ok(got == RELAY_RESTRICTIONS, 'Postfix runs with the relay '
            'restrictions of contrib/postfix-main.cf.snippet', got)
@@ -204,10 +240,21 @@ def run(tap, stack):
     scenario_no_login(tap, stack)
     scenario_pop3(tap, stack)
     scenario_imap(tap, stack)
+    scenario_traceable(tap, stack, daemon)
     scenario_failed_logins(tap, stack)
+    if stack.via_syslog:
+        scenario_forged_tag(tap, stack)
     scenario_local_delivery(tap, stack, 'with popgated up')
     scenario_rotation(tap, stack)
     scenario_latency(tap, stack)
+    if stack.logmode == 'syslog':
+        with open(stack.login_log, errors='replace') as f:
+            own = [x for x in f if ' popgated[' in x or ' popgated:' in x]
+        tap.ok(own, 'popgated\'s own syslog lines (%d) land in the log it '
+               'follows, and the checks above show they authorized nothing'
+               % len(own))
+    if stack.logmode == 'forward':
+        return              # the rest does not depend on how lines arrive
     scenario_window(tap, stack, 5)
     scenario_daemon_down(tap, stack, daemon)
 

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-# e2e_syslog.t - POP-before-SMTP end to end with Dovecot logging through syslog to a private rsyslogd:
+# e2e_syslog.t - POP-before-SMTP end to end, Dovecot logging through syslog
+# to a private rsyslogd (its own /dev/log in a private mount namespace):
 # real Dovecot (POP3, IMAP), real Postfix relaying through popgated's policy
 # socket, all private (temp dir, 127.0.0.1 high ports). Must never touch the
 # system mail servers, port 25/110/143 or the host's /dev/log.

@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.join(os.environ.get('POPGATE_TOP',
 import popgate_test  # noqa: E402
 from popgate_test import Tap, wait_until  # noqa: E402,F401
 from stackconf import (dovecot_conf, rsyslog_conf, postfix_main_cf,  # noqa: E402
-                       postfix_master_cf, USERS, LOCAL_DOMAIN)
+                       rsyslog_forward_confs, postfix_master_cf, USERS, LOCAL_DOMAIN)
 
 NOBODY = 65534
 
@@ -70,10 +70,13 @@ exec "$@"
 
 
 class MailStack:
-    """One private mail system. logmode: 'syslog' or 'logpath'."""
+    """One private mail system. logmode: 'syslog' (Dovecot -> rsyslogd ->
+    mail.log), 'logpath' (Dovecot's own files) or 'forward' (Dovecot ->
+    rsyslogd -> TCP -> a second rsyslogd -> logins.log, the scale-out set-up
+    of contrib/rsyslog-popgate.conf)."""
 
     def __init__(self, logmode, tap=None, syslog_template='RSYSLOG_FileFormat'):
-        assert logmode in ('syslog', 'logpath')
+        assert logmode in ('syslog', 'logpath', 'forward')
         self.logmode = logmode
         self.tap = tap or Tap()
         self.syslog_template = syslog_template
@@ -88,8 +91,10 @@ class MailStack:
         self.smtp_port = free_port()
         self.spool = self.path('postfix/spool')
         self.policy_socket = os.path.join(self.spool, 'private/popgate')
-        self.login_log = self.path('mail.log' if logmode == 'syslog'
-                                   else 'dovecot-info.log')
+        self.login_log = self.path({'syslog': 'mail.log',
+                                    'logpath': 'dovecot-info.log',
+                                    'forward': 'logins.log'}[logmode])
+        self.via_syslog = logmode != 'logpath'
         self.syslog_socket = self.path('rsyslog/log.sock')
         atexit.register(self.close)
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -181,17 +186,43 @@ class MailStack:
 
     # -- rsyslogd -------------------------------------------------------
     def start_rsyslog(self):
-        os.makedirs(self.path('rsyslog/work'), exist_ok=True)
-        conf = self.write('rsyslog/rsyslog.conf', rsyslog_conf(
-            self.path('rsyslog/work'), self.syslog_socket, self.login_log,
-            self.syslog_template))
-        self.spawn('rsyslogd', ['rsyslogd', '-n', '-f', conf,
-                                '-i', self.path('rsyslog/rsyslogd.pid')])
+        for sub in ('work', 'recv'):
+            os.makedirs(self.path('rsyslog', sub), exist_ok=True)
+        if self.logmode == 'forward':
+            port = free_port()
+            sender, receiver = rsyslog_forward_confs(
+                self.dir, self.syslog_socket, port, self.login_log)
+            self._rsyslogd('rsyslogd-recv', receiver)
+            if not wait_until(lambda: self._port_open(port), 20)[0]:
+                raise RuntimeError('receiving rsyslogd did not listen')
+        else:
+            sender = rsyslog_conf(self.path('rsyslog/work'),
+                                  self.syslog_socket, self.login_log,
+                                  self.syslog_template)
+        self._rsyslogd('rsyslogd', sender)
         if not wait_until(lambda: os.path.exists(self.syslog_socket), 20)[0]:
             raise RuntimeError('rsyslogd did not create its socket')
 
+    def _rsyslogd(self, name, text):
+        conf = self.write('rsyslog/%s.conf' % name, text)
+        self.spawn(name, ['rsyslogd', '-n', '-f', conf,
+                          '-i', self.path('rsyslog/%s.pid' % name)])
+
     def reopen_rsyslog(self):
-        os.kill(self.procs['rsyslogd'].pid, signal.SIGHUP)
+        """SIGHUP the rsyslogd that writes the followed file."""
+        name = 'rsyslogd-recv' if self.logmode == 'forward' else 'rsyslogd'
+        os.kill(self.procs[name].pid, signal.SIGHUP)
+
+    def syslog_send(self, tag, msg, facility=2, severity=6):
+        """What logger(1) does: one datagram to the private syslog socket."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            s.sendto(('<%d>%s %s: %s' % (facility * 8 + severity,
+                                         time.strftime('%b %d %H:%M:%S'),
+                                         tag, msg)).encode(),
+                     self.syslog_socket)
+        finally:
+            s.close()
 
     # -- Dovecot --------------------------------------------------------
     def start_dovecot(self):
@@ -205,10 +236,11 @@ class MailStack:
         users = self.write('dovecot/users', '\n'.join(lines) + '\n', 0o640)
         os.chown(users, 0, self._ids('dovecot')[1])   # auth runs as dovecot
         conf = self.write('dovecot/dovecot.conf', dovecot_conf(
-            self.dir, self.pop3_port, self.imap_port, self.logmode))
+            self.dir, self.pop3_port, self.imap_port,
+            'syslog' if self.via_syslog else 'logpath'))
         self.dovecot_conf = conf
         self.spawn('dovecot', ['dovecot', '-F', '-c', conf],
-                   in_syslog_ns=self.logmode == 'syslog')
+                   in_syslog_ns=self.via_syslog)
         ok, _ = wait_until(lambda: self._port_open(self.pop3_port) and
                            self._port_open(self.imap_port), 30)
         if not ok:
@@ -227,7 +259,7 @@ class MailStack:
             self.reopen_login_log()
 
     def reopen_login_log(self):
-        if self.logmode == 'syslog':
+        if self.via_syslog:
             self.reopen_rsyslog()
         else:
             self.reopen_dovecot_log()    # rsyslog creates it lazily
@@ -309,13 +341,13 @@ class MailStack:
             'socket_mode': '0666',
             'window': '5s',
         }, **settings))
-        if self.logmode == 'syslog':
+        if self.via_syslog:
             d.wrap = self.ns_argv()
         self.daemons.append(d)
         return d
 
     def start(self):
-        if self.logmode == 'syslog':
+        if self.via_syslog:
             self.start_rsyslog()
         self.start_postfix()
         self.start_dovecot()

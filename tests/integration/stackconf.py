@@ -90,6 +90,28 @@ mail.* action(type="omfile" file="{log}" template="{tpl}")
 '''.format(workdir=workdir, sock=socket_path, log=mail_log, tpl=template)
 
 
+def rsyslog_forward_confs(top, socket_path, port, mail_log):
+    """contrib/rsyslog-popgate.conf split in its sender part (after our
+    private socket input) and its receiver part, moved to 127.0.0.1:port,
+    with 127.0.0.1 as the one allowed sender and mail_log as the file."""
+    text = contrib('rsyslog-popgate.conf')
+    marker = '# ---------------------------------------------------------------- part '
+    part_a = text.split(marker + 'A')[1].split(marker + 'B')[0]
+    part_b = text.split(marker + 'B')[1]
+    subst = [('popgate.example.org', '127.0.0.1'), ('10514', str(port)),
+             ('192.0.2.10', '127.0.0.1'), ('192.0.2.11', '127.0.0.1'),
+             ('/var/log/popgate/logins.log', mail_log)]
+    for old, new in subst:
+        part_a, part_b = part_a.replace(old, new), part_b.replace(old, new)
+    sender = '''global(workDirectory="{top}/rsyslog/work")
+module(load="imuxsock" SysSock.Use="off")
+input(type="imuxsock" Socket="{sock}" CreatePath="on" RateLimit.Interval="0")
+'''.format(top=top, sock=socket_path) + part_a
+    receiver = 'global(workDirectory="{top}/rsyslog/recv")\n'.format(
+        top=top) + part_b
+    return sender, receiver
+
+
 def postfix_main_cf(top):
     """Postfix 3.7: loopback only, no DNS, relay gated by popgate."""
     return '''# private test instance: postfix -c {top}/postfix/etc start
