@@ -22,10 +22,11 @@
 #define BRACKET_IP "\\[(?<ip>[^\\]\\s]+)\\]"
 #define END "\\s*$"
 
-/* Dovecot: user=<...> is taken as a unit, greedily, so the rip= used is
- * the one in the LAST ">, method=M, rip=" - the server's own field; the
- * fields after it (lip, mpid, TLS, session) are not client-controlled */
-#define DOVECOT_LOGIN "Login: user=<(?<user>.*)>, method=[^,\\s]*, rip=(?<ip>[^,\\s]+), lip="
+/* Dovecot: the user name and the SASL method both come from the client
+ * and may contain anything, so user=<...>, method=... is consumed as one
+ * unit up to the LAST ", rip=X, lip=" in the line: the server's own field,
+ * since what follows it (lip, mpid, TLS, session) is not client text */
+#define DOVECOT_LOGIN "Login: user=<(?<user>.*?)>, method=.*, rip=(?<ip>[^,\\s]+), lip="
 #define DOVECOT_SVC "(?<svc>pop3|imap)-login"
 
 /* Courier: the ip=[...] that follows user=, the last one in the line;
@@ -41,12 +42,13 @@
  * [name=..;ip=PROXY;oip=CLIENT;via=..;ua=..;] - oip wins behind the proxy */
 #define ZIMBRA_HEAD SYSLOG "(?:(?:mailboxlog|zimbramon)" PID ":? )?" \
 	"(?<time>[0-9]{4}-" D2 "-" D2 " " HMS "[,.][0-9]+) +INFO +" \
-	"\\[[A-Za-z0-9]*(?:Imap|Pop3)[A-Za-z0-9]*-[0-9]+\\] \\["
-/* server-set context keys; ua= and via= (client text) end the run, so a
- * greedy run of these pairs finds the LAST oip=/ip= the server wrote */
-#define ZIMBRA_KEYS "name|aname|mid|cid|id|uid|port|ds"
+	"\\[[A-Za-z0-9]*(?:Imap|Pop3)[A-Za-z0-9]*-[0-9]+\\] \\[name=(?<user>[^;\\]]*);"
+/* server-set context keys after name=; ua= and via= (client text) end
+ * the run. name= must equal the account in the message, so a name that
+ * carries ";oip=..." (an extra pair) cannot match at all */
+#define ZIMBRA_KEYS "aname|mid|cid|id|uid|port|ds"
 #define ZIMBRA_PAIRS(keys) "(?:(?:" keys ")=[^;\\]]*;)*"
-#define ZIMBRA_TAIL ".*\\] (?<svc>imap|pop3?) - user (?<user>\\S+) " \
+#define ZIMBRA_TAIL ".*\\] (?<svc>imap|pop3?) - user \\k<user> " \
 	"authenticated, mechanism=[A-Za-z0-9_.-]+ ?(?:\\[TLS\\])?" END
 
 #define QPOPPER_LOGIN "\\([^()]*\\) POP login by user \"(?<user>.*)\" at \\([^()]*\\) " \
