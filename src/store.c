@@ -355,8 +355,7 @@ static int grow_map(struct store *s)
 	return 0;
 }
 
-/* reopen - close and reopen the environment after MDB_PANIC */
-static int reopen(struct store *s)
+int store_reopen(struct store *s)
 {
 	log_msg(LOG_ERR, "%s: environment failed, reopening", s->path);
 	env_stop(s);
@@ -400,7 +399,7 @@ int store_write_txn(struct store *s, store_write_fn fn, void *ctx,
 		    (rc = grow_map(s)) == 0)
 			continue;
 		if (rc == MDB_PANIC && !reopened++) {
-			if (reopen(s) == 0)
+			if (store_reopen(s) == 0)
 				continue;
 			return -1;	/* env_open() wrote the message */
 		}

@@ -41,6 +41,8 @@ typedef int (*store_write_fn)(struct store *s, MDB_txn *txn, void *ctx);
  * grows or a panicked environment is reopened. 0 ok, -1 with the error set */
 int store_write_txn(struct store *s, store_write_fn fn, void *ctx,
 		    const char *what);
+/* store_reopen - close and reopen the environment after MDB_PANIC */
+int store_reopen(struct store *s);
 /* store_fail - set the error message "PATH: WHAT: reason" for RC, return -1 */
 int store_fail(struct store *s, int rc, const char *what);
 /* read transactions: the cached one when it is free, else a new one */

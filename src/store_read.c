@@ -17,7 +17,7 @@ void store_skip_invalid(struct store *s, const char *what)
 }
 
 /* begin_fresh - a new read transaction, following a map grown by the
- * writer (MDB_MAP_RESIZED) */
+ * writer (MDB_MAP_RESIZED) or reopening a failed environment (MDB_PANIC) */
 static int begin_fresh(struct store *s, MDB_txn **txn)
 {
 	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
@@ -25,6 +25,11 @@ static int begin_fresh(struct store *s, MDB_txn **txn)
 	if (rc == MDB_MAP_RESIZED && s->rtxn_busy == 0) {
 		if ((rc = mdb_env_set_mapsize(s->env, 0)) == 0)
 			rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
+	}
+	if (rc == MDB_PANIC && s->rtxn_busy == 0) {
+		if (store_reopen(s) < 0)
+			return MDB_PANIC;
+		rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
 	}
 	return rc;
 }

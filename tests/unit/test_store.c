@@ -15,9 +15,11 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "store.h"
 #include "util.h"
 
@@ -79,6 +81,20 @@ static void login(struct store *s, const char *text, time_t t,
 }
 
 static const struct store_params window30 = { 1800, 0, 0 };
+
+/* LMDB writes its meta pages (the first two pages) with pwrite(); this
+ * one, found before the C library's, fails them on demand: the disk
+ * error that makes LMDB mark its environment unusable (MDB_PANIC) */
+static int fail_meta_writes;
+
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	if (fail_meta_writes && off < 2 * 4096) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return syscall(SYS_pwrite64, fd, buf, n, off);
+}
 
 /* raw_put - write KEY/VAL into sub-database DB bypassing the store */
 static void raw_put(const char *path, const char *db, const void *key,
@@ -340,6 +356,37 @@ static void test_write_failure_leaves_db_unchanged(void **state)
 	assert_int_equal(store_get(f->s, &a, &r), 1);
 	assert_int_equal(store_get_position(f->s, "/var/log/mail.log", &got), 1);
 	batch_free(&b);
+}
+
+static void test_panic_reopens(void **state)
+{
+	struct fixture *f = *state;
+	struct addr a = ip("192.0.2.20"), b = ip("192.0.2.21");
+	struct addr c = ip("192.0.2.22");
+	struct record r;
+	struct batch bt;
+
+	login(f->s, "192.0.2.20", T0, "before");
+	batch_init(&bt);
+	batch_login(&bt, &b, T0, "pop3", "lost");
+	fail_meta_writes = 1;
+	assert_int_equal(store_apply(f->s, &bt), -1);
+	fail_meta_writes = 0;
+	batch_free(&bt);
+	print_message("expected failure: %s\n", store_error(f->s));
+	login(f->s, "192.0.2.22", T0, "after");	/* MDB_PANIC: reopened */
+	assert_int_equal(store_get(f->s, &a, &r), 1);
+	assert_int_equal(store_get(f->s, &b, &r), 0);
+	assert_int_equal(store_get(f->s, &c, &r), 1);
+	/* a read after a failure reopens too */
+	batch_init(&bt);
+	batch_login(&bt, &b, T0, "pop3", "lost");
+	fail_meta_writes = 1;
+	assert_int_equal(store_apply(f->s, &bt), -1);
+	fail_meta_writes = 0;
+	batch_free(&bt);
+	assert_int_equal(store_get(f->s, &c, &r), 1);
+	assert_int_equal(store_get(f->s, &b, &r), 0);
 }
 
 static void test_map_growth_with_reader(void **state)
@@ -670,6 +717,7 @@ int main(void)
 		T(test_sweep_in_chunks),
 		T(test_positions_with_records),
 		T(test_write_failure_leaves_db_unchanged),
+		T(test_panic_reopens),
 		T(test_map_growth_with_reader),
 		T(test_ipv6_prefix_and_v4_mapped),
 		T(test_undecodable_values),
@@ -681,5 +729,6 @@ int main(void)
 		T(test_commit_latency),
 	};
 
+	log_init("test_store", 1, 0);	/* show the store's own messages */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
