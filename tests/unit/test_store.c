@@ -358,33 +358,35 @@ static void test_write_failure_leaves_db_unchanged(void **state)
 	batch_free(&b);
 }
 
+/* login_failing - a login whose commit fails writing the meta page */
+static void login_failing(struct store *s, const struct addr *a)
+{
+	struct batch b;
+
+	batch_init(&b);
+	batch_login(&b, a, T0, "pop3", "lost");
+	fail_meta_writes = 1;
+	assert_int_equal(store_apply(s, &b), -1);
+	fail_meta_writes = 0;
+	batch_free(&b);
+}
+
 static void test_panic_reopens(void **state)
 {
 	struct fixture *f = *state;
 	struct addr a = ip("192.0.2.20"), b = ip("192.0.2.21");
 	struct addr c = ip("192.0.2.22");
 	struct record r;
-	struct batch bt;
 
 	login(f->s, "192.0.2.20", T0, "before");
-	batch_init(&bt);
-	batch_login(&bt, &b, T0, "pop3", "lost");
-	fail_meta_writes = 1;
-	assert_int_equal(store_apply(f->s, &bt), -1);
-	fail_meta_writes = 0;
-	batch_free(&bt);
+	login_failing(f->s, &b);
 	print_message("expected failure: %s\n", store_error(f->s));
 	login(f->s, "192.0.2.22", T0, "after");	/* MDB_PANIC: reopened */
 	assert_int_equal(store_get(f->s, &a, &r), 1);
 	assert_int_equal(store_get(f->s, &b, &r), 0);
 	assert_int_equal(store_get(f->s, &c, &r), 1);
 	/* a read after a failure reopens too */
-	batch_init(&bt);
-	batch_login(&bt, &b, T0, "pop3", "lost");
-	fail_meta_writes = 1;
-	assert_int_equal(store_apply(f->s, &bt), -1);
-	fail_meta_writes = 0;
-	batch_free(&bt);
+	login_failing(f->s, &b);
 	assert_int_equal(store_get(f->s, &c, &r), 1);
 	assert_int_equal(store_get(f->s, &b, &r), 0);
 }
