@@ -1,0 +1,60 @@
+#!/usr/bin/python3
+"""export.t - the exported access map on the real daemon: written at
+start, rewritten (atomically, then export_command) after popgate-dump -t
+and -r, in Postfix and Sendmail formats."""
+
+import os
+import socket
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from servelib import pt, add, remove, sanitizer_clean  # noqa: E402
+
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def key(ip):
+    """the database key order: IPv4 as ::ffff:a.b.c.d, then byte order"""
+    if ":" in ip:
+        return socket.inet_pton(socket.AF_INET6, ip)
+    return b"\0" * 10 + b"\xff\xff" + socket.inet_pton(socket.AF_INET, ip)
+
+
+def run(t, fmt, line_of):
+    tmp = pt.temp_dir()
+    access = os.path.join(tmp, "access")
+    ran = os.path.join(tmp, "ran")
+    d = pt.Daemon(tmp, export_map=access, export_format=fmt,
+                  export_command="cat %s >> %s" % (access, ran))
+    d.start()
+    ok, elapsed = pt.wait_until(lambda: read(access) == "", 30, 0.05)
+    t.ok(ok, "%s: empty map written at start" % fmt, read(access))
+    add(d, "192.0.2.7")
+    want = line_of("192.0.2.7")
+    ok, elapsed = pt.wait_until(lambda: read(access) == want, 30, 0.05)
+    t.ok(ok, "%s: map lists an entry added by popgate-dump -t" % fmt, read(access))
+    t.note("%s: map updated %.2fs after popgate-dump -t" % (fmt, elapsed))
+    add(d, "2001:db8::1", "198.51.100.1")
+    want = "".join(line_of(ip) for ip in sorted(["198.51.100.1", "192.0.2.7", "2001:db8::1"], key=key))
+    ok, _ = pt.wait_until(lambda: read(access) == want, 30, 0.05)
+    t.ok(ok, "%s: map replaced with three entries" % fmt, read(access))
+    remove(d, "192.0.2.7")
+    ok, _ = pt.wait_until(lambda: "192.0.2.7 " not in (read(access) or "192.0.2.7 "), 30, 0.05)
+    t.ok(ok, "%s: removed entry leaves the map" % fmt, read(access))
+    ok, _ = pt.wait_until(lambda: (read(ran) or "").endswith(read(access) or "x"), 30, 0.05)
+    t.ok(ok, "%s: export_command ran after the rewrite" % fmt, read(ran))
+    leftovers = [n for n in os.listdir(tmp) if n.startswith("access.")]
+    t.ok(not leftovers, "%s: no temp file left behind" % fmt, leftovers)
+    t.ok(d.stop() == 0 and sanitizer_clean(d), "%s: daemon stops cleanly" % fmt, d.log())
+
+
+t = pt.Tap()
+run(t, "postfix", lambda ip: "%s OK\n" % ip)
+run(t, "sendmail", lambda ip: "Connect:%s%s RELAY\n" % ("IPv6:" if ":" in ip else "", ip))
+t.finish()
