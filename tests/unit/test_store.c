@@ -1,18 +1,13 @@
 /*
  * test_store.c - the LMDB store on real files in a temporary directory:
- * upserts and the max() rule, lazy expiry at the exact second, chunked
- * sweeps, atomic batches, map growth under a live reader, keys, and the
- * open errors (missing, garbage, empty, truncated, newer schema).
+ * upserts and the max() rule, lazy expiry at the exact second, sessions,
+ * chunked sweeps, atomic batches (also when the disk fails), map growth
+ * under a live reader, keys, meta data and counters.
  */
 #include "unit.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <lmdb.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -20,67 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "store.h"
-#include "util.h"
-
-#define T0 1700000000
-
-struct fixture {
-	char dir[64];
-	char path[128];
-	struct store *s;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = xcalloc(1, sizeof(*f));
-	char err[256];
-
-	strcpy(f->dir, "/tmp/test_store.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/popgate.lmdb", f->dir);
-	if (store_open(&f->s, f->path, STORE_CREATE, 0, err, sizeof(err)))
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[160];
-
-	store_close(f->s);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(f);
-	clock_set(0);
-	return 0;
-}
-
-static struct addr ip(const char *text)
-{
-	struct addr a;
-
-	assert_int_equal(addr_parse(text, strlen(text), &a), 0);
-	return a;
-}
-
-static void login(struct store *s, const char *text, time_t t,
-		  const char *user)
-{
-	struct batch b;
-	struct addr a = ip(text);
-
-	batch_init(&b);
-	batch_login(&b, &a, t, "pop3", user);
-	assert_int_equal(store_apply(s, &b), 0);
-	batch_free(&b);
-}
-
-static const struct store_params window30 = { 1800, 0, 0 };
+#include "store_fixture.h"
 
 /* LMDB writes its meta pages (the first two pages) with pwrite(); this
  * one, found before the C library's, fails them on demand: the disk
@@ -94,60 +29,6 @@ ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 		return -1;
 	}
 	return syscall(SYS_pwrite64, fd, buf, n, off);
-}
-
-/* raw_put - write KEY/VAL into sub-database DB bypassing the store */
-static void raw_put(const char *path, const char *db, const void *key,
-		    size_t klen, const void *val, size_t vlen)
-{
-	MDB_env *env;
-	MDB_txn *txn;
-	MDB_dbi dbi;
-	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
-
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 3), 0);
-	assert_int_equal(mdb_env_open(env, path, MDB_NOSUBDIR, 0640), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, db, 0, &dbi), 0);
-	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
-}
-
-static int reopen(struct fixture *f, int flags)
-{
-	char err[256];
-
-	store_close(f->s);
-	f->s = NULL;
-	return store_open(&f->s, f->path, flags, 0, err, sizeof(err));
-}
-
-static void test_insert_and_modes(void **state)
-{
-	struct fixture *f = *state;
-	struct record r;
-	struct addr a = ip("192.0.2.1");
-	char lock[160];
-	struct stat st;
-
-	assert_true(store_created(f->s));
-	login(f->s, "192.0.2.1", T0, "alice");
-	assert_int_equal(store_lookup(f->s, &a, T0 + 1, &window30, &r), 1);
-	assert_int_equal(r.count, 1);
-	assert_int_equal(r.first_seen, T0);
-	assert_int_equal(r.last_seen, T0);
-	assert_string_equal(r.service, "pop3");
-	assert_string_equal(r.user, "alice");
-	assert_int_equal(stat(f->path, &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0640);
-	snprintf(lock, sizeof(lock), "%s-lock", f->path);
-	assert_int_equal(stat(lock, &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0660);
-	assert_int_equal(reopen(f, 0), STORE_OK);
-	assert_false(store_created(f->s));
-	assert_int_equal(store_get(f->s, &a, &r), 1);
 }
 
 static void test_refresh_and_max_rule(void **state)
@@ -219,39 +100,6 @@ static void test_sessions(void **state)
 	batch_session(&b, &a, T0, 1);	/* forgotten: ignored */
 	assert_int_equal(store_apply(f->s, &b), 0);
 	assert_int_equal(store_get(f->s, &a, &r), 0);
-	batch_free(&b);
-}
-
-static int count_entries(const struct addr *a, const struct record *r,
-			 void *ctx)
-{
-	(void)a;
-	(void)r;
-	(*(size_t *)ctx)++;
-	return 0;
-}
-
-static void add_range(struct store *s, unsigned from, unsigned n, time_t t)
-{
-	struct batch b;
-	struct addr a;
-	unsigned i;
-
-	batch_init(&b);
-	for (i = from; i < from + n; i++) {
-		memset(&a, 0, sizeof(a));
-		a.b[10] = a.b[11] = 0xff;
-		a.b[12] = 10;
-		a.b[13] = (unsigned char)(i >> 16);
-		a.b[14] = (unsigned char)(i >> 8);
-		a.b[15] = (unsigned char)i;
-		batch_login(&b, &a, t, "pop3", "u");
-		if (b.n == 1000) {
-			assert_int_equal(store_apply(s, &b), 0);
-			batch_clear(&b);
-		}
-	}
-	assert_int_equal(store_apply(s, &b), 0);
 	batch_free(&b);
 }
 
@@ -447,131 +295,6 @@ static void test_ipv6_prefix_and_v4_mapped(void **state)
 	assert_int_equal(store_lookup(f->s, &b, T0, &window30, &r), 0);
 }
 
-static void test_undecodable_values(void **state)
-{
-	struct fixture *f = *state;
-	struct addr a = ip("192.0.2.8"), b = ip("192.0.2.9"), c = ip("192.0.2.10");
-	unsigned char val[RECORD_VALUE_SIZE + 1];
-	struct store_stats st;
-	struct record r;
-	size_t n = 0, deleted;
-
-	store_close(f->s);
-	f->s = NULL;
-	memset(val, 'A', sizeof(val));	/* no NUL anywhere */
-	val[0] = RECORD_VERSION + 1;
-	raw_put(f->path, "records", a.b, 16, val, RECORD_VALUE_SIZE);
-	val[0] = RECORD_VERSION;
-	raw_put(f->path, "records", b.b, 16, val, RECORD_VALUE_SIZE + 1);
-	raw_put(f->path, "records", c.b, 16, val, RECORD_VALUE_SIZE);
-	assert_int_equal(reopen(f, STORE_READONLY), STORE_OK);
-	assert_int_equal(store_get(f->s, &a, &r), 0);
-	assert_int_equal(store_get(f->s, &b, &r), 0);
-	assert_int_equal(store_get(f->s, &c, &r), 1);	/* hostile but valid */
-	assert_int_equal(strlen(r.service), RECORD_SERVICE_MAX - 1);
-	assert_int_equal(strlen(r.user), RECORD_USER_MAX - 1);
-	assert_int_equal(store_each(f->s, count_entries, &n), 0);
-	assert_int_equal(n, 1);
-	assert_int_equal(store_stats(f->s, T0, &st), 0);
-	assert_int_equal(st.invalid, 2);
-	assert_int_equal(reopen(f, 0), STORE_OK);
-	assert_int_equal(store_sweep(f->s, T0, &window30, &deleted), 0);
-	login(f->s, "192.0.2.8", T0, "fresh");	/* replaces the bad value */
-	assert_int_equal(store_get(f->s, &a, &r), 1);
-	assert_int_equal(r.count, 1);
-	assert_string_equal(r.user, "fresh");
-}
-
-static void test_newer_schema(void **state)
-{
-	struct fixture *f = *state;
-	unsigned char v[8] = { STORE_SCHEMA_VERSION + 1 };
-	struct store *s;
-	char err[256];
-
-	store_close(f->s);
-	f->s = NULL;
-	raw_put(f->path, "meta", "schema_version", 14, v, sizeof(v));
-	assert_int_equal(store_open(&s, f->path, STORE_READONLY, 0, err,
-				    sizeof(err)), STORE_ENEWER);
-	assert_non_null(strstr(err, "schema version 2 is newer than this "
-			       "program (1)"));
-	assert_int_equal(store_open(&s, f->path, STORE_CREATE, 0, err,
-				    sizeof(err)), STORE_ENEWER);
-}
-
-static void write_file(const char *path, const void *data, size_t n)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, n), (ssize_t)n);
-	close(fd);
-}
-
-static void expect_open(const char *path, int flags, int status,
-			const char *text)
-{
-	struct store *s = NULL;
-	char err[256] = "";
-
-	assert_int_equal(store_open(&s, path, flags, 0, err, sizeof(err)),
-			 status);
-	assert_null(s);
-	print_message("%s\n", err);
-	assert_non_null(strstr(err, path));
-	if (text)
-		assert_non_null(strstr(err, text));
-}
-
-static void test_open_errors(void **state)
-{
-	struct fixture *f = *state;
-	char path[192], lock[200];
-	unsigned char junk[20000];
-	size_t i;
-
-	snprintf(path, sizeof(path), "%s/missing.lmdb", f->dir);
-	expect_open(path, 0, STORE_ENOENT, ": no such database");
-	expect_open(path, STORE_READONLY, STORE_ENOENT, "no such database");
-	snprintf(path, sizeof(path), "%s/garbage.lmdb", f->dir);
-	for (i = 0; i < sizeof(junk); i++)
-		junk[i] = (unsigned char)(i * 7919 + 13);
-	write_file(path, junk, sizeof(junk));
-	expect_open(path, STORE_READONLY, STORE_EBROKEN, NULL);
-	expect_open(path, STORE_CREATE, STORE_EBROKEN, NULL);
-	write_file(path, junk, 100);
-	expect_open(path, STORE_CREATE, STORE_EBROKEN, NULL);
-	snprintf(path, sizeof(path), "%s/empty.lmdb", f->dir);
-	write_file(path, "", 0);
-	expect_open(path, STORE_READONLY, STORE_EBROKEN, "empty");
-	expect_open(path, STORE_CREATE, STORE_EBROKEN, "empty");
-	snprintf(lock, sizeof(lock), "%s-lock", path);
-	assert_int_equal(access(lock, F_OK), -1);	/* never touched */
-	expect_open(f->dir, STORE_READONLY, STORE_EBROKEN, NULL);
-	/* the lock file only holds the reader table: the first opener
-	 * rebuilds it, whatever it contains */
-	store_close(f->s);
-	f->s = NULL;
-	snprintf(lock, sizeof(lock), "%s-lock", f->path);
-	write_file(lock, junk, 9000);
-	assert_int_equal(reopen(f, STORE_READONLY), STORE_OK);
-}
-
-static void test_truncated_file(void **state)
-{
-	struct fixture *f = *state;
-	struct stat st;
-
-	add_range(f->s, 0, 5000, T0);
-	store_close(f->s);
-	f->s = NULL;
-	assert_int_equal(stat(f->path, &st), 0);
-	assert_int_equal(truncate(f->path, st.st_size / 2), 0);
-	expect_open(f->path, STORE_READONLY, STORE_EBROKEN, "truncated");
-	expect_open(f->path, STORE_CREATE, STORE_EBROKEN, "truncated");
-}
-
 struct seen {
 	char names[4][64];
 	uint64_t values[4];
@@ -712,7 +435,6 @@ static void test_commit_latency(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_insert_and_modes),
 		T(test_refresh_and_max_rule),
 		T(test_lazy_expiry_boundary),
 		T(test_sessions),
@@ -722,10 +444,6 @@ int main(void)
 		T(test_panic_reopens),
 		T(test_map_growth_with_reader),
 		T(test_ipv6_prefix_and_v4_mapped),
-		T(test_undecodable_values),
-		T(test_newer_schema),
-		T(test_open_errors),
-		T(test_truncated_file),
 		T(test_meta_counters_params),
 		T(test_nested_and_readonly),
 		T(test_commit_latency),
