@@ -15,7 +15,6 @@
 #include "util.h"
 
 
-#define T0 1700000000
 
 struct fixture {
 	char dir[64];
@@ -113,7 +112,8 @@ static inline int count_entries(const struct addr *a, const struct record *r,
 	return 0;
 }
 
-static inline void add_range(struct store *s, unsigned from, unsigned n, time_t t)
+static inline void add_range(struct store *s, unsigned from, unsigned n,
+			     time_t t)
 {
 	struct batch b;
 	struct addr a;

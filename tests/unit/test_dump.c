@@ -12,31 +12,26 @@
 #include <time.h>
 
 #include "dump_format.h"
-#include "util.h"
+#include "store_fixture.h"
 
 #define T0 1764072062	/* 2025-11-25 12:01:02 UTC */
 
 static const struct store_params params = { 1800, 86400, 64 };
 
-struct fixture {
-	char dir[64];
-	char path[128];
-	struct store *s;
-};
-
-static struct addr ip(const char *text, unsigned prefix)
+static struct addr ip_key(const char *text, unsigned prefix)
 {
-	struct addr a;
+	struct addr a = ip(text);
 
-	assert_int_equal(addr_parse(text, strlen(text), &a), 0);
 	addr_apply_ipv6_prefix(&a, prefix);
 	return a;
 }
 
 static void fill(struct store *s)
 {
-	struct addr a = ip("192.0.2.1", 64), v6 = ip("2001:db8:1:2::5", 64);
-	struct addr old = ip("198.51.100.7", 64), evil = ip("203.0.113.9", 64);
+	struct addr a = ip_key("192.0.2.1", 64);
+	struct addr v6 = ip_key("2001:db8:1:2::5", 64);
+	struct addr old = ip_key("198.51.100.7", 64);
+	struct addr evil = ip_key("203.0.113.9", 64);
 	struct batch b;
 
 	batch_init(&b);
@@ -53,36 +48,15 @@ static void fill(struct store *s)
 	batch_free(&b);
 }
 
-static int setup(void **state)
+/* dump_setup - the shared store fixture, filled at a pinned time in UTC */
+static int dump_setup(void **state)
 {
-	struct fixture *f = xcalloc(1, sizeof(*f));
-	char err[256];
-
 	setenv("TZ", "UTC", 1);
 	tzset();
+	if (setup(state) < 0)
+		return -1;
 	clock_set(T0);
-	strcpy(f->dir, "/tmp/test_dump.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/popgate.lmdb", f->dir);
-	if (store_open(&f->s, f->path, STORE_CREATE, 0, err, sizeof(err)))
-		return -1;
-	fill(f->s);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[160];
-
-	store_close(f->s);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(f);
-	clock_set(0);
+	fill(((struct fixture *)*state)->s);
 	return 0;
 }
 
@@ -231,7 +205,7 @@ static void test_time_left(void **state)
 
 static void test_addr_text(void **state)
 {
-	struct addr v6 = ip("2001:db8:1:2::5", 64), v4 = ip("192.0.2.1", 64);
+	struct addr v6 = ip_key("2001:db8:1:2::5", 64), v4 = ip_key("192.0.2.1", 64);
 	char buf[80];
 
 	(void)state;
@@ -239,7 +213,7 @@ static void test_addr_text(void **state)
 	assert_string_equal(buf, "2001:db8:1:2::/64");
 	dump_addr_text(&v4, 64, buf, sizeof(buf));
 	assert_string_equal(buf, "192.0.2.1");
-	v6 = ip("2001:db8::5", 128);
+	v6 = ip_key("2001:db8::5", 128);
 	dump_addr_text(&v6, 128, buf, sizeof(buf));
 	assert_string_equal(buf, "2001:db8::5");
 }
@@ -285,11 +259,11 @@ static void test_extreme_times(void **state)
 
 	(void)state;
 	memset(rows, 0, sizeof(rows));
-	rows[0].addr = ip("192.0.2.1", 128);
+	rows[0].addr = ip_key("192.0.2.1", 128);
 	rows[0].rec.last_seen = INT64_MIN;
 	rows[0].rec.first_seen = INT64_MAX;
 	rows[0].expires = record_expires(&rows[0].rec, &params);
-	rows[1].addr = ip("192.0.2.2", 128);
+	rows[1].addr = ip_key("192.0.2.2", 128);
 	rows[1].rec.last_seen = INT64_MAX;
 	rows[1].rec.open_sessions = 1;
 	rows[1].rec.session_start = INT64_MAX;
@@ -308,7 +282,7 @@ static void test_extreme_times(void **state)
 	free(buf);
 }
 
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, dump_setup, teardown)
 
 int main(void)
 {

@@ -17,6 +17,8 @@
 #include "log.h"
 #include "store_fixture.h"
 
+#define T0 1700000000
+
 /* LMDB writes its meta pages (the first two pages) with pwrite(); this
  * one, found before the C library's, fails them on demand: the disk
  * error that makes LMDB mark its environment unusable (MDB_PANIC) */

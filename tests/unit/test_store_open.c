@@ -12,6 +12,8 @@
 #include "log.h"
 #include "store_fixture.h"
 
+#define T0 1700000000
+
 static void test_insert_and_modes(void **state)
 {
 	struct fixture *f = *state;
