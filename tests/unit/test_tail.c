@@ -1,0 +1,626 @@
+/*
+ * test_tail.c - the tailer alone, on real files in a temp directory with
+ * real inotify: partial lines, overlong lines, every kind of rotation,
+ * missing files and directories, duplicates, symlinks, odd bytes,
+ * positions and restart. Waits for outcomes, never asserts timings.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "unit.h"
+
+#include "tail.h"
+#include "util.h"
+
+#define DEADLINE_MS 10000
+#define MAX_LINES 200000
+
+/* libinotifytools 3.22 leaks its watch record (create_watch) when a path
+ * is watched again after the kernel dropped the old watch (the directory
+ * was deleted and re-created): a library bug, not ours */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:create_watch\n";
+}
+
+struct got {
+	char **line;
+	size_t *len;
+	int *live;
+	size_t n;
+	size_t stop_every;	/* ask the tailer to stop every N lines */
+};
+
+struct saved {
+	char name[600];
+	struct position pos;
+	int deleted;
+};
+
+struct fx {
+	char dir[64];
+	char *paths[128];
+	size_t npaths;
+	struct tailer *t;
+	struct got got;
+	struct saved pos[256];
+	size_t npos;
+};
+
+static int collect(const char *line, size_t len, int live, void *ctx)
+{
+	struct got *g = ctx;
+
+	assert_true(g->n < MAX_LINES);
+	if (g->line == NULL) {
+		g->line = xcalloc(MAX_LINES, sizeof *g->line);
+		g->len = xcalloc(MAX_LINES, sizeof *g->len);
+		g->live = xcalloc(MAX_LINES, sizeof *g->live);
+	}
+	g->line[g->n] = xstrndup(line, len);
+	g->len[g->n] = len;
+	g->live[g->n] = live;
+	g->n++;
+	return g->stop_every && g->n % g->stop_every == 0;
+}
+
+static void got_free(struct got *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		free(g->line[i]);
+	free(g->line);
+	free(g->len);
+	free(g->live);
+	memset(g, 0, sizeof *g);
+}
+
+static void on_position(const char *name, const struct position *p, void *ctx)
+{
+	struct fx *x = ctx;
+	size_t i;
+
+	for (i = 0; i < x->npos; i++)
+		if (strcmp(x->pos[i].name, name) == 0)
+			break;
+	if (i == x->npos) {
+		assert_true(x->npos < 256);
+		x->npos++;
+		copy_string(x->pos[i].name, name, sizeof x->pos[i].name);
+	}
+	x->pos[i].deleted = p == NULL;
+	if (p != NULL)
+		x->pos[i].pos = *p;
+}
+
+/* pump - deliver and wait until at least N lines arrived (or MS passed
+ * when N is 0); 1 if reached */
+static int pump(struct fx *x, size_t n, long long ms)
+{
+	long long end = clock_mono_ms() + (n ? DEADLINE_MS : ms);
+
+	for (;;) {
+		while (tail_deliver(x->t, collect, &x->got))
+			tail_positions(x->t, on_position, x);
+		tail_positions(x->t, on_position, x);
+		if (n && x->got.n >= n)
+			return 1;
+		if (clock_mono_ms() >= end)
+			return n == 0;
+		tail_wait(x->t, 1);
+	}
+}
+
+/* path_in - X's directory + NAME; the same string for the same name */
+static const char *path_in(struct fx *x, const char *name)
+{
+	char buf[600];
+
+	snprintf(buf, sizeof buf, "%s/%s", x->dir, name);
+	for (size_t i = 0; i < x->npaths; i++)
+		if (strcmp(x->paths[i], buf) == 0)
+			return x->paths[i];
+	assert_true(x->npaths < 128);
+	x->paths[x->npaths] = xstrdup(buf);
+	return x->paths[x->npaths++];
+}
+
+static void put(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static void put_fd(int fd, const char *text)
+{
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(p);
+}
+
+static int setup(void **state)
+{
+	struct fx *x = xcalloc(1, sizeof *x);
+
+	strcpy(x->dir, "/tmp/test_tail.XXXXXX");
+	assert_non_null(mkdtemp(x->dir));
+	*state = x;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *x = *state;
+
+	tail_free(x->t);
+	got_free(&x->got);
+	nftw(x->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	for (size_t i = 0; i < x->npaths; i++)
+		free(x->paths[i]);
+	free(x);
+	return 0;
+}
+
+static void start(struct fx *x, int beginning, unsigned rotate_wait,
+		  const char *const *paths)
+{
+	struct tail_options o = { rotate_wait, beginning };
+
+	x->t = tail_new(&o);
+	for (; *paths; paths++)
+		tail_add(x->t, *paths);
+	for (size_t i = 0; i < x->npos; i++)
+		if (!x->pos[i].deleted)
+			tail_restore(x->t, x->pos[i].name, &x->pos[i].pos);
+	tail_start(x->t);
+	pump(x, 0, 0);
+}
+
+/* restart - a new tailer resuming from the positions reported so far */
+static void restart(struct fx *x, int beginning, const char *const *paths)
+{
+	tail_free(x->t);
+	got_free(&x->got);
+	start(x, beginning, 1, paths);
+}
+
+static void start1(struct fx *x, int beginning, const char *name)
+{
+	const char *paths[] = { path_in(x, name), NULL };
+
+	start(x, beginning, 1, paths);
+}
+
+static void expect_lines(struct fx *x, const char *const *want)
+{
+	size_t n = 0;
+
+	while (want[n])
+		n++;
+	assert_true(pump(x, n, 0));
+	pump(x, 0, 300);	/* nothing more may come */
+	assert_int_equal(x->got.n, n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(x->got.line[i], want[i]);
+}
+
+static struct saved *find_pos(struct fx *x, const char *name)
+{
+	for (size_t i = 0; i < x->npos; i++)
+		if (strcmp(x->pos[i].name, name) == 0)
+			return &x->pos[i];
+	return NULL;
+}
+
+static void test_partial_line(void **state)
+{
+	struct fx *x = *state;
+	const char *want[] = { "first", "second half", NULL };
+
+	put(path_in(x, "log"), "old line\n");
+	start1(x, 0, "log");
+	put(path_in(x, "log"), "first\nsecond");
+	assert_true(pump(x, 1, 0));
+	pump(x, 0, 300);
+	assert_int_equal(x->got.n, 1);
+	put(path_in(x, "log"), " half\n");
+	expect_lines(x, want);
+	assert_int_equal(x->got.live[0], 1);
+}
+
+static void test_overlong_line(void **state)
+{
+	struct fx *x = *state;
+	const char *log = path_in(x, "log");
+	char *big = xmalloc(TAIL_LINE_MAX * 2 + 2);
+	struct tail_counters c;
+
+	put(log, "");
+	start1(x, 0, "log");
+	put(log, "before\n");
+	assert_true(pump(x, 1, 0));
+	memset(big, 'x', TAIL_LINE_MAX * 2);
+	big[TAIL_LINE_MAX * 2] = '\0';
+	put(log, big);		/* 32 KiB, no newline yet */
+	pump(x, 0, 200);
+	put(log, big);
+	put(log, "\nafter\n");
+	big[TAIL_LINE_MAX + 1] = '\n';	/* one byte over the limit */
+	big[TAIL_LINE_MAX + 2] = '\0';
+	put(log, big);
+	big[TAIL_LINE_MAX] = '\n';	/* exactly at the limit */
+	big[TAIL_LINE_MAX + 1] = '\0';
+	put(log, big);
+	put(log, "tail\n");
+	assert_true(pump(x, 4, 0));
+	pump(x, 0, 300);
+	tail_take_counters(x->t, &c);
+	assert_int_equal(c.lines_overlong, 2);
+	assert_int_equal(x->got.n, 4);
+	assert_string_equal(x->got.line[0], "before");
+	assert_string_equal(x->got.line[1], "after");
+	assert_int_equal(x->got.len[2], TAIL_LINE_MAX);
+	assert_string_equal(x->got.line[3], "tail");
+	free(big);
+}
+
+static void test_rename_rotation(void **state)
+{
+	struct fx *x = *state;
+	const char *log = path_in(x, "log");
+	char rotated[600];
+	int old;
+	const char *want[] = { "a1", "a2", "a3", "b1", NULL };
+
+	put(log, "");
+	start1(x, 0, "log");
+	old = open(log, O_WRONLY | O_APPEND);
+	put_fd(old, "a1\n");
+	assert_true(pump(x, 1, 0));
+	assert_int_equal(rename(log, path_in(x, "log.1")), 0);
+	put_fd(old, "a2\n");	/* the writer has not noticed yet */
+	put(log, "");		/* the new file, empty */
+	assert_true(pump(x, 2, 0));
+	put_fd(old, "a3\n");
+	close(old);		/* the writer reopens */
+	assert_true(pump(x, 3, 0));
+	put(log, "b1\n");
+	expect_lines(x, want);
+	snprintf(rotated, sizeof rotated, "%s%s", log, TAIL_ROTATED_TAG);
+	/* after rotate_wait the old file is retired, its position deleted */
+	assert_true(pump(x, 0, 1500));
+	for (size_t i = 0; i < x->npos; i++)
+		if (strncmp(x->pos[i].name, rotated, strlen(rotated)) == 0)
+			assert_true(x->pos[i].deleted);
+	assert_int_equal(find_pos(x, log)->pos.offset, 3);
+}
+
+static void test_copytruncate(void **state)
+{
+	struct fx *x = *state;
+	const char *log = path_in(x, "log");
+	struct tail_counters c;
+	const char *want[] = { "one", "two", "three", NULL };
+
+	put(log, "");
+	start1(x, 0, "log");
+	put(log, "one\ntwo\n");
+	assert_true(pump(x, 2, 0));
+	assert_int_equal(truncate(log, 0), 0);
+	pump(x, 0, 100);
+	put(log, "three\n");
+	expect_lines(x, want);
+	tail_take_counters(x->t, &c);
+	assert_int_equal(c.truncations, 1);
+	assert_int_equal(find_pos(x, log)->pos.offset, 6);
+}
+
+static void test_rm_recreate(void **state)
+{
+	struct fx *x = *state;
+	const char *log = path_in(x, "log");
+	const char *want[] = { "one", "two", NULL };
+
+	put(log, "");
+	start1(x, 0, "log");
+	put(log, "one\n");
+	assert_true(pump(x, 1, 0));
+	assert_int_equal(unlink(log), 0);
+	put(log, "two\n");
+	expect_lines(x, want);
+}
+
+static void test_rename_delayed_create(void **state)
+{
+	struct fx *x = *state;
+	const char *log = path_in(x, "log");
+	const char *want[] = { "one", "two", NULL };
+
+	put(log, "");
+	start1(x, 0, "log");
+	put(log, "one\n");
+	assert_true(pump(x, 1, 0));
+	assert_int_equal(rename(log, path_in(x, "log.1")), 0);
+	pump(x, 0, 1500);	/* longer than rotate_wait: old one retired */
+	assert_true(find_pos(x, log)->deleted);
+	put(log, "two\n");
+	expect_lines(x, want);
+}
+
+static void test_missing_file(void **state)
+{
+	struct fx *x = *state;
+	const char *want[] = { "one", "two", NULL };
+
+	start1(x, 0, "log");
+	pump(x, 0, 200);
+	put(path_in(x, "log"), "one\ntwo\n");
+	expect_lines(x, want);
+	assert_int_equal(x->got.live[0], 1);
+}
+
+static void test_missing_directory(void **state)
+{
+	struct fx *x = *state;
+	const char *want[] = { "one", "two", NULL };
+	char d[600];
+
+	start1(x, 0, "a/b/log");
+	pump(x, 0, 200);
+	snprintf(d, sizeof d, "%s/a", x->dir);
+	assert_int_equal(mkdir(d, 0755), 0);
+	strcat(d, "/b");
+	assert_int_equal(mkdir(d, 0755), 0);
+	put(path_in(x, "a/b/log"), "one\n");
+	assert_true(pump(x, 1, 0));
+	/* the directory goes away and comes back */
+	assert_int_equal(unlink(path_in(x, "a/b/log")), 0);
+	assert_int_equal(rmdir(d), 0);
+	pump(x, 0, 200);
+	assert_int_equal(mkdir(d, 0755), 0);
+	put(path_in(x, "a/b/log"), "two\n");
+	expect_lines(x, want);
+}
+
+static void test_same_file_twice(void **state)
+{
+	struct fx *x = *state;
+	const char *paths[] = { path_in(x, "log"), path_in(x, "./log"),
+				path_in(x, "hard"), NULL };
+	const char *want[] = { "one", "two", NULL };
+
+	put(paths[0], "");
+	assert_int_equal(link(paths[0], paths[2]), 0);
+	start(x, 0, 1, paths);
+	put(paths[0], "one\n");
+	put(paths[2], "two\n");
+	expect_lines(x, want);
+}
+
+static void test_symlink(void **state)
+{
+	struct fx *x = *state;
+	const char *real = path_in(x, "real/mail.log");
+	const char *want[] = { "one", "two", NULL };
+	char d[600];
+
+	snprintf(d, sizeof d, "%s/real", x->dir);
+	assert_int_equal(mkdir(d, 0755), 0);
+	put(real, "");
+	assert_int_equal(symlink(real, path_in(x, "link")), 0);
+	start1(x, 0, "link");
+	put(real, "one\n");
+	assert_true(pump(x, 1, 0));
+	assert_int_equal(rename(real, path_in(x, "real/mail.log.1")), 0);
+	put(real, "two\n");
+	expect_lines(x, want);
+}
+
+static void test_nul_and_bad_utf8(void **state)
+{
+	struct fx *x = *state;
+	const char *log = path_in(x, "log");
+	int fd;
+
+	put(log, "");
+	start1(x, 0, "log");
+	fd = open(log, O_WRONLY | O_APPEND);
+	assert_int_equal(write(fd, "a\0b\n\xff\xfe\xc3\n\0\n", 10), 10);
+	close(fd);
+	put(log, "last\n");
+	assert_true(pump(x, 4, 0));
+	assert_int_equal(x->got.len[0], 3);
+	assert_memory_equal(x->got.line[0], "a\0b", 3);
+	assert_memory_equal(x->got.line[1], "\xff\xfe\xc3", 3);
+	assert_int_equal(x->got.len[2], 1);
+	assert_string_equal(x->got.line[3], "last");
+}
+
+static void test_start_at(void **state)
+{
+	struct fx *x = *state;
+	const char *want_end[] = { "partial end", "new", NULL };
+	const char *want_begin[] = { "old1", "old2", NULL };
+
+	put(path_in(x, "a"), "old1\nold2\npartial");
+	put(path_in(x, "b"), "old1\nold2\n");
+	start1(x, 0, "a");
+	put(path_in(x, "a"), " end\nnew\n");
+	expect_lines(x, want_end);
+	tail_free(x->t);
+	got_free(&x->got);
+	x->npos = 0;
+	start1(x, 1, "b");
+	expect_lines(x, want_begin);
+	assert_int_equal(x->got.live[0], 0);	/* backlog */
+}
+
+static void test_restart_resume(void **state)
+{
+	struct fx *x = *state;
+	const char *log = path_in(x, "log");
+	const char *paths[] = { log, NULL };
+	const char *want[] = { "three", NULL };
+	const char *want2[] = { "new1", NULL };
+
+	put(log, "one\n");
+	start1(x, 0, "log");
+	put(log, "two\n");
+	assert_true(pump(x, 1, 0));
+	put(log, "three\n");	/* written while we are down */
+	restart(x, 0, paths);
+	expect_lines(x, want);
+	assert_int_equal(x->got.live[0], 0);	/* backlog */
+	restart(x, 0, paths);	/* nothing new: nothing re-read */
+	pump(x, 0, 300);
+	assert_int_equal(x->got.n, 0);
+	/* same name, new content: fingerprint differs, read from 0 */
+	tail_free(x->t);
+	x->t = NULL;
+	assert_int_equal(truncate(log, 0), 0);
+	put(log, "new1\n");
+	restart(x, 0, paths);
+	expect_lines(x, want2);
+}
+
+static void test_restart_rotated(void **state)
+{
+	struct fx *x = *state;
+	const char *log = path_in(x, "log");
+	const char *paths[] = { log, NULL };
+	const char *want[] = { "a2", "b1", NULL };
+
+	put(log, "");
+	start1(x, 0, "log");
+	put(log, "a1\n");
+	assert_true(pump(x, 1, 0));
+	tail_free(x->t);	/* down; meanwhile: more lines, rotation */
+	x->t = NULL;
+	put(log, "a2\n");
+	assert_int_equal(rename(log, path_in(x, "log.1")), 0);
+	put(log, "b1\n");
+	restart(x, 0, paths);
+	expect_lines(x, want);
+}
+
+static void test_stop_and_positions(void **state)
+{
+	struct fx *x = *state;
+	const char *log = path_in(x, "log");
+	char buf[64];
+
+	put(log, "");
+	start1(x, 0, "log");
+	x->got.stop_every = 3;
+	for (int i = 0; i < 10; i++) {
+		snprintf(buf, sizeof buf, "line%d\n", i);
+		put(log, buf);
+	}
+	pump(x, 0, 300);
+	assert_int_equal(tail_deliver(x->t, collect, &x->got), 0);
+	assert_int_equal(x->got.n, 10);
+	x->got.stop_every = 0;
+	/* stop after 2 lines: the position is exactly after line 2 */
+	put(log, "x1\nx2\nx3\n");
+	x->got.stop_every = 2;
+	while (x->got.n < 12) {
+		tail_wait(x->t, 1);
+		tail_deliver(x->t, collect, &x->got);
+	}
+	tail_positions(x->t, on_position, x);
+	assert_int_equal(find_pos(x, log)->pos.offset, 60 + 6);
+	x->got.stop_every = 0;
+}
+
+static void test_overflow(void **state)
+{
+	struct fx *x = *state;
+	const char *log = path_in(x, "log");
+	struct tail_counters c;
+	char name[600];
+	int files = 9000;
+	FILE *fp = fopen("/proc/sys/fs/inotify/max_queued_events", "r");
+
+	if (fp != NULL) {	/* 3 events a file: overflow the queue */
+		if (fscanf(fp, "%d", &files) == 1)
+			files = files / 2 + 1000;
+		fclose(fp);
+	}
+	if (files > 100000)
+		files = 100000;
+	put(log, "");
+	start1(x, 0, "log");
+	for (int i = 0; i < files; i++) {
+		snprintf(name, sizeof name, "%s/f%d", x->dir, i);
+		put(name, "");
+		unlink(name);
+	}
+	put(log, "after overflow\n");
+	assert_true(pump(x, 1, 0));
+	pump(x, 0, 500);	/* the overflow event may come after the line */
+	tail_take_counters(x->t, &c);
+	assert_true(c.overflows >= 1);
+	assert_string_equal(x->got.line[0], "after overflow");
+}
+
+static void test_many_files(void **state)
+{
+	struct fx *x = *state;
+	const char *paths[101];
+	char names[100][32];
+
+	for (int i = 0; i < 100; i++) {
+		snprintf(names[i], sizeof names[i], "log%d", i);
+		paths[i] = xstrdup(path_in(x, names[i]));
+		put(paths[i], "");
+	}
+	paths[100] = NULL;
+	start(x, 0, 1, paths);
+	for (int i = 0; i < 100; i++)
+		put(paths[i], "line\n");
+	assert_true(pump(x, 100, 0));
+	pump(x, 0, 300);
+	assert_int_equal(x->got.n, 100);
+	for (int i = 0; i < 100; i++)
+		free((char *)paths[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_partial_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overlong_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rename_rotation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copytruncate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rm_recreate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rename_delayed_create, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_directory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_same_file_twice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlink, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nul_and_bad_utf8, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_start_at, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_rotated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_and_positions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overflow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_files, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
