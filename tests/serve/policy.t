@@ -30,7 +30,8 @@ t.ok(d.policy(UNLISTED) == "DUNNO", "unlisted client: DUNNO")
 t.ok(d.policy("unknown") == "DUNNO", "client_address=unknown: DUNNO")
 t.ok(d.policy(LISTED + "x") == "DUNNO", "invalid client_address: DUNNO")
 t.ok(d.policy("[%s]" % LISTED) == "DUNNO", "bracketed client_address: DUNNO")
-data, _ = exchange(ep, b"request=smtpd_access_policy\nclient_name=x\n\n", 2)
+data, _ = exchange(ep, b"request=smtpd_access_policy\nclient_name=x\n\n", 10,
+                   done=lambda got: got.endswith(b"\n\n"))
 t.ok(answers(data) == ["DUNNO"], "missing client_address: DUNNO", data)
 
 # --- expiry boundary (own daemon, window 3s): OK strictly before
@@ -72,7 +73,7 @@ t.ok(closed, "connection closed after the client's half-close")
 
 # --- 1-byte writes ---
 add(d, LISTED)
-data, _ = exchange(ep, req(LISTED), 3, chunk=1)
+data, _ = exchange(ep, req(LISTED), 10, chunk=1, done=lambda got: got.endswith(b"\n\n"))
 t.ok(answers(data) == ["OK"], "request split into 1-byte writes: OK", data)
 
 # --- half-closed connection: still answered ---
@@ -81,14 +82,14 @@ t.ok(answers(data) == ["OK"] and closed, "half-closed after a request: answered,
 
 # --- limits exactly at 4 KiB / 64 KiB ---
 line = b"x=" + b"v" * 4094 + b"\n"            # 4096 bytes + '\n'
-data, _ = exchange(ep, line + req(LISTED), 3)
+data, _ = exchange(ep, line + req(LISTED), 10, done=lambda got: got.endswith(b"\n\n"))
 t.ok(answers(data) == ["OK"], "a 4096-byte line is accepted", data[:80])
 base = req(LISTED)
 fill = 65536 - len(base)
 pad = b"".join(b"y=" + b"v" * 997 + b"\n" for _ in range(fill // 1000))
 rest = fill - len(pad)
 pad += b"z=" + b"v" * (rest - 3) + b"\n"
-data, _ = exchange(ep, pad + base, 3)
+data, _ = exchange(ep, pad + base, 10, done=lambda got: got.endswith(b"\n\n"))
 t.ok(len(pad + base) == 65536 and answers(data) == ["OK"], "a 65536-byte request is accepted",
      "%d bytes: %r" % (len(pad + base), data[:80]))
 

@@ -30,9 +30,10 @@ def remove(d, *ips):
         raise RuntimeError("popgate-dump -r failed: %s %s" % (r.stdout, r.stderr))
 
 
-def exchange(ep, data, timeout=10, shut=False, chunk=None):
+def exchange(ep, data, timeout=10, shut=False, chunk=None, done=None):
     """send DATA (in CHUNK-byte writes when given), read until the daemon
-    closes or TIMEOUT passes: (bytes received, closed by the daemon)"""
+    closes, DONE(bytes so far) is true, or TIMEOUT passes: (bytes received,
+    closed by the daemon)"""
     s = pt.connect_endpoint(ep, timeout)
     got = b""
     try:
@@ -55,6 +56,8 @@ def exchange(ep, data, timeout=10, shut=False, chunk=None):
             if not c:
                 return got, True
             got += c
+            if done and done(got):
+                break
         return got, False
     finally:
         s.close()
