@@ -308,7 +308,8 @@ static void dispatch(struct server *sv, struct epoll_event *ev)
 
 	switch (w->kind) {
 	case WATCH_LISTENER:
-		on_accept(sv, ((struct listen_watch *)w)->l);
+		if (sv->drain_until == 0)
+			on_accept(sv, ((struct listen_watch *)w)->l);
 		break;
 	case WATCH_CONN:
 		on_conn_event(sv, (struct conn *)w, ev->events);
