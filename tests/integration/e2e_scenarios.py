@@ -55,13 +55,14 @@ def scenario_no_login(tap, stack):
 
 def scenario_pop3(tap, stack):
     if not login_then_accepted(tap, stack, ip(7), 'POP3', stack.pop3_login):
-        return
+        return False
     code, _, dcode = stack.relay_attempt(ip(7), data=True)
     tap.ok(code == 250 and dcode == 250,
            'relayed message from %s accepted at RCPT and DATA (%s/%s)'
            % (ip(7), code, dcode))
     tap.ok(rcpt_code(stack, ip(8)) == 554,
            'a neighbour address %s is still refused' % ip(8))
+    return True
 
 
 def scenario_imap(tap, stack):
@@ -74,7 +75,7 @@ def scenario_traceable(tap, stack, daemon):
     popgated logged the first OK for the address with the user."""
     try:
         rows = {r.get('ip'): r for r in daemon.dump_json()}
-    except (RuntimeError, ValueError) as e:
+    except (RuntimeError, ValueError, OSError) as e:
         rows = {}
         tap.note('popgate-dump: %s' % e)
     for n, user, service in ((7, 'alice', 'pop3'), (9, 'bob', 'imap')):
@@ -238,7 +239,9 @@ def run(tap, stack):
     daemon = stack.popgated(window='5s')
     daemon.start()
     scenario_no_login(tap, stack)
-    scenario_pop3(tap, stack)
+    if not scenario_pop3(tap, stack):
+        tap.ok(False, 'the first login opened nothing: rest skipped')
+        return
     scenario_imap(tap, stack)
     scenario_traceable(tap, stack, daemon)
     scenario_failed_logins(tap, stack)
@@ -268,8 +271,6 @@ def main(logmode):
     except Exception:
         tap.ok(False, 'scenarios ran to the end', traceback.format_exc())
     finally:
-        if tap.failed:
-            stack.dump_logs()
-        stack.close()
+        stack.close()            # prints the servers' logs if anything failed
     tap.note('%s suite took %.1fs' % (logmode, time.monotonic() - begin))
     tap.finish()

@@ -164,6 +164,8 @@ class MailStack:
         if self.closed:
             return
         self.closed = True
+        if self.tap.failed:
+            self.dump_logs()
         for d in self.daemons:
             if d.stop(10) is None:
                 d.kill()
