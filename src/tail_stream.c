@@ -237,6 +237,9 @@ int stream_verify(struct tailer *t, struct stream *s, int check_fp)
 int stream_deliver(struct tailer *t, struct stream *s, tail_line_fn fn,
 		   void *ctx, size_t *budget)
 {
+	/* copytruncate refilled past our offset before we looked: only the
+	 * first line tells (one fstat and a 1 KiB pread per delivery) */
+	stream_verify(t, s, 1);
 	for (;;) {
 		ssize_t n;
 
