@@ -1,0 +1,263 @@
+#!/usr/bin/python3
+"""bench.py - runs every popgate benchmark and prints ratios against
+baselines measured in the same run, plus one "BENCH name value" line per
+figure. Called by tests/bench/run.sh after it built the programs and the
+log:   bench.py BUILD   (BUILD/bench holds the bench programs and data)
+
+Never asserts a time (the machine is shared and noisy): figures are
+ratios against baselines run alongside; what cannot be measured is
+printed as skipped with the reason.
+"""
+
+import os
+import platform
+import pwd
+import grp
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import (BUILD, DUMP, LOG, OUT, POLICY_SECONDS, POPGATED,  # noqa: E402
+                      RESULTS, SCALE_ENTRIES, TRIVIAL, Daemon, bench, best_of,
+                      prog, rss_kib, run_kv, say, start, stop, temp_dir,
+                      wait_answer)
+
+LINES = 0
+
+
+def ingest():
+    global LINES
+    say("== 1. ingest throughput: %s (%d MB)" % (LOG, os.path.getsize(LOG) >> 20))
+    patterns = os.path.join(OUT, "patterns.txt")
+    with open(patterns, "w") as f:
+        subprocess.run([prog("bench_ingest"), "formats"], stdout=f, check=True)
+    db = os.path.join(OUT, "ingest.lmdb")
+
+    def real_ingest():
+        for p in (db, db + "-lock"):
+            if os.path.exists(p):
+                os.unlink(p)
+        return run_kv([prog("bench_ingest"), "ingest", LOG, db])
+
+    def perl():
+        t0 = time.monotonic()
+        r = run_kv(["perl", os.path.join(os.path.dirname(__file__), "baseline.pl"),
+                    patterns, LOG])
+        r["seconds"] = time.monotonic() - t0
+        return r
+
+    split = best_of(lambda: run_kv([prog("bench_ingest"), "split", LOG]), 5)
+    real = best_of(real_ingest)
+    pl = best_of(perl, 2)
+    LINES = int(real["lines"])
+    parts = {m: run_kv([prog("bench_ingest"), m, LOG])
+             for m in ("prefilter", "match", "bufscan")}
+    say("  line split (read 64 KiB + memchr): %.3f s  %10.0f lines/s"
+        % (split["seconds"], split["lines"] / split["seconds"]))
+    say("  popgate ingest (tailer+match+LMDB): %.3f s  %10.0f lines/s, "
+        "%d logins, %d transactions" % (real["seconds"], LINES / real["seconds"],
+                                         real["logins"], real["applies"]))
+    say("  perl baseline (same regexes):       %.3f s  %10.0f lines/s, %d logins"
+        % (pl["seconds"], pl["lines"] / pl["seconds"], pl["logins"]))
+    say("  breakdown: per-line memmem prefilters alone %.3f s, matcher_match "
+        "%.3f s, proposed whole-buffer prefilter %.3f s"
+        % (parts["prefilter"]["seconds"], parts["match"]["seconds"],
+           parts["bufscan"]["seconds"]))
+    if int(pl["logins"]) != int(real["logins"]):
+        say("  NOTE: perl found %d logins, popgate %d" % (pl["logins"], real["logins"]))
+    bench("ingest_lines_per_s", "%.0f" % (LINES / real["seconds"]))
+    bench("ingest_vs_linesplit", "%.3f" % (split["seconds"] / real["seconds"]), ">= 0.25")
+    bench("ingest_vs_perl", "%.2f" % (pl["seconds"] / real["seconds"]), ">= 3")
+    bench("ingest_match_only_s", "%.3f" % parts["match"]["seconds"])
+    bench("ingest_prefilter_only_s", "%.3f" % parts["prefilter"]["seconds"])
+    bench("ingest_bufscan_s", "%.3f" % parts["bufscan"]["seconds"])
+
+
+def have_daemon(what):
+    if os.access(POPGATED, os.X_OK):
+        return True
+    say("  SKIPPED %s: %s is not built" % (what, POPGATED))
+    return False
+
+
+def latency():
+    say("== 2. login -> relay latency (real popgated following a real file)")
+    if not have_daemon("latency"):
+        return
+    d = Daemon()
+    try:
+        if d.ready() is None:
+            say("  SKIPPED: popgated never answered: " + d.stderr_tail())
+            return
+        r = run_kv([prog("bench_latency"), d.log, "unix:" + d.sock, "1000"],
+                   check=False)
+        say("  %d samples, %d timed out, %d policy questions: p50 %.3f ms, "
+            "p90 %.3f ms, p99 %.3f ms, max %.3f ms"
+            % (r["samples"], r["timeouts"], r["questions"], r["p50_ms"],
+               r["p90_ms"], r["p99_ms"], r["max_ms"]))
+        bench("login_to_ok_p50_ms", "%.3f" % r["p50_ms"])
+        bench("login_to_ok_p99_ms", "%.3f" % r["p99_ms"], "< 5")
+    finally:
+        d.stop()
+
+
+def policy_load(endpoint):
+    return run_kv([prog("bench_policy"), endpoint, "64", str(POLICY_SECONDS)],
+                  check=False)
+
+
+def start_postgrey():
+    """(process, socket path) or (None, reason)"""
+    exe = shutil.which("postgrey") or "/usr/sbin/postgrey"
+    if not os.access(exe, os.X_OK):
+        return None, "postgrey is not installed (apt-get install postgrey)"
+    d = temp_dir()
+    sock = os.path.join(d, "postgrey.sock")
+    user = "postgrey" if os.geteuid() == 0 else pwd.getpwuid(os.getuid()).pw_name
+    group = "postgrey" if os.geteuid() == 0 else grp.getgrgid(os.getgid()).gr_name
+    try:
+        shutil.chown(d, user, group)
+    except (LookupError, OSError) as e:
+        return None, "cannot prepare its dbdir: %s" % e
+    err = open(os.path.join(d, "postgrey.err"), "w")
+    p = start([exe, "--unix=" + sock, "--dbdir=" + d, "--delay=0",
+               "--user=" + user, "--group=" + group], stdout=err, stderr=err)
+    if wait_answer(sock, 30) is None:
+        stop(p)
+        return None, "postgrey did not answer within 30 s"
+    return p, sock
+
+
+def policy():
+    say("== 3. policy throughput, 64 persistent connections, %.0f s each, "
+        "Postfix 3.7 RCPT requests" % POLICY_SECONDS)
+    if not have_daemon("policy throughput"):
+        return
+    d = Daemon()
+    triv_dir = temp_dir()
+    triv_sock = os.path.join(triv_dir, "trivial.sock")
+    triv = start([TRIVIAL, triv_sock])
+    try:
+        if d.ready() is None or wait_answer(triv_sock, 10) is None:
+            say("  SKIPPED: a server never answered: " + d.stderr_tail())
+            return
+        listed = ["192.0.2.%d" % i for i in range(1, 201)]
+        subprocess.run([DUMP, "-d", d.db, "-t"] + listed, check=True,
+                       stdout=subprocess.DEVNULL)
+        runs = {"popgated": [], "trivial": []}
+        for _ in range(2):		# interleaved: both see the same noise
+            runs["popgated"].append(policy_load("unix:" + d.sock))
+            runs["trivial"].append(policy_load("unix:" + triv_sock))
+        pg = max(runs["popgated"], key=lambda r: r["rps"])
+        tv = max(runs["trivial"], key=lambda r: r["rps"])
+    finally:
+        d.stop()
+        stop(triv)
+    for name, r in (("popgated", pg), ("trivial C server", tv)):
+        say("  %-17s %8.0f req/s  p50 %7.1f us  p99 %7.1f us  errors %d  "
+            "OK listed %d / unlisted %d" % (name, r["rps"], r["p50_us"],
+                                            r["p99_us"], r["errors"],
+                                            r["ok_listed"], r["ok_unlisted"]))
+    if pg["ok_unlisted"] or pg["errors"] or not pg["ok_listed"]:
+        say("  WRONG ANSWERS from popgated: see the counts above")
+    bench("policy_req_per_s", "%.0f" % pg["rps"])
+    bench("policy_vs_trivial", "%.3f" % (pg["rps"] / tv["rps"]), ">= 0.7")
+    bench("policy_p99_us", "%.1f" % pg["p99_us"])
+    p, sock = start_postgrey()
+    if p is None:
+        say("  postgrey SKIPPED: " + sock)
+        return
+    try:
+        gr = policy_load("unix:" + sock)
+    finally:
+        stop(p)
+    say("  %-17s %8.0f req/s  p50 %7.1f us  p99 %7.1f us  errors %d"
+        % ("postgrey", gr["rps"], gr["p50_us"], gr["p99_us"], gr["errors"]))
+    if gr["rps"] > 0:
+        bench("policy_vs_postgrey", "%.1f" % (pg["rps"] / gr["rps"]), ">= 10")
+
+
+def scale():
+    n = SCALE_ENTRIES
+    say("== 4. scale: %d entries (10 %% expired), store API" % n)
+    db = os.path.join(OUT, "scale.lmdb")
+    for p in (db, db + "-lock"):
+        if os.path.exists(p):
+            os.unlink(p)
+    b = run_kv([prog("bench_scale"), "build", db, str(n)])
+    say("  built in %.1f s, 1000 logins per transaction (longest %.1f ms); "
+        "file %.1f MiB" % (b["seconds"], b["max_txn_ms"], b["file_bytes"] / 2**20))
+    bench("db_file_mib", "%.1f" % (b["file_bytes"] / 2**20))
+    daemon_db = None
+    if os.access(POPGATED, os.X_OK):
+        daemon_dir = temp_dir()
+        daemon_db = os.path.join(daemon_dir, "popgate.lmdb")
+        shutil.copyfile(db, daemon_db)
+    lk = run_kv([prog("bench_scale"), "lookup", db, str(n), "200000"])
+    say("  %d lookups (half listed): p50 %.2f us, p99 %.2f us, max %.1f us"
+        % (lk["lookups"], lk["p50_us"], lk["p99_us"], lk["max_us"]))
+    bench("lookup_p99_us", "%.2f" % lk["p99_us"])
+    sw = run_kv([prog("bench_scale"), "sweep", db])
+    say("  sweep: %d deleted in %.3f s, %d write transactions, longest %.2f ms"
+        % (sw["deleted"], sw["seconds"], sw["txns"], sw["max_txn_ms"]))
+    bench("sweep_max_txn_ms", "%.2f" % sw["max_txn_ms"], "<= 50")
+    bench("sweep_s", "%.3f" % sw["seconds"])
+    if daemon_db is None:
+        say("  startup/RSS SKIPPED: %s is not built" % POPGATED)
+        return
+    d = Daemon(daemon_db)
+    try:
+        t = d.ready()
+        if t is None:
+            say("  startup SKIPPED: popgated never answered: " + d.stderr_tail())
+            return
+        bench("startup_ms", "%.1f" % (t * 1000))
+        time.sleep(1)
+        idle = rss_kib(d.proc.pid)
+        policy_load("unix:" + d.sock)
+        busy = rss_kib(d.proc.pid)
+    finally:
+        d.stop()
+    say("  startup with %d entries: %.1f ms to the first policy answer" % (n, t * 1000))
+    say("  RSS master+workers: anonymous %d KiB idle, %d KiB after load "
+        "(file-backed LMDB pages %d KiB, VmRSS %d KiB)"
+        % (idle["RssAnon"], busy["RssAnon"], busy["RssFile"], busy["VmRSS"]))
+    bench("rss_kib", "%d" % busy["RssAnon"])
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def table():
+    say()
+    say("== results (%s, %d CPUs, %s, %s)" % (cpu_model(), os.cpu_count(),
+                                              platform.release(), time.strftime("%Y-%m-%d")))
+    say("| figure | value | goal |")
+    say("|---|---|---|")
+    for name, value, goal in RESULTS:
+        say("| %s | %s | %s |" % (name, value, goal))
+
+
+def main():
+    t0 = time.monotonic()
+    for section in (ingest, latency, policy, scale):
+        try:
+            section()
+        except Exception as e:		# one broken section must not hide the rest
+            say("  %s FAILED: %s" % (section.__name__, e))
+    table()
+    say("(bench run took %.0f s)" % (time.monotonic() - t0))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,353 @@
+/*
+ * bench_ingest.c - ingest throughput benchmark. Modes:
+ *   split FILE      read 64 KiB, split lines with memchr (the limit)
+ *   prefilter FILE  split + only the matcher's per-rule memmem prefilters
+ *   match FILE      split + matcher_match with every built-in format
+ *   bufscan FILE    a proposal for match.c: each distinct prefilter
+ *                   literal searched once over every 64 KiB read instead
+ *                   of once per line and rule (counts candidate hits)
+ *   ingest FILE DB  the real path: tailer (tail_deliver from offset 0) ->
+ *                   matcher_match -> time_parse -> batch_login, one
+ *                   store_apply (with positions) every <= 1000 logins
+ *   formats         print every built-in regex, one a line (for perl)
+ * Prints one line "lines=N logins=M seconds=S". Benchmark code only.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "config.h"
+#include "formats.h"
+#include "log.h"
+#include "match.h"
+#include "store.h"
+#include "tail.h"
+#include "timeparse.h"
+#include "util.h"
+
+#define BATCH_LOGINS 1000
+
+typedef void (*line_fn)(const char *line, size_t len, void *ctx);
+
+struct counts {
+	unsigned long lines, logins;
+};
+
+/* split_file - read PATH 64 KiB at a time and call FN for every complete
+ * line, carrying a partial tail across reads like the tailer does */
+static int split_file(const char *path, line_fn fn, void *ctx)
+{
+	size_t cap = 2 * TAIL_READ_SIZE + TAIL_LINE_MAX, start = 0, end = 0;
+	char *buf = xmalloc(cap);
+	int fd = open(path, O_RDONLY), skipping = 0;
+	ssize_t n;
+
+	if (fd < 0) {
+		perror(path);
+		return -1;
+	}
+	for (;;) {
+		if (cap - end < TAIL_READ_SIZE) {	/* move the tail down */
+			memmove(buf, buf + start, end - start);
+			end -= start;
+			start = 0;
+		}
+		if ((n = read(fd, buf + end, TAIL_READ_SIZE)) <= 0)
+			break;
+		end += (size_t)n;
+		for (;;) {
+			char *nl = memchr(buf + start, '\n', end - start);
+
+			if (nl == NULL)
+				break;
+			if (!skipping && nl - (buf + start) <= TAIL_LINE_MAX)
+				fn(buf + start, (size_t)(nl - (buf + start)), ctx);
+			skipping = 0;
+			start = (size_t)(nl - buf) + 1;
+		}
+		if (end - start > TAIL_LINE_MAX) {	/* overlong: drop */
+			start = end;
+			skipping = 1;
+		}
+	}
+	close(fd);
+	free(buf);
+	return n < 0 ? -1 : 0;
+}
+
+static void count_line(const char *line, size_t len, void *ctx)
+{
+	struct counts *c = ctx;
+
+	(void)line;
+	(void)len;
+	c->lines++;
+}
+
+/* the matcher's prefilters alone, to split its cost into memmem + PCRE2 */
+static void prefilter_line(const char *line, size_t len, void *ctx)
+{
+	struct counts *c = ctx;
+
+	c->lines++;
+	for (size_t i = 0; i < format_count; i++)
+		for (size_t j = 0; j < FORMAT_RULES_MAX &&
+		     format_table[i].rules[j].re != NULL; j++) {
+			const char *p = format_table[i].rules[j].prefilter;
+
+			if (memmem(line, len, p, strlen(p)) != NULL) {
+				c->logins++;
+				return;
+			}
+		}
+}
+
+/* distinct_prefilters - the built-in literals, minus any that contains
+ * another one (a line holding the longer also holds the shorter) */
+static size_t distinct_prefilters(const char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < format_count; i++)
+		for (size_t j = 0; j < FORMAT_RULES_MAX &&
+		     format_table[i].rules[j].re != NULL && n < max; j++)
+			out[n++] = format_table[i].rules[j].prefilter;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			if (i != j && strstr(out[i], out[j]) != NULL &&
+			    (strcmp(out[i], out[j]) != 0 || i > j)) {
+				out[i--] = out[--n];	/* drop out[i] */
+				break;
+			}
+	return n;
+}
+
+/* bufscan_file - the proposed whole-buffer prefilter: every distinct
+ * literal searched once per read; counts the hits (candidate lines) */
+static int bufscan_file(const char *path, struct counts *c)
+{
+	const char *lit[32];
+	size_t nlit = distinct_prefilters(lit, 32), carry = 0;
+	char *buf = xmalloc(TAIL_READ_SIZE + TAIL_LINE_MAX);
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0) {
+		perror(path);
+		return -1;
+	}
+	while ((n = read(fd, buf + carry, TAIL_READ_SIZE)) > 0) {
+		size_t end = carry + (size_t)n;
+		char *last = memrchr(buf, '\n', end);
+		size_t upto = last ? (size_t)(last - buf) + 1 : 0;
+
+		for (char *p = buf; (p = memchr(p, '\n', upto - (size_t)(p - buf))); p++)
+			c->lines++;
+		for (size_t i = 0; i < nlit; i++) {
+			size_t ll = strlen(lit[i]);
+
+			for (char *p = buf; (p = memmem(p, upto - (size_t)(p - buf),
+						       lit[i], ll)) != NULL; p += ll)
+				c->logins++;
+		}
+		carry = end - upto;
+		if (carry > TAIL_LINE_MAX)
+			carry = 0;
+		memmove(buf, buf + upto, carry);
+	}
+	close(fd);
+	free(buf);
+	return n < 0 ? -1 : 0;
+}
+
+struct match_ctx {
+	struct counts c;
+	struct matcher *m;
+};
+
+static void match_line(const char *line, size_t len, void *ctx)
+{
+	struct match_ctx *mc = ctx;
+	struct match_result r;
+
+	mc->c.lines++;
+	if (matcher_match(mc->m, line, len, &r) && r.kind == MATCH_LOGIN)
+		mc->c.logins++;
+}
+
+static struct matcher *new_matcher(struct config *cfg)
+{
+	char err[CONFIG_ERR_MAX];
+	struct matcher *m;
+
+	config_init(cfg);
+	m = matcher_new(cfg, err, sizeof err);
+	if (m == NULL) {
+		fprintf(stderr, "matcher_new: %s\n", err);
+		exit(1);
+	}
+	return m;
+}
+
+/* ---- the real ingest path ---- */
+
+struct ingest_ctx {
+	struct counts c;
+	struct matcher *m;
+	struct config cfg;
+	struct batch b;
+	struct store *s;
+	unsigned long lines_in_batch;
+	unsigned long applies;
+};
+
+static int ignored(const struct config *cfg, const struct addr *a)
+{
+	for (size_t i = 0; i < cfg->ignore_networks.n; i++)
+		if (net_contains(&cfg->ignore_networks.v[i], a))
+			return 1;
+	return 0;
+}
+
+static int ingest_line(const char *line, size_t len, int live, void *ctx)
+{
+	struct ingest_ctx *ic = ctx;
+	struct match_result r;
+	time_t now = clock_now(), t;
+
+	(void)live;
+	ic->c.lines++;
+	ic->lines_in_batch++;
+	if (!matcher_match(ic->m, line, len, &r) || ignored(&ic->cfg, &r.addr))
+		return 0;
+	if (r.time_len == 0 || !time_parse(r.time_text, r.time_len, now, &t) ||
+	    t > now + 60)
+		t = now;
+	addr_apply_ipv6_prefix(&r.addr, ic->cfg.ipv6_prefix);
+	if (r.kind == MATCH_LOGIN) {
+		ic->c.logins++;
+		batch_login(&ic->b, &r.addr, t, r.service, r.user);
+	} else {
+		batch_session(&ic->b, &r.addr, t, 0);
+	}
+	return ic->b.logins >= BATCH_LOGINS;
+}
+
+static void put_position(const char *name, const struct position *p, void *ctx)
+{
+	struct batch *b = ctx;
+
+	if (p)
+		batch_put_position(b, name, p);
+	else
+		batch_del_position(b, name);
+}
+
+static void flush_batch(struct ingest_ctx *ic, struct tailer *t)
+{
+	tail_positions(t, put_position, &ic->b);
+	batch_counter_add(&ic->b, "lines_read", ic->lines_in_batch);
+	if (store_apply(ic->s, &ic->b) != 0) {
+		fprintf(stderr, "store_apply: %s\n", store_error(ic->s));
+		exit(1);
+	}
+	ic->applies++;
+	ic->lines_in_batch = 0;
+	batch_clear(&ic->b);
+}
+
+static int run_ingest(const char *path, const char *db, struct counts *out,
+		      unsigned long *applies)
+{
+	struct tail_options o = { .rotate_wait = 5, .start_at_beginning = 1 };
+	struct ingest_ctx ic;
+	char err[512];
+	struct tailer *t = tail_new(&o);
+	struct store_params sp;
+
+	memset(&ic, 0, sizeof ic);
+	ic.m = new_matcher(&ic.cfg);
+	if (store_open(&ic.s, db, STORE_CREATE, 0, err, sizeof err) != STORE_OK) {
+		fprintf(stderr, "store_open: %s\n", err);
+		return -1;
+	}
+	batch_init(&ic.b);
+	sp = (struct store_params){ ic.cfg.window, 0, ic.cfg.ipv6_prefix };
+	batch_set_params(&ic.b, &sp);
+	tail_add(t, path);
+	tail_start(t);
+	while (tail_deliver(t, ingest_line, &ic) == 1)
+		if (ic.b.logins >= BATCH_LOGINS)
+			flush_batch(&ic, t);
+	flush_batch(&ic, t);
+	*out = ic.c;
+	*applies = ic.applies;
+	tail_free(t);
+	batch_free(&ic.b);
+	store_close(ic.s);
+	matcher_free(ic.m);
+	config_free(&ic.cfg);
+	return 0;
+}
+
+static void print_formats(void)
+{
+	for (size_t i = 0; i < format_count; i++)
+		for (size_t j = 0; j < FORMAT_RULES_MAX &&
+		     format_table[i].rules[j].re != NULL; j++)
+			if (format_table[i].rules[j].kind == MATCH_LOGIN)
+				printf("%s\n", format_table[i].rules[j].re);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: bench_ingest split|prefilter|match FILE\n"
+		"       bench_ingest ingest FILE DB\n"
+		"       bench_ingest formats\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct counts c = { 0, 0 };
+	unsigned long applies = 0;
+	long long t0;
+	int rc = -1;
+
+	if (argc == 2 && strcmp(argv[1], "formats") == 0) {
+		print_formats();
+		return 0;
+	}
+	if (argc < 3)
+		usage();
+	log_init("bench_ingest", 1, 0);
+	t0 = bench_ns();
+	if (strcmp(argv[1], "split") == 0) {
+		rc = split_file(argv[2], count_line, &c);
+	} else if (strcmp(argv[1], "prefilter") == 0) {
+		rc = split_file(argv[2], prefilter_line, &c);
+	} else if (strcmp(argv[1], "bufscan") == 0) {
+		rc = bufscan_file(argv[2], &c);
+	} else if (strcmp(argv[1], "match") == 0) {
+		struct match_ctx mc = { { 0, 0 }, NULL };
+		struct config cfg;
+
+		mc.m = new_matcher(&cfg);
+		rc = split_file(argv[2], match_line, &mc);
+		c = mc.c;
+		matcher_free(mc.m);
+		config_free(&cfg);
+	} else if (strcmp(argv[1], "ingest") == 0 && argc == 4) {
+		rc = run_ingest(argv[2], argv[3], &c, &applies);
+	} else {
+		usage();
+	}
+	if (rc != 0)
+		return 1;
+	printf("lines=%lu logins=%lu applies=%lu seconds=%.4f\n", c.lines,
+	       c.logins, applies, (double)(bench_ns() - t0) / 1e9);
+	return 0;
+}
