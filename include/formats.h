@@ -2,7 +2,8 @@
  * formats.h - the table of built-in log formats. Each entry names a
  * server and lists its rules: a cheap literal that every matching line
  * contains, the PCRE2 source (named groups ip, user, svc, time) and
- * what a match means. Adding a server is one entry plus one corpus file.
+ * what a match means; a format whose login spans two lines ties them by
+ * the program's PID. Adding a server is one entry plus one corpus file.
  */
 #ifndef POPGATE_FORMATS_H
 #define POPGATE_FORMATS_H
@@ -11,19 +12,38 @@
 
 #include "match.h"
 
+/* what a matching line does; groups pid, sid and host key the state */
+enum rule_step {
+	STEP_LINE,	/* the line alone yields KIND with its own ip */
+	STEP_OPEN,	/* first of two lines: keep ip for (source, host, pid) */
+	STEP_CONFIRM,	/* second line: MATCH_LOGIN with the kept ip */
+	STEP_DISCARD,	/* failure or exit: forget the kept ip */
+	STEP_CLOSE,	/* MATCH_LOGOUT for the session (host, pid, sid) that a
+			 * login line of this format recorded */
+};
+
+/* which logouts a format reports (match_result.session) */
+enum session_kind {
+	SESSION_NONE,	/* no logout lines known */
+	SESSION_IP,	/* logout lines carry the address */
+	SESSION_ID,	/* logout lines carry the login's pid and session id */
+};
+
 /* one regex of a format: a line matching RE yields KIND */
 struct format_rule {
 	enum match_kind kind;
 	const char *prefilter;	/* literal that must occur in the line */
 	const char *re;		/* PCRE2 source, anchored with ^ */
-	const char *service;	/* fixed service, or NULL = from group svc */
+	const char *service;	/* service when group svc is unset, or NULL */
+	enum rule_step step;
 };
 
-#define FORMAT_RULES_MAX 4
+#define FORMAT_RULES_MAX 6
 
 struct format_def {
 	const char *name;
 	struct format_rule rules[FORMAT_RULES_MAX];	/* ends at re == NULL */
+	enum session_kind session;
 };
 
 extern const struct format_def format_table[];

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "addr.h"
 #include "config.h"
@@ -27,6 +28,8 @@ struct match_result {
 	char user[RECORD_USER_MAX];	/* escaped/bounded, may be empty */
 	const char *time_text;		/* where the line's time stamp is */
 	size_t time_len;		/*   (0 = none) */
+	int session;			/* MATCH_LOGIN whose logout this matcher
+					 * will report: a session may be open */
 };
 
 struct matcher;
@@ -36,17 +39,34 @@ struct matcher;
 struct matcher *matcher_new(const struct config *cfg, char *err, size_t errsize);
 void matcher_free(struct matcher *m);
 
-/* matcher_match - 1 and *R filled when LINE (LEN bytes, no newline, may
- * contain NULs) is a login/logout line, 0 otherwise */
+/* matcher_feed - 1 and *R filled when LINE (LEN bytes, no newline, may
+ * contain NULs) completes a login or ends a session, 0 otherwise. SOURCE
+ * names the file the line came from (a small integer per followed file):
+ * the lines of a two-line login are tied by (SOURCE, host, program, PID).
+ * NOW is the line's time: the first line of a two-line login waits
+ * MATCH_PENDING_TTL seconds at most. A line read from a user's text never
+ * supplies an address. */
+int matcher_feed(struct matcher *m, unsigned source, const char *line,
+		 size_t len, time_t now, struct match_result *r);
+/* matcher_match - matcher_feed(m, 0, line, len, clock_now(), r) */
 int matcher_match(struct matcher *m, const char *line, size_t len,
 		  struct match_result *r);
+
+#define MATCH_PENDING_TTL 120	/* seconds a first line waits */
+#define MATCH_PENDING_MAX 4096	/* first lines waiting, oldest evicted */
+#define MATCH_SESSIONS_MAX 16384	/* session ids awaiting a logout */
+
+/* matcher_pending - first lines waiting now; matcher_sessions - session
+ * ids waiting for their logout (tests and statistics) */
+size_t matcher_pending(const struct matcher *m);
+size_t matcher_sessions(const struct matcher *m);
 
 /* match_format_known - 1 if NAME is a built-in format name or "auto" */
 int match_format_known(const char *name);
 /* match_check_pattern - 0 if PATTERN compiles and has a group named ip;
  * otherwise -1 and a message (without FILE:LINE) in ERR */
 int match_check_pattern(const char *pattern, char *err, size_t errsize);
-/* match_format_names - the built-in names, comma separated, for -n */
+/* match_format_names - the built-in names joined by ", ", for -n */
 const char *match_format_names(void);
 
 #endif

@@ -2,8 +2,10 @@
  * match.c - the PCRE2 engine: compiles the built-in formats and custom
  * patterns once (JIT when available), runs them over raw log lines (bytes,
  * NULs allowed) behind a cheap literal prefilter, and extracts address,
- * user and time. Never authorizes an address that did not come from the
- * field its format defines; never lets a hostile line crash or hang it.
+ * user and time; ties two-line logins by PID and logouts by session id in
+ * bounded tables. Never authorizes an address that did not come from the
+ * field its format defines; never lets a hostile line crash, hang or grow
+ * it without bound.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -14,6 +16,7 @@
 #include "formats.h"
 #include "log.h"
 #include "match.h"
+#include "pending.h"
 #include "util.h"
 
 #define MATCH_LIMIT 200000	/* backtracking budget per regex and line */
@@ -21,6 +24,7 @@
 #define JIT_STACK_MIN (32 * 1024)
 #define JIT_STACK_MAX (1024 * 1024)
 #define TIME_TEXT_MAX 64	/* a stamp at the start is never longer */
+#define SESSION_TTL_DEFAULT (24 * 3600)	/* without a session_max */
 
 struct rule {
 	enum match_kind kind;
@@ -28,8 +32,11 @@ struct rule {
 	size_t prefilter_len;
 	pcre2_code *re;
 	const char *format;		/* table name or "custom" */
-	const char *service;		/* NULL = from group svc */
+	const char *service;		/* when group svc is unset */
+	enum rule_step step;
+	enum session_kind session;	/* of the rule's format */
 	int g_ip, g_user, g_svc, g_time;	/* group numbers, <0 = none */
+	int g_host, g_pid, g_sid;
 };
 
 struct matcher {
@@ -39,6 +46,8 @@ struct matcher {
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit_stack;
 	struct ratelimit rl_error;
+	struct pending_table *pending;	/* (source, host, pid) -> first line */
+	struct pending_table *sessions;	/* (source, host, pid, sid) -> login */
 };
 
 static int group_number(const pcre2_code *re, const char *name)
@@ -83,19 +92,28 @@ int match_check_pattern(const char *pattern, char *err, size_t errsize)
 
 const char *match_format_names(void)
 {
-	static char names[512];
-	if (names[0] == '\0') {
-		size_t used = 0;
+	static char *names;
+
+	if (names == NULL) {	/* sized to fit: never truncated */
+		size_t size = 1, used = 0;
 		for (size_t i = 0; i < format_count; i++)
-			used += (size_t)snprintf(names + used, sizeof(names) - used,
-						 "%s%s", i ? "," : "", format_table[i].name);
+			size += strlen(format_table[i].name) + 2;
+		names = xmalloc(size);
+		for (size_t i = 0; i < format_count; i++) {
+			if (i > 0)
+				used += copy_string(names + used, ", ", size - used);
+			used += copy_string(names + used, format_table[i].name,
+					    size - used);
+		}
+		names[used] = '\0';
 	}
 	return names;
 }
 
 /* add_rule - append a compiled rule; the regex is JIT-compiled if possible */
-static void add_rule(struct matcher *m, pcre2_code *re, enum match_kind kind,
-		     const char *prefilter, const char *format, const char *service)
+static struct rule *add_rule(struct matcher *m, pcre2_code *re,
+			     enum match_kind kind, const char *prefilter,
+			     const char *format, const char *service)
 {
 	struct rule *r;
 
@@ -112,6 +130,12 @@ static void add_rule(struct matcher *m, pcre2_code *re, enum match_kind kind,
 	r->g_user = group_number(re, "user");
 	r->g_svc = group_number(re, "svc");
 	r->g_time = group_number(re, "time");
+	r->g_host = group_number(re, "host");
+	r->g_pid = group_number(re, "pid");
+	r->g_sid = group_number(re, "sid");
+	r->step = STEP_LINE;
+	r->session = SESSION_NONE;
+	return r;
 }
 
 static int add_format(struct matcher *m, const struct format_def *f,
@@ -125,7 +149,10 @@ static int add_format(struct matcher *m, const struct format_def *f,
 			snprintf(err, errsize, "built-in format %s: %s", f->name, msg);
 			return -1;
 		}
-		add_rule(m, re, fr->kind, fr->prefilter, f->name, fr->service);
+		struct rule *r = add_rule(m, re, fr->kind, fr->prefilter, f->name,
+					  fr->service);
+		r->step = fr->step;
+		r->session = f->session;
 	}
 	return 0;
 }
@@ -188,6 +215,9 @@ struct matcher *matcher_new(const struct config *cfg, char *err, size_t errsize)
 		matcher_free(m);
 		return NULL;
 	}
+	m->pending = pending_new(MATCH_PENDING_MAX, MATCH_PENDING_TTL);
+	m->sessions = pending_new(MATCH_SESSIONS_MAX, cfg->session_max > 0 ?
+				  (time_t)cfg->session_max : SESSION_TTL_DEFAULT);
 	m->md = pcre2_match_data_create(16, NULL);
 	m->mctx = pcre2_match_context_create(NULL);
 	m->jit_stack = pcre2_jit_stack_create(JIT_STACK_MIN, JIT_STACK_MAX, NULL);
@@ -226,6 +256,8 @@ void matcher_free(struct matcher *m)
 	pcre2_match_data_free(m->md);
 	pcre2_match_context_free(m->mctx);
 	pcre2_jit_stack_free(m->jit_stack);
+	pending_free(m->pending);
+	pending_free(m->sessions);
 	free(m);
 }
 
@@ -268,36 +300,40 @@ static void copy_user(char *dst, size_t size, const char *src, size_t len)
 	dst[n] = '\0';
 }
 
-/* set_service - "pop3"/"imap" from the tag text, else the text itself */
+/* set_service - "pop3"/"imap" from the tag text (any case), else the
+ * text itself */
 static void set_service(char *dst, const char *text, size_t len)
 {
-	if (memmem(text, len, "pop", 3) != NULL)
+	char low[RECORD_SERVICE_MAX];
+	size_t n = len < sizeof(low) - 1 ? len : sizeof(low) - 1;
+
+	for (size_t i = 0; i < n; i++)
+		low[i] = (text[i] >= 'A' && text[i] <= 'Z') ? (char)(text[i] + 32) : text[i];
+	if (memmem(low, n, "pop", 3) != NULL)
 		copy_string(dst, "pop3", RECORD_SERVICE_MAX);
-	else if (memmem(text, len, "imap", 4) != NULL)
+	else if (memmem(low, n, "imap", 4) != NULL)
 		copy_string(dst, "imap", RECORD_SERVICE_MAX);
 	else
 		copy_user(dst, RECORD_SERVICE_MAX, text, len);
 }
 
-/* fill_result - 1 if the match just made yields a valid address */
-static int fill_result(const struct matcher *m, const struct rule *rule,
-		       const char *line, size_t len, struct match_result *r)
+/* fill_fields - everything of *R but the address, from the last match */
+static void fill_fields(const struct matcher *m, const struct rule *rule,
+			const char *line, size_t len, struct match_result *r)
 {
 	size_t s, n;
 
-	if (!group_span(m, rule->g_ip, &s, &n) ||
-	    parse_client_addr(line + s, n, &r->addr) < 0)
-		return 0;
 	r->kind = rule->kind;
 	r->format = rule->format;
+	r->session = 0;
 	r->user[0] = '\0';
 	if (group_span(m, rule->g_user, &s, &n))
 		copy_user(r->user, sizeof(r->user), line + s, n);
 	r->service[0] = '\0';
-	if (rule->service != NULL)
-		copy_string(r->service, rule->service, sizeof(r->service));
-	else if (group_span(m, rule->g_svc, &s, &n))
+	if (group_span(m, rule->g_svc, &s, &n))
 		set_service(r->service, line + s, n);
+	else if (rule->service != NULL)
+		copy_string(r->service, rule->service, sizeof(r->service));
 	if (rule->g_time >= 0) {	/* the rule says where its stamp is */
 		if (!group_span(m, rule->g_time, &s, &n))
 			s = n = 0;
@@ -310,6 +346,114 @@ static int fill_result(const struct matcher *m, const struct rule *rule,
 		r->time_text = line;
 		r->time_len = len < TIME_TEXT_MAX ? len : TIME_TEXT_MAX;
 	}
+}
+
+/* line_addr - the address in the line's ip group; 0 if none or invalid */
+static int line_addr(const struct matcher *m, const struct rule *rule,
+		     const char *line, struct addr *out)
+{
+	size_t s, n;
+
+	return group_span(m, rule->g_ip, &s, &n) &&
+	    parse_client_addr(line + s, n, out) == 0;
+}
+
+/* key_part - append group G's text and a NUL separator; -1 if no room */
+static int key_part(const struct matcher *m, int g, const char *line,
+		    unsigned char *key, size_t *used)
+{
+	size_t s = 0, n = 0;
+
+	if (g >= 0)
+		(void)group_span(m, g, &s, &n);
+	if (*used + n + 1 > PENDING_KEY_MAX)
+		return -1;
+	memcpy(key + *used, line + s, n);
+	*used += n;
+	key[(*used)++] = '\0';
+	return 0;
+}
+
+/* state_key - (source, format, host, pid[, sid]) of the last match as
+ * bytes in KEY; 0 if the line has no pid (or sid) or the key is too long */
+static size_t state_key(const struct matcher *m, const struct rule *rule,
+			unsigned source, const char *line, int with_sid,
+			unsigned char key[PENDING_KEY_MAX])
+{
+	size_t used = 0, s, n;
+
+	if (!group_span(m, rule->g_pid, &s, &n) ||
+	    (with_sid && !group_span(m, rule->g_sid, &s, &n)))
+		return 0;
+	memcpy(key, &source, sizeof(source));
+	used += sizeof(source);
+	memcpy(key + used, &rule->format, sizeof(rule->format));
+	used += sizeof(rule->format);
+	if (key_part(m, rule->g_host, line, key, &used) < 0 ||
+	    key_part(m, rule->g_pid, line, key, &used) < 0 ||
+	    (with_sid && key_part(m, rule->g_sid, line, key, &used) < 0))
+		return 0;
+	return used;
+}
+
+/* line_result - a rule whose line carries the address; a login that
+ * logged its session id is remembered for the logout */
+static int line_result(struct matcher *m, const struct rule *rule,
+		       unsigned source, const char *line, size_t len,
+		       time_t now, struct match_result *r)
+{
+	unsigned char key[PENDING_KEY_MAX];
+	size_t klen;
+
+	if (!line_addr(m, rule, line, &r->addr))
+		return 0;
+	fill_fields(m, rule, line, len, r);
+	if (rule->kind != MATCH_LOGIN)
+		return 1;
+	if (rule->session == SESSION_IP) {
+		r->session = 1;
+	} else if (rule->session == SESSION_ID) {
+		klen = state_key(m, rule, source, line, 1, key);
+		r->session = klen > 0 &&
+		    pending_put(m->sessions, key, klen, &r->addr, now) == 0;
+	}
+	return 1;
+}
+
+/* state_result - a rule of a multi-line format: the address comes from
+ * the table, filled by an earlier line of the same file and process */
+static int state_result(struct matcher *m, const struct rule *rule,
+			unsigned source, const char *line, size_t len,
+			time_t now, struct match_result *r)
+{
+	unsigned char key[PENDING_KEY_MAX];
+	size_t klen = state_key(m, rule, source, line,
+				rule->step == STEP_CLOSE, key);
+	struct addr addr;
+
+	if (klen == 0)
+		return 0;
+	switch (rule->step) {
+	case STEP_OPEN:		/* a reused PID replaces the old entry */
+		if (line_addr(m, rule, line, &addr))
+			(void)pending_put(m->pending, key, klen, &addr, now);
+		return 0;
+	case STEP_DISCARD:
+		(void)pending_take(m->pending, key, klen, now, NULL);
+		return 0;
+	case STEP_CONFIRM:
+		if (!pending_take(m->pending, key, klen, now, &addr))
+			return 0;
+		break;
+	case STEP_CLOSE:
+		if (!pending_take(m->sessions, key, klen, now, &addr))
+			return 0;
+		break;
+	default:
+		return 0;
+	}
+	fill_fields(m, rule, line, len, r);
+	r->addr = addr;
 	return 1;
 }
 
@@ -327,8 +471,8 @@ static int run_rule(struct matcher *m, const struct rule *rule,
 	return 0;
 }
 
-int matcher_match(struct matcher *m, const char *line, size_t len,
-		  struct match_result *r)
+int matcher_feed(struct matcher *m, unsigned source, const char *line,
+		 size_t len, time_t now, struct match_result *r)
 {
 	if (line == NULL)
 		line = "";
@@ -338,9 +482,28 @@ int matcher_match(struct matcher *m, const char *line, size_t len,
 		if (rule->prefilter != NULL &&
 		    memmem(line, len, rule->prefilter, rule->prefilter_len) == NULL)
 			continue;
-		if (run_rule(m, rule, line, len) &&
-		    fill_result(m, rule, line, len, r))
+		if (!run_rule(m, rule, line, len))
+			continue;
+		if (rule->step != STEP_LINE)	/* the line is this rule's */
+			return state_result(m, rule, source, line, len, now, r);
+		if (line_result(m, rule, source, line, len, now, r))
 			return 1;
 	}
 	return 0;
+}
+
+int matcher_match(struct matcher *m, const char *line, size_t len,
+		  struct match_result *r)
+{
+	return matcher_feed(m, 0, line, len, clock_now(), r);
+}
+
+size_t matcher_pending(const struct matcher *m)
+{
+	return pending_count(m->pending);
+}
+
+size_t matcher_sessions(const struct matcher *m)
+{
+	return pending_count(m->sessions);
 }
