@@ -1,0 +1,306 @@
+/*
+ * test_pending.c - the bounded tables behind two-line logins and session
+ * ids (src/pending.c), and the matcher's use of them: PID reuse, TTL by
+ * the time passed in, a flood that must not grow memory, MATCH_LOGOUT
+ * for Dovecot session ids and ip-bearing logouts, the session flag.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "unit.h"
+
+#include "match.h"
+#include "pending.h"
+#include "util.h"
+
+#define T0 1795000000
+
+static struct addr addr_of(const char *text)
+{
+	struct addr a;
+
+	assert_int_equal(addr_parse(text, strlen(text), &a), 0);
+	return a;
+}
+
+static void assert_addr(const struct addr *a, const char *text)
+{
+	char buf[ADDR_TEXT_MAX];
+
+	addr_format(a, buf, sizeof(buf));
+	assert_string_equal(buf, text);
+}
+
+static void test_put_take(void **state)
+{
+	struct pending_table *t = pending_new(8, 120);
+	struct addr a = addr_of("192.0.2.1"), b = addr_of("192.0.2.2"), out;
+	char long_key[PENDING_KEY_MAX + 1];
+
+	(void)state;
+	assert_int_equal(pending_put(t, "k1", 2, &a, T0), 0);
+	assert_int_equal(pending_put(t, "k1", 2, &b, T0 + 1), 0);	/* reuse */
+	assert_int_equal(pending_count(t), 1);
+	assert_int_equal(pending_take(t, "k1", 2, T0 + 2, &out), 1);
+	assert_addr(&out, "192.0.2.2");
+	assert_int_equal(pending_take(t, "k1", 2, T0 + 2, &out), 0);	/* gone */
+	assert_int_equal(pending_take(t, "k", 1, T0 + 2, &out), 0);
+	memset(long_key, 'x', sizeof(long_key));
+	assert_int_equal(pending_put(t, long_key, sizeof(long_key), &a, T0), -1);
+	assert_int_equal(pending_take(t, long_key, sizeof(long_key), T0, &out), 0);
+	assert_int_equal(pending_count(t), 0);
+	pending_free(t);
+}
+
+static void test_ttl(void **state)
+{
+	struct pending_table *t = pending_new(8, 120);
+	struct addr a = addr_of("192.0.2.1"), out;
+
+	(void)state;
+	pending_put(t, "a", 1, &a, T0);
+	pending_put(t, "b", 1, &a, T0);
+	assert_int_equal(pending_take(t, "a", 1, T0 + 119, &out), 1);
+	assert_int_equal(pending_take(t, "b", 1, T0 + 120, &out), 0);	/* expired */
+	pending_put(t, "c", 1, &a, T0);
+	assert_int_equal(pending_take(t, "c", 1, T0 - 50, &out), 1);	/* clock back */
+	pending_put(t, "d", 1, &a, T0);
+	pending_put(t, "e", 1, &a, T0 + 500);	/* sweeps d */
+	assert_int_equal(pending_count(t), 1);
+	pending_free(t);
+}
+
+static void test_cap_evicts_oldest(void **state)
+{
+	struct pending_table *t = pending_new(4, 0);
+	struct addr a = addr_of("192.0.2.1"), out;
+	char key[16];
+
+	(void)state;
+	for (int i = 0; i < 100000; i++) {
+		int n = snprintf(key, sizeof(key), "%d", i);
+		pending_put(t, key, (size_t)n, &a, T0 + i);
+		assert_true(pending_count(t) <= 4);
+	}
+	assert_int_equal(pending_evicted(t), 100000 - 4);
+	assert_int_equal(pending_take(t, "99995", 5, T0, &out), 0);
+	assert_int_equal(pending_take(t, "99996", 5, T0, &out), 1);
+	assert_int_equal(pending_take(t, "99999", 5, T0, &out), 1);
+	pending_free(t);
+}
+
+static struct matcher *matcher_auto(void)
+{
+	static char *names[] = { "auto" };
+	struct config cfg;
+	char err[256];
+	struct matcher *m;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.log_formats.v = names;
+	cfg.log_formats.n = 1;
+	cfg.session_max = 3600;
+	m = matcher_new(&cfg, err, sizeof(err));
+	if (m == NULL)
+		fail_msg("matcher_new: %s", err);
+	return m;
+}
+
+static int feed(struct matcher *m, unsigned source, const char *line, time_t now,
+		struct match_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	return matcher_feed(m, source, line, strlen(line), now, r);
+}
+
+/* a flood of first lines never grows past the cap; a later login of an
+ * evicted PID authorizes nothing, one of a recent PID still works */
+static void test_flood(void **state)
+{
+	struct matcher *m = matcher_auto();
+	struct match_result r;
+	char line[128];
+	long long start = clock_mono_ms();
+
+	(void)state;
+	for (int pid = 1; pid <= 50000; pid++) {
+		snprintf(line, sizeof(line), "Mar  9 14:00:00 mx popa3d[%d]: "
+			 "Session from 198.51.100.%d", pid, pid % 250 + 1);
+		assert_int_equal(feed(m, 1, line, T0, &r), 0);
+		assert_true(matcher_pending(m) <= MATCH_PENDING_MAX);
+	}
+	printf("50000 first lines in %lld ms, %zu pending\n",
+	       clock_mono_ms() - start, matcher_pending(m));
+	assert_int_equal(matcher_pending(m), MATCH_PENDING_MAX);
+	assert_int_equal(feed(m, 1, "Mar  9 14:00:01 mx popa3d[1]: Authentication "
+			      "passed for a", T0 + 1, &r), 0);
+	assert_int_equal(feed(m, 1, "Mar  9 14:00:01 mx popa3d[50000]: Authentication "
+			      "passed for a", T0 + 1, &r), 1);
+	assert_int_equal(r.kind, MATCH_LOGIN);
+	assert_addr(&r.addr, "198.51.100.1");
+	assert_int_equal(r.session, 0);
+	matcher_free(m);
+}
+
+/* the TTL counts from the first line, by the time passed in */
+static void test_two_line_ttl_and_source(void **state)
+{
+	struct matcher *m = matcher_auto();
+	struct match_result r;
+	const char *open = "Mar 10 09:00:00 mx vm-pop3d[7]: Connect from 192.0.2.7";
+	const char *login = "Mar 10 09:00:00 mx vm-pop3d[7]: User 'a' logged in";
+
+	(void)state;
+	feed(m, 3, open, T0, &r);
+	assert_int_equal(feed(m, 4, login, T0 + 1, &r), 0);	/* other file */
+	assert_int_equal(feed(m, 3, login, T0 + MATCH_PENDING_TTL, &r), 0);
+	feed(m, 3, open, T0, &r);
+	assert_int_equal(feed(m, 3, login, T0 + MATCH_PENDING_TTL - 1, &r), 1);
+	assert_addr(&r.addr, "192.0.2.7");
+	assert_string_equal(r.user, "a");
+	assert_string_equal(r.format, "vm-pop3d");
+	assert_string_equal(r.service, "pop3");
+	assert_int_equal(feed(m, 3, login, T0 + 2, &r), 0);	/* used up */
+	matcher_free(m);
+}
+
+static const char dovecot_login[] = "Nov 23 11:04:39 vm dovecot: imap-login: Login: "
+	"user=<bob>, method=PLAIN, rip=192.0.2.24, lip=127.0.0.1, mpid=22749, TLS, "
+	"session=<QHRmj+9gW5t/AAAY>";
+static const char dovecot_logout[] = "Nov 23 11:05:39 vm dovecot: imap(bob)<22749>"
+	"<QHRmj+9gW5t/AAAY>: Disconnected: Logged out in=26 out=801";
+
+static void test_dovecot_session_ids(void **state)
+{
+	struct matcher *m = matcher_auto();
+	struct match_result r;
+	const char *logpath_login = "Nov 23 11:03:40 imap-login: Info: Login: user=<b>, "
+		"method=PLAIN, rip=2001:db8::24, lip=::1, mpid=20135, session=<TWnei+9gu7t/AAAY>";
+	const char *logpath_logout = "Nov 23 11:03:40 imap(b)<20135><TWnei+9gu7t/AAAY>: "
+		"Info: Disconnected: Connection closed (SELECT finished 0.000 secs ago)";
+	const char *no_session = "Nov 23 11:04:39 vm dovecot: imap-login: Login: "
+		"user=<c>, method=PLAIN, rip=192.0.2.25, lip=127.0.0.1";
+	const char *prelogin = "Nov 23 11:04:49 vm dovecot: pop3-login: Disconnected: "
+		"Aborted login by logging out (no auth attempts in 0 secs): user=<>, "
+		"rip=192.0.2.24, lip=127.0.0.1, session=<QHRmj+9gW5t/AAAY>";
+	const char *wrong_pid = "Nov 23 11:05:39 vm dovecot: imap(bob)<1>"
+		"<QHRmj+9gW5t/AAAY>: Disconnected: Logged out in=26 out=801";
+
+	(void)state;
+	assert_int_equal(feed(m, 1, dovecot_login, T0, &r), 1);
+	assert_int_equal(r.kind, MATCH_LOGIN);
+	assert_int_equal(r.session, 1);
+	assert_int_equal(matcher_sessions(m), 1);
+	assert_int_equal(feed(m, 1, prelogin, T0, &r), 0);
+	assert_int_equal(feed(m, 1, wrong_pid, T0, &r), 0);
+	assert_int_equal(feed(m, 2, dovecot_logout, T0, &r), 0);	/* other file */
+	assert_int_equal(feed(m, 1, dovecot_logout, T0 + 60, &r), 1);
+	assert_int_equal(r.kind, MATCH_LOGOUT);
+	assert_addr(&r.addr, "192.0.2.24");
+	assert_string_equal(r.user, "bob");
+	assert_string_equal(r.service, "imap");
+	assert_int_equal(matcher_sessions(m), 0);
+	assert_int_equal(feed(m, 1, dovecot_logout, T0 + 61, &r), 0);	/* once */
+	assert_int_equal(feed(m, 1, logpath_login, T0, &r), 1);
+	assert_int_equal(r.session, 1);
+	assert_int_equal(feed(m, 1, logpath_logout, T0, &r), 1);
+	assert_int_equal(r.kind, MATCH_LOGOUT);
+	assert_addr(&r.addr, "2001:db8::24");
+	assert_int_equal(feed(m, 1, no_session, T0, &r), 1);
+	assert_int_equal(r.session, 0);	/* no logout can be tied to it */
+	assert_int_equal(feed(m, 1, dovecot_login, T0, &r), 1);
+	assert_int_equal(feed(m, 1, dovecot_logout, T0 + 3600, &r), 0);	/* session_max */
+	matcher_free(m);
+}
+
+/* the session table is bounded: the oldest sessions lose their logout */
+static void test_session_table_bound(void **state)
+{
+	struct matcher *m = matcher_auto();
+	struct match_result r;
+	char line[256];
+
+	(void)state;
+	for (int i = 0; i < MATCH_SESSIONS_MAX + 100; i++) {
+		snprintf(line, sizeof(line), "Nov 23 11:04:39 mx dovecot: "
+			 "pop3-login: Login: user=<u>, method=PLAIN, rip=192.0.2.9, "
+			 "lip=192.0.2.1, mpid=%d, session=<S%d>", i, i);
+		assert_int_equal(feed(m, 1, line, T0, &r), 1);
+		assert_true(matcher_sessions(m) <= MATCH_SESSIONS_MAX);
+	}
+	assert_int_equal(matcher_sessions(m), MATCH_SESSIONS_MAX);
+	assert_int_equal(feed(m, 1, "Nov 23 11:04:39 mx dovecot: pop3(u)<0><S0>: "
+			      "Disconnected: Logged out", T0, &r), 0);
+	snprintf(line, sizeof(line), "Nov 23 11:04:39 mx dovecot: pop3(u)<%d><S%d>: "
+		 "Disconnected: Logged out", MATCH_SESSIONS_MAX + 99, MATCH_SESSIONS_MAX + 99);
+	assert_int_equal(feed(m, 1, line, T0, &r), 1);
+	assert_int_equal(r.kind, MATCH_LOGOUT);
+	matcher_free(m);
+}
+
+struct expect {
+	const char *line;
+	int hit;
+	enum match_kind kind;
+	const char *ip;
+	int session;
+};
+
+/* logout lines carry their address (Courier, UW): MATCH_LOGOUT only */
+static void test_ip_logouts(void **state)
+{
+	static const struct expect cases[] = {
+		{ "Nov 23 11:06:24 vm pop3d: LOGIN, user=alice, ip=[::ffff:192.0.2.23], "
+		  "port=[40135]", 1, MATCH_LOGIN, "192.0.2.23", 1 },
+		{ "Nov 23 11:06:24 vm pop3d: LOGOUT, user=alice, ip=[::ffff:192.0.2.23], "
+		  "port=[40135], top=0, retr=0, rcvd=12, sent=39, time=0", 1,
+		  MATCH_LOGOUT, "192.0.2.23", 0 },
+		{ "Nov 23 11:06:25 vm imapd: DISCONNECTED, user=alice, "
+		  "ip=[::ffff:192.0.2.27], port=[43045], headers=0, body=0, rcvd=17, "
+		  "sent=266, time=0", 1, MATCH_LOGOUT, "192.0.2.27", 0 },
+		{ "Jul  5 00:30:34 vk pop3d: Disconnected, ip=[::ffff:192.0.2.28]", 0,
+		  MATCH_LOGIN, NULL, 0 },
+		{ "Mar  7 12:00:00 mx ipop3d[3]: Login user=erin host=h [192.0.2.5] "
+		  "nmsgs=1/1", 1, MATCH_LOGIN, "192.0.2.5", 1 },
+		{ "Mar  7 12:00:03 mx imapd[3]: Logout user=erin host=[192.0.2.5]", 1,
+		  MATCH_LOGOUT, "192.0.2.5", 0 },
+		{ "Mar  7 12:00:03 mx imapd[3]: Autologout user=erin host=h [192.0.2.5]",
+		  1, MATCH_LOGOUT, "192.0.2.5", 0 },
+		{ "Mar  7 12:00:03 mx imapd[3]: Command stream end of file, while "
+		  "reading line user=erin host=h [192.0.2.5]", 1, MATCH_LOGOUT,
+		  "192.0.2.5", 0 },
+		{ "Mar  9 14:00:00 mx popa3d[5]: Authentication passed for a -- "
+		  "[192.0.2.8]", 1, MATCH_LOGIN, "192.0.2.8", 0 },
+	};
+	struct matcher *m = matcher_auto();
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct match_result r;
+		int hit = feed(m, 1, cases[i].line, T0, &r);
+
+		if (hit != cases[i].hit)
+			fail_msg("case %zu: hit %d: %s", i, hit, cases[i].line);
+		if (!hit)
+			continue;
+		assert_int_equal(r.kind, cases[i].kind);
+		assert_addr(&r.addr, cases[i].ip);
+		assert_int_equal(r.session, cases[i].session);
+	}
+	matcher_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_put_take),
+		cmocka_unit_test(test_ttl),
+		cmocka_unit_test(test_cap_evicts_oldest),
+		cmocka_unit_test(test_flood),
+		cmocka_unit_test(test_two_line_ttl_and_source),
+		cmocka_unit_test(test_dovecot_session_ids),
+		cmocka_unit_test(test_session_table_bound),
+		cmocka_unit_test(test_ip_logouts),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
