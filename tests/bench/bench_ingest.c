@@ -6,10 +6,15 @@
  *   bufscan FILE    a proposal for match.c: each distinct prefilter
  *                   literal searched once over every 64 KiB read instead
  *                   of once per line and rule (counts candidate hits)
+ *   tagscan FILE    another proposal: split + a look at the syslog program
+ *                   tag only (lines with a foreign tag are dropped before
+ *                   any search; header-less lines stay candidates)
+ *   tagmatch FILE   tagscan, then matcher_match on the candidates only
  *   ingest FILE DB  the real path: tailer (tail_deliver from offset 0) ->
  *                   matcher_match -> time_parse -> batch_login, one
  *                   store_apply (with positions) every <= 1000 logins
- *   formats         print every built-in regex, one a line (for perl)
+ *   formats         print every built-in rule as "login|logout TAB regex"
+ *                   (for the perl baseline)
  * Prints one line "lines=N logins=M seconds=S". Benchmark code only.
  */
 #include <fcntl.h>
@@ -87,10 +92,13 @@ static void count_line(const char *line, size_t len, void *ctx)
 	c->lines++;
 }
 
-/* the matcher's prefilters alone, to split its cost into memmem + PCRE2 */
+/* the matcher's prefilters alone, every rule's literal on every line (as
+ * matcher_match does for a line no rule matches): its memmem share.
+ * Counts the lines with at least one hit */
 static void prefilter_line(const char *line, size_t len, void *ctx)
 {
 	struct counts *c = ctx;
+	int hit = 0;
 
 	c->lines++;
 	for (size_t i = 0; i < format_count; i++)
@@ -98,23 +106,25 @@ static void prefilter_line(const char *line, size_t len, void *ctx)
 		     format_table[i].rules[j].re != NULL; j++) {
 			const char *p = format_table[i].rules[j].prefilter;
 
-			if (memmem(line, len, p, strlen(p)) != NULL) {
-				c->logins++;
-				return;
-			}
+			hit |= p == NULL || memmem(line, len, p, strlen(p)) != NULL;
 		}
+	c->logins += (unsigned long)hit;
 }
 
 /* distinct_prefilters - the built-in literals, minus any that contains
- * another one (a line holding the longer also holds the shorter) */
+ * another one (a line holding the longer also holds the shorter); a rule
+ * without a literal counts as "" (every line is a candidate) */
 static size_t distinct_prefilters(const char **out, size_t max)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < format_count; i++)
 		for (size_t j = 0; j < FORMAT_RULES_MAX &&
-		     format_table[i].rules[j].re != NULL && n < max; j++)
-			out[n++] = format_table[i].rules[j].prefilter;
+		     format_table[i].rules[j].re != NULL && n < max; j++) {
+			const char *p = format_table[i].rules[j].prefilter;
+
+			out[n++] = p ? p : "";
+		}
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < n; j++)
 			if (i != j && strstr(out[i], out[j]) != NULL &&
@@ -149,6 +159,10 @@ static int bufscan_file(const char *path, struct counts *c)
 		for (size_t i = 0; i < nlit; i++) {
 			size_t ll = strlen(lit[i]);
 
+			if (ll == 0) {		/* no literal: every line */
+				c->logins += c->lines;
+				continue;
+			}
 			for (char *p = buf; (p = memmem(p, upto - (size_t)(p - buf),
 						       lit[i], ll)) != NULL; p += ll)
 				c->logins++;
@@ -163,6 +177,55 @@ static int bufscan_file(const char *path, struct counts *c)
 	return n < 0 ? -1 : 0;
 }
 
+/* skip_stamp - past "Mmm [d]d hh:mm:ss " or an RFC 3339 stamp and its
+ * space; NULL if the line does not start with either */
+static const char *skip_stamp(const char *p, const char *e)
+{
+	if (e - p > 16 && p[0] >= 'A' && p[0] <= 'Z' && p[3] == ' ') {
+		p += 4;
+		while (p < e && *p == ' ')
+			p++;
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+		p += 9;			/* " hh:mm:ss" */
+	} else if (e - p > 20 && p[4] == '-' && p[10] == 'T') {
+		p = memchr(p, ' ', (size_t)(e - p));
+	} else {
+		return NULL;
+	}
+	return p != NULL && p < e && *p == ' ' ? p + 1 : NULL;
+}
+
+/* tag_candidate - 0 when the syslog program tag names no POP/IMAP
+ * server (postfix/..., amavis, ...); 1 otherwise, and for lines without
+ * a syslog header (Zimbra mailbox.log, qpopper's own file, ...) */
+static int tag_candidate(const char *line, size_t len)
+{
+	const char *e = line + len, *p = skip_stamp(line, e), *sp, *tag;
+	size_t n;
+
+	if (p == NULL || (sp = memchr(p, ' ', (size_t)(e - p))) == NULL)
+		return 1;
+	tag = p;		/* "pop3-login:" right after the stamp: no host */
+	if (sp[-1] != ':') {	/* else p..sp is the host */
+		tag = sp + 1;
+		if ((sp = memchr(tag, ':', (size_t)(e - tag))) == NULL)
+			return 0;
+	}
+	n = (size_t)(sp - tag);
+	return memmem(tag, n, "pop", 3) || memmem(tag, n, "imap", 4) ||
+	       memmem(tag, n, "dovecot", 7) || memmem(tag, n, "mailboxlog", 10) ||
+	       memmem(tag, n, "zimbramon", 9);
+}
+
+static void tagscan_line(const char *line, size_t len, void *ctx)
+{
+	struct counts *c = ctx;
+
+	c->lines++;
+	c->logins += (unsigned long)tag_candidate(line, len);
+}
+
 struct match_ctx {
 	struct counts c;
 	struct matcher *m;
@@ -175,6 +238,18 @@ static void match_line(const char *line, size_t len, void *ctx)
 
 	mc->c.lines++;
 	if (matcher_match(mc->m, line, len, &r) && r.kind == MATCH_LOGIN)
+		mc->c.logins++;
+}
+
+/* the tag filter in front of matcher_match: what the proposal would cost */
+static void tagmatch_line(const char *line, size_t len, void *ctx)
+{
+	struct match_ctx *mc = ctx;
+	struct match_result r;
+
+	mc->c.lines++;
+	if (tag_candidate(line, len) && matcher_match(mc->m, line, len, &r) &&
+	    r.kind == MATCH_LOGIN)
 		mc->c.logins++;
 }
 
@@ -298,8 +373,9 @@ static void print_formats(void)
 	for (size_t i = 0; i < format_count; i++)
 		for (size_t j = 0; j < FORMAT_RULES_MAX &&
 		     format_table[i].rules[j].re != NULL; j++)
-			if (format_table[i].rules[j].kind == MATCH_LOGIN)
-				printf("%s\n", format_table[i].rules[j].re);
+			printf("%s\t%s\n", format_table[i].rules[j].kind ==
+			       MATCH_LOGIN ? "login" : "logout",
+			       format_table[i].rules[j].re);
 }
 
 static void usage(void)
@@ -329,14 +405,18 @@ int main(int argc, char **argv)
 		rc = split_file(argv[2], count_line, &c);
 	} else if (strcmp(argv[1], "prefilter") == 0) {
 		rc = split_file(argv[2], prefilter_line, &c);
+	} else if (strcmp(argv[1], "tagscan") == 0) {
+		rc = split_file(argv[2], tagscan_line, &c);
 	} else if (strcmp(argv[1], "bufscan") == 0) {
 		rc = bufscan_file(argv[2], &c);
-	} else if (strcmp(argv[1], "match") == 0) {
+	} else if (strcmp(argv[1], "match") == 0 ||
+		   strcmp(argv[1], "tagmatch") == 0) {
 		struct match_ctx mc = { { 0, 0 }, NULL };
 		struct config cfg;
 
 		mc.m = new_matcher(&cfg);
-		rc = split_file(argv[2], match_line, &mc);
+		rc = split_file(argv[2], argv[1][0] == 't' ? tagmatch_line :
+				match_line, &mc);
 		c = mc.c;
 		matcher_free(mc.m);
 		config_free(&cfg);

@@ -135,17 +135,18 @@ def wait_answer(path, timeout):
 class Daemon:
     """popgated -f on a private config in a temp dir"""
 
-    def __init__(self, database=None):
+    def __init__(self, database=None, log=None, extra=""):
         self.dir = temp_dir()
-        self.log = os.path.join(self.dir, "mail.log")
+        self.log = log or os.path.join(self.dir, "mail.log")
         self.sock = os.path.join(self.dir, "policy.sock")
         self.db = database or os.path.join(self.dir, "popgate.lmdb")
-        open(self.log, "w").close()
+        if log is None:
+            open(self.log, "w").close()
         self.conf = os.path.join(self.dir, "popgate.conf")
         with open(self.conf, "w") as f:
             f.write("database = %s\nlog_files = %s\npolicy_listen = unix:%s\n"
-                    "user =\nignore_networks =\nwindow = 30m\n"
-                    % (self.db, self.log, self.sock))
+                    "user =\nignore_networks =\nwindow = 30m\n%s"
+                    % (self.db, self.log, self.sock, extra))
         self.err = open(os.path.join(self.dir, "popgated.err"), "w")
         self.t0 = time.monotonic()
         self.proc = start([POPGATED, "-f", "-c", self.conf],
@@ -198,3 +199,42 @@ def rss_kib(root):
         except OSError:
             pass
     return tot
+
+
+def saved_offset(db, path):
+    """the offset popgated saved for PATH (popgate-dump -s), or -1"""
+    p = subprocess.run([DUMP, "-s", "-d", db], stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, universal_newlines=True)
+    for line in p.stdout.splitlines():
+        if line.strip().startswith(path + ":") and " offset " in line:
+            return int(line.rsplit(" ", 1)[1])
+    return -1
+
+
+def cpu_seconds(root):
+    """user+system CPU seconds used so far by ROOT and its descendants"""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids_of(root):
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / ticks
+
+
+def bytes_read(root):
+    """the largest rchar (bytes read) of ROOT's descendants: the ingest
+    worker's progress through a file it reads with pread"""
+    best = 0
+    for pid in pids_of(root)[1:]:
+        try:
+            with open("/proc/%d/io" % pid) as f:
+                for line in f:
+                    if line.startswith("rchar:"):
+                        best = max(best, int(line.split()[1]))
+        except OSError:
+            pass
+    return best
