@@ -1,8 +1,9 @@
 /*
  * fuzz_match.c - libFuzzer harness for the log line matcher (src/match.c,
  * src/formats.c): every built-in format ("auto") plus two custom patterns.
- * Raw mode: each input line is matched and a result's address must be
- * text of that line. Template mode (byte 0 = 0x01): fuzz bytes become
+ * Raw mode: the input's lines are fed in order (two-line logins and
+ * logouts tie lines together) and a result's address must be text of the
+ * input. Template mode (byte 0 = 0x01): fuzz bytes become
  * the user-controlled field of a real login line, which must never change
  * the address the line authorizes. Must never crash, leak or inject.
  */
@@ -58,6 +59,7 @@ static const struct template templates[] = {
 #define N_TEMPLATES (sizeof templates / sizeof templates[0])
 
 static struct matcher *matcher;
+static unsigned source;		/* a new one per input: no state is shared */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
@@ -109,35 +111,46 @@ static int text_has_addr(const char *line, size_t len, const struct addr *a)
 	return 0;
 }
 
-/* check_result - what any match must satisfy */
-static void check_result(const char *line, size_t len,
-			 const struct match_result *r)
+/* printable - TEXT (SIZE bytes) is terminated printable ASCII */
+static int printable(const char *text, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < size && text[i] != '\0'; i++)
+		if ((unsigned char)text[i] < 0x20 || (unsigned char)text[i] > 0x7e)
+			return 0;
+	return i < size;
+}
+
+/* check_result - what any match of LINE, part of INPUT, must satisfy */
+static void check_result(const char *line, size_t len, const char *input,
+			 size_t size, const struct match_result *r)
 {
 	char text[ADDR_TEXT_MAX];
 
-	if (r->format == NULL ||
-	    !fuzz_is_terminated(r->service, sizeof r->service) ||
-	    !fuzz_is_terminated(r->user, sizeof r->user))
-		fuzz_bug("match result without format or with unterminated text");
+	if (r->format == NULL || !printable(r->service, sizeof r->service) ||
+	    !printable(r->user, sizeof r->user))
+		fuzz_bug("match result without format or with raw text");
 	if (r->time_len > 0 && (r->time_text < line ||
 				r->time_text + r->time_len > line + len))
 		fuzz_bug("match time stamp outside the line");
-	if (r->kind == MATCH_LOGIN && !text_has_addr(line, len, &r->addr)) {
+	if (!text_has_addr(input, size, &r->addr)) {
 		addr_format(&r->addr, text, sizeof text);
-		fuzz_bug("format %s authorized %s, not in the line", r->format, text);
+		fuzz_bug("format %s gave %s, not in the input", r->format, text);
 	}
 }
 
-/* match_line - run the matcher on an exact-size copy of LINE */
-static int match_line(const char *line, size_t len, struct match_result *r)
+/* match_line - feed an exact-size copy of LINE, the Nth of INPUT */
+static int match_line(const char *line, size_t len, const char *input,
+		      size_t size, unsigned n, struct match_result *r)
 {
 	char *copy = fuzz_copy(line, len);
 	int hit;
 
 	memset(r, 0, sizeof *r);
-	hit = matcher_match(matcher, copy, len, r);
+	hit = matcher_feed(matcher, source, copy, len, FUZZ_CLOCK + n, r);
 	if (hit)
-		check_result(copy, len, r);
+		check_result(copy, len, input, size, r);
 	free(copy);
 	return hit;
 }
@@ -180,7 +193,7 @@ static void template_mode(const char *s, size_t n)
 	if (memchr(s, '\n', n) != NULL)
 		n = (size_t)((const char *)memchr(s, '\n', n) - s);
 	line = fill(t->line, s, n, &len);
-	if (match_line(line, len, &r) && r.kind == MATCH_LOGIN &&
+	if (match_line(line, len, line, len, 0, &r) && r.kind == MATCH_LOGIN &&
 	    (t->addr == NULL || addr_parse(t->addr, strlen(t->addr), &want) != 0 ||
 	     !same_addr(&r.addr, &want))) {
 		addr_format(&r.addr, text, sizeof text);
@@ -194,12 +207,13 @@ static void raw_mode(const char *s, size_t n)
 {
 	struct match_result r;
 	size_t pos = 0;
+	unsigned i = 0;
 
 	while (pos < n) {
 		const char *nl = memchr(s + pos, '\n', n - pos);
 		size_t end = nl ? (size_t)(nl - s) : n;
 
-		match_line(s + pos, end - pos, &r);
+		match_line(s + pos, end - pos, s, n, i++, &r);
 		pos = end + 1;
 	}
 }
@@ -209,6 +223,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *s = (const char *)data;
 
 	clock_set(FUZZ_CLOCK);
+	source++;
 	if (size > 0 && data[0] == TEMPLATE_MODE)
 		template_mode(s + 1, size - 1);
 	else
