@@ -256,10 +256,18 @@ def run(tap, stack):
         tap.ok(own, 'popgated\'s own syslog lines (%d) land in the log it '
                'follows, and the checks above show they authorized nothing'
                % len(own))
-    if stack.logmode == 'forward':
-        return              # the rest does not depend on how lines arrive
-    scenario_window(tap, stack, 5)
-    scenario_daemon_down(tap, stack, daemon)
+    if stack.logmode != 'forward':  # the rest does not depend on transport
+        scenario_window(tap, stack, 5)
+        scenario_daemon_down(tap, stack, daemon)
+    scenario_clean_exit(tap, daemon)
+
+
+def scenario_clean_exit(tap, daemon):
+    rc = daemon.stop()
+    bad = [x for x in daemon.log().splitlines()
+           if 'Sanitizer' in x or 'runtime error' in x]
+    tap.ok(rc == 0 and not bad, 'popgated exits 0 on TERM with no sanitizer '
+           'report (%s)' % rc, '\n'.join(bad[:20]))
 
 
 def main(logmode):
