@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.join(os.environ.get('POPGATE_TOP',
                                 'tests/lib'))
 import popgate_test  # noqa: E402
 from popgate_test import Tap, wait_until  # noqa: E402,F401
-from stackconf import (dovecot_conf, rsyslog_conf, postfix_main_cf,  # noqa: E402
+from stackconf import (contrib, dovecot_conf, rsyslog_conf, postfix_main_cf,  # noqa: E402
                        rsyslog_forward_confs, postfix_master_cf, USERS, LOCAL_DOMAIN)
 
 NOBODY = 65534
@@ -255,10 +255,22 @@ class MailStack:
                        check=True, stdout=subprocess.DEVNULL)
 
     def rotate_login_log(self, reopen=True):
-        """logrotate-style: rename the log, then make the writer reopen."""
+        """Rename the log, then make the writer reopen. Dovecot's own files
+        are rotated by logrotate(8) running contrib/logrotate.popgate."""
+        if reopen and not self.via_syslog:
+            return self.logrotate()
         os.rename(self.login_log, self.login_log + '.1')
         if reopen:
             self.reopen_login_log()
+
+    def logrotate(self):
+        text = contrib('logrotate.popgate').replace('/var/log/', self.dir + '/')
+        text = text.replace('doveadm log reopen', 'doveadm -c %s log reopen'
+                            % self.dovecot_conf)
+        conf = self.write('logrotate.conf', text)
+        subprocess.run(['logrotate', '-f', '-s', self.path('logrotate.state'),
+                        conf], check=True, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
 
     def reopen_login_log(self):
         if self.via_syslog:
