@@ -236,7 +236,10 @@ def run(tap, stack):
     got = ' '.join(stack.postconf('smtpd_relay_restrictions').split())
     tap.ok(got == RELAY_RESTRICTIONS, 'Postfix runs with the relay '
            'restrictions of contrib/postfix-main.cf.snippet', got)
-    daemon = stack.popgated(window='5s')
+    # logpath: what contrib/dovecot-logging.conf recommends; else `auto`
+    formats = {'log_formats': 'dovecot-logpath'} if not stack.via_syslog \
+        else {}
+    daemon = stack.popgated(window='5s', **formats)
     daemon.start()
     scenario_no_login(tap, stack)
     if not scenario_pop3(tap, stack):
