@@ -27,8 +27,9 @@ sys.path.insert(0, os.path.join(os.environ.get('POPGATE_TOP',
                                 'tests/lib'))
 import popgate_test  # noqa: E402
 from popgate_test import Tap, wait_until  # noqa: E402,F401
-from stackconf import (contrib, dovecot_conf, rsyslog_conf, postfix_main_cf,  # noqa: E402
-                       rsyslog_forward_confs, postfix_master_cf, USERS, LOCAL_DOMAIN)
+from stackconf import (  # noqa: E402
+    contrib, dovecot_conf, rsyslog_conf, rsyslog_forward_confs,
+    postfix_main_cf, postfix_master_cf, USERS, LOCAL_DOMAIN)
 
 NOBODY = 65534
 
@@ -75,7 +76,8 @@ class MailStack:
     rsyslogd -> TCP -> a second rsyslogd -> logins.log, the scale-out set-up
     of contrib/rsyslog-popgate.conf)."""
 
-    def __init__(self, logmode, tap=None, syslog_template='RSYSLOG_FileFormat'):
+    def __init__(self, logmode, tap=None,
+                 syslog_template='RSYSLOG_FileFormat'):
         assert logmode in ('syslog', 'logpath', 'forward')
         self.logmode = logmode
         self.tap = tap or Tap()
@@ -156,10 +158,6 @@ class MailStack:
         except subprocess.TimeoutExpired:
             return None
 
-    def check_alive(self, name):
-        p = self.procs.get(name)
-        return p is not None and p.poll() is None
-
     def close(self):
         if self.closed:
             return
@@ -179,8 +177,9 @@ class MailStack:
 
     def dump_logs(self):
         """Diagnostics for a failed run."""
-        names = [n + '.out' for n in self.procs] + ['popgated.err', 'dovecot.log'] + [
-            os.path.relpath(self.login_log, self.dir), 'postfix/maillog']
+        names = [n + '.out' for n in self.procs] + [
+            'popgated.err', 'dovecot.log', 'postfix/maillog',
+            os.path.relpath(self.login_log, self.dir)]
         for rel in names:
             self.tap.note('--- %s' % rel)
             for line in tail(self.path(rel), 15):
@@ -264,7 +263,9 @@ class MailStack:
             self.reopen_login_log()
 
     def logrotate(self):
-        text = contrib('logrotate.popgate').replace('/var/log/', self.dir + '/')
+        """What cron would do: logrotate -f on contrib/logrotate.popgate."""
+        text = contrib('logrotate.popgate').replace('/var/log/',
+                                                    self.dir + '/')
         text = text.replace('doveadm log reopen', 'doveadm -c %s log reopen'
                             % self.dovecot_conf)
         conf = self.write('logrotate.conf', text)
