@@ -7,6 +7,8 @@
 import os
 import sys
 
+sys.dont_write_bytecode = True   # leave no __pycache__ in the tree
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_scenarios  # noqa: E402
 
