@@ -145,6 +145,9 @@ class Daemon:
                                      start_new_session=True)
         err.close()
         if ready and not self.wait_ready(timeout):
+            if self.proc.poll() is not None:
+                raise RuntimeError("popgated exited with status %s:\n%s"
+                                   % (self.proc.returncode, self.log()))
             raise RuntimeError("popgated not ready after %ss:\n%s" % (timeout, self.log()))
         return self
 
