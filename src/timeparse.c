@@ -73,10 +73,38 @@ static int stamp_ends(const struct cursor *c)
 	return at_end(c) || *c->p == ' ' || *c->p == '\t';
 }
 
+/* local_try - mktime with a given DST flag; -1 unless the result reads
+ * back as the same wall-clock time */
+static time_t local_try(const struct tm *fields, int isdst)
+{
+	struct tm tm = *fields, back;
+	time_t t;
+
+	tm.tm_isdst = isdst;
+	t = mktime(&tm);
+	if (t == (time_t)-1 || localtime_r(&t, &back) == NULL)
+		return (time_t)-1;
+	if (back.tm_hour != fields->tm_hour || back.tm_min != fields->tm_min ||
+	    back.tm_sec != fields->tm_sec || back.tm_mday != fields->tm_mday)
+		return (time_t)-1;
+	return t;
+}
+
+/* local_time - the instant of a local wall-clock time, independent of
+ * mktime's internal state: in the repeated hour after a DST change the
+ * earlier instant (an older stamp never extends an authorization) */
 static time_t local_time(const struct tm *fields)
 {
+	time_t standard = local_try(fields, 0), summer = local_try(fields, 1);
 	struct tm tm = *fields;
-	tm.tm_isdst = -1;
+
+	if (standard != (time_t)-1 && summer != (time_t)-1)
+		return standard < summer ? standard : summer;
+	if (standard != (time_t)-1)
+		return standard;
+	if (summer != (time_t)-1)
+		return summer;
+	tm.tm_isdst = -1;	/* in the gap of a spring-forward change */
 	return mktime(&tm);
 }
 
