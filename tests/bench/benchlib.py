@@ -137,7 +137,10 @@ class Daemon:
 
     def __init__(self, database=None, log=None, extra=""):
         self.dir = temp_dir()
-        self.log = log or os.path.join(self.dir, "mail.log")
+        # the log in its own directory: popgated's stderr file must not
+        # wake the watch on the log's directory
+        os.mkdir(os.path.join(self.dir, "log"))
+        self.log = log or os.path.join(self.dir, "log", "mail.log")
         self.sock = os.path.join(self.dir, "policy.sock")
         self.db = database or os.path.join(self.dir, "popgate.lmdb")
         if log is None:
