@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "util.h"
 
 /* 2026-11-23 11:10:00 UTC, a few minutes after the corpus samples */
@@ -51,6 +52,12 @@ static inline void fuzz_bug(const char *fmt, ...)
 static inline int fuzz_is_terminated(const char *str, size_t size)
 {
 	return memchr(str, '\0', size) != NULL;
+}
+
+/* fuzz_same_addr - A and B are the same 16-byte key */
+static inline int fuzz_same_addr(const struct addr *a, const struct addr *b)
+{
+	return memcmp(a->b, b->b, sizeof a->b) == 0;
 }
 
 #endif

@@ -12,10 +12,10 @@
 
 #include "config.h"
 #include "fuzz.h"
+#include "fuzz_match.h"
 #include "match.h"
 
 #define TEMPLATE_MODE 0x01
-#define ADDR_TEXT_LONGEST 45	/* INET6_ADDRSTRLEN - 1 */
 
 static const char custom_patterns[] =
 	"pattern = ^\\S+ \\S+ custom\\[\\d+\\]: ok (?<user>\\S+) from (?<ip>\\S+)\n"
@@ -81,65 +81,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static int same_addr(const struct addr *a, const struct addr *b)
-{
-	return memcmp(a->b, b->b, sizeof a->b) == 0;
-}
-
-static int addr_char(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-	    (c >= 'A' && c <= 'F') || c == ':' || c == '.';
-}
-
-/* text_has_addr - some piece of LINE is the text of A (any spelling) */
-static int text_has_addr(const char *line, size_t len, const struct addr *a)
-{
-	char text[ADDR_TEXT_MAX];
-	size_t i, j;
-	struct addr b;
-
-	addr_format(a, text, sizeof text);
-	if (memmem(line, len, text, strlen(text)) != NULL)
-		return 1;
-	for (i = 0; i < len; i++)
-		for (j = i; j < len && j - i < ADDR_TEXT_LONGEST &&
-		     addr_char(line[j]); j++)
-			if (addr_parse(line + i, j - i + 1, &b) == 0 &&
-			    same_addr(a, &b))
-				return 1;
-	return 0;
-}
-
-/* printable - TEXT (SIZE bytes) is terminated printable ASCII */
-static int printable(const char *text, size_t size)
-{
-	size_t i;
-
-	for (i = 0; i < size && text[i] != '\0'; i++)
-		if ((unsigned char)text[i] < 0x20 || (unsigned char)text[i] > 0x7e)
-			return 0;
-	return i < size;
-}
-
-/* check_result - what any match of LINE, part of INPUT, must satisfy */
-static void check_result(const char *line, size_t len, const char *input,
-			 size_t size, const struct match_result *r)
-{
-	char text[ADDR_TEXT_MAX];
-
-	if (r->format == NULL || !printable(r->service, sizeof r->service) ||
-	    !printable(r->user, sizeof r->user))
-		fuzz_bug("match result without format or with raw text");
-	if (r->time_len > 0 && (r->time_text < line ||
-				r->time_text + r->time_len > line + len))
-		fuzz_bug("match time stamp outside the line");
-	if (!text_has_addr(input, size, &r->addr)) {
-		addr_format(&r->addr, text, sizeof text);
-		fuzz_bug("format %s gave %s, not in the input", r->format, text);
-	}
-}
-
 /* match_line - feed an exact-size copy of LINE, the Nth of INPUT */
 static int match_line(const char *line, size_t len, const char *input,
 		      size_t size, unsigned n, struct match_result *r)
@@ -150,7 +91,7 @@ static int match_line(const char *line, size_t len, const char *input,
 	memset(r, 0, sizeof *r);
 	hit = matcher_feed(matcher, source, copy, len, FUZZ_CLOCK + n, r);
 	if (hit)
-		check_result(copy, len, input, size, r);
+		fuzz_check_match(copy, len, input, size, r);
 	free(copy);
 	return hit;
 }
@@ -195,7 +136,7 @@ static void template_mode(const char *s, size_t n)
 	line = fill(t->line, s, n, &len);
 	if (match_line(line, len, line, len, 0, &r) && r.kind == MATCH_LOGIN &&
 	    (t->addr == NULL || addr_parse(t->addr, strlen(t->addr), &want) != 0 ||
-	     !same_addr(&r.addr, &want))) {
+	     !fuzz_same_addr(&r.addr, &want))) {
 		addr_format(&r.addr, text, sizeof text);
 		fuzz_bug("user text made format %s authorize %s instead of %s",
 			 r.format, text, t->addr ? t->addr : "nothing");

@@ -37,11 +37,6 @@ static enum socketmap_result ref_next(const char *b, size_t len,
 	return b[*total - 1] == ',' ? SOCKETMAP_REQUEST : SOCKETMAP_BROKEN;
 }
 
-static int same_addr(const struct addr *a, const struct addr *b)
-{
-	return memcmp(a->b, b->b, sizeof a->b) == 0;
-}
-
 /* check_address_text - ADDR survives addr_format + addr_parse */
 static void check_address_text(const struct addr *a)
 {
@@ -49,7 +44,7 @@ static void check_address_text(const struct addr *a)
 	struct addr back;
 
 	addr_format(a, text, sizeof text);
-	if (addr_parse(text, strlen(text), &back) != 0 || !same_addr(a, &back))
+	if (addr_parse(text, strlen(text), &back) != 0 || !fuzz_same_addr(a, &back))
 		fuzz_bug("address text \"%s\" does not parse back", text);
 }
 
@@ -59,7 +54,7 @@ static int key_is_address(const char *key, size_t len, const struct addr *a)
 	struct addr b;
 
 	return len > 0 && memchr(key, '\0', len) == NULL &&
-	    addr_parse(key, len, &b) == 0 && same_addr(a, &b);
+	    addr_parse(key, len, &b) == 0 && fuzz_same_addr(a, &b);
 }
 
 /* check_query - classify DATA and compare with the reference */

@@ -134,10 +134,24 @@ def timeparse_seeds():
         write('fuzz_timeparse', bytes([len(line) % 7]) + line[:40])
 
 
+def pattern_seeds():
+    for pat, lines in [
+            (rb'^\S+ \S+ mypopd\[\d+\]: login ok user=(?<user>\S+) from (?<ip>[0-9a-fA-F.:]+)$',
+             [b'Nov 23 11:06:24 vm mypopd[12]: login ok user=alice from 192.0.2.7']),
+            (rb'^(?<time>\S+) (?:a(?<ip>\S+)|b(?<user>\S+))',
+             [b'2026-11-23T11:04:39Z b1.2.3.4', b'2026-11-23T11:04:39Z a1.2.3.4']),
+            (rb'(?<ip>\[[^]]*\])', [b'x [::ffff:1.2.3.4] y', b'[fe80::1%eth0]']),
+            (rb'^(?<time>\w{3} [ \d]\d \d\d:\d\d:\d\d) (?<ip>\S+) (?<user>.*)$',
+             [b'Nov 23 11:04:39 2001:db8::1 bob\x00\xff', b'Feb 30 25:00:00 1.2.3.4 x']),
+            (rb'(?<ip>)(?<time>)(?<user>)', [b'', b'x']),
+            (rb'^(?<svc>\w+): (?<ip>\S+)$', [b'imaps: 192.0.2.1', b'pop3: 1.2.3.4.5'])]:
+        write('fuzz_pattern', pat + b'\n' + b'\n'.join(lines))
+
+
 if __name__ == '__main__':
     if os.path.isdir(out):
         shutil.rmtree(out)
-    for fn in (match_seeds, policy_seeds, socketmap_seeds, config_seeds, timeparse_seeds):
+    for fn in (match_seeds, pattern_seeds, policy_seeds, socketmap_seeds, config_seeds, timeparse_seeds):
         fn()
     for h in sorted(os.listdir(out)):
         print(h, len(os.listdir(os.path.join(out, h))), 'seeds')

@@ -1,0 +1,75 @@
+/*
+ * fuzz_match.h - what every match result must satisfy, shared by the
+ * matcher harnesses (fuzz_match.c, fuzz_pattern.c): the address is text
+ * of the input, user and service are printable, the time stamp lies in
+ * the line and time_parse reads it without running past it.
+ */
+#ifndef POPGATE_FUZZ_MATCH_H
+#define POPGATE_FUZZ_MATCH_H
+
+#include "fuzz.h"
+#include "match.h"
+#include "timeparse.h"
+
+#define FUZZ_ADDR_TEXT_LONGEST 45	/* INET6_ADDRSTRLEN - 1 */
+
+static inline int fuzz_addr_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+}
+
+/* fuzz_text_has_addr - some piece of TEXT is the text of A (any spelling) */
+static inline int fuzz_text_has_addr(const char *text, size_t len,
+				     const struct addr *a)
+{
+	char shown[ADDR_TEXT_MAX];
+	size_t i, j;
+	struct addr b;
+
+	addr_format(a, shown, sizeof shown);
+	if (memmem(text, len, shown, strlen(shown)) != NULL)
+		return 1;
+	for (i = 0; i < len; i++)
+		for (j = i; j < len && j - i < FUZZ_ADDR_TEXT_LONGEST &&
+		     fuzz_addr_char(text[j]); j++)
+			if (addr_parse(text + i, j - i + 1, &b) == 0 &&
+			    fuzz_same_addr(a, &b))
+				return 1;
+	return 0;
+}
+
+/* fuzz_printable - TEXT (SIZE bytes) is terminated printable ASCII */
+static inline int fuzz_printable(const char *text, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < size && text[i] != '\0'; i++)
+		if ((unsigned char)text[i] < 0x20 || (unsigned char)text[i] > 0x7e)
+			return 0;
+	return i < size;
+}
+
+/* fuzz_check_match - R came from LINE[0..LEN), a line of INPUT[0..SIZE) */
+static inline void fuzz_check_match(const char *line, size_t len,
+				    const char *input, size_t size,
+				    const struct match_result *r)
+{
+	char shown[ADDR_TEXT_MAX];
+	time_t t;
+
+	if (r->format == NULL || !fuzz_printable(r->service, sizeof r->service) ||
+	    !fuzz_printable(r->user, sizeof r->user))
+		fuzz_bug("match result without format or with raw text");
+	if (r->time_len > 0 && (r->time_text < line ||
+				r->time_text + r->time_len > line + len))
+		fuzz_bug("match time stamp outside the line");
+	if (r->time_len > 0)
+		(void)time_parse(r->time_text, r->time_len, FUZZ_CLOCK, &t);
+	if (!fuzz_text_has_addr(input, size, &r->addr)) {
+		addr_format(&r->addr, shown, sizeof shown);
+		fuzz_bug("format %s gave %s, not in the input", r->format, shown);
+	}
+}
+
+#endif
