@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "unit.h"
@@ -153,6 +155,23 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 	return remove(p);
 }
 
+/* file_perms - as root, turn permission checks on (0) or off again (1)
+ * by dropping or restoring CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH */
+static void file_perms_bypass(int on)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	uint32_t bits = (1u << CAP_DAC_OVERRIDE) | (1u << CAP_DAC_READ_SEARCH);
+
+	if (syscall(SYS_capget, &h, d) != 0)
+		return;
+	if (on)
+		d[0].effective |= bits & d[0].permitted;
+	else
+		d[0].effective &= ~bits;
+	syscall(SYS_capset, &h, d);
+}
+
 static int setup(void **state)
 {
 	struct fx *x = xcalloc(1, sizeof *x);
@@ -167,6 +186,7 @@ static int teardown(void **state)
 {
 	struct fx *x = *state;
 
+	file_perms_bypass(1);
 	tail_free(x->t);
 	got_free(&x->got);
 	nftw(x->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
@@ -359,6 +379,29 @@ static void test_rename_delayed_create(void **state)
 	pump(x, 0, 1500);	/* longer than rotate_wait: old one retired */
 	assert_true(find_pos(x, log)->deleted);
 	put(log, "two\n");
+	expect_lines(x, want);
+}
+
+static void test_permission_denied(void **state)
+{
+	struct fx *x = *state;
+	const char *log = path_in(x, "log");
+	const char *want[] = { "one", "two", NULL };
+	int fd;
+
+	put(log, "");
+	start1(x, 0, "log");
+	put(log, "one\n");
+	assert_true(pump(x, 1, 0));
+	file_perms_bypass(0);
+	assert_int_equal(rename(log, path_in(x, "log.1")), 0);
+	fd = open(log, O_WRONLY | O_CREAT | O_EXCL, 0);	/* unreadable */
+	assert_true(fd >= 0);
+	put_fd(fd, "two\n");
+	pump(x, 0, 500);
+	assert_int_equal(x->got.n, 1);
+	assert_int_equal(fchmod(fd, 0644), 0);	/* IN_ATTRIB: retried now */
+	close(fd);
 	expect_lines(x, want);
 }
 
@@ -609,6 +652,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_copytruncate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rm_recreate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rename_delayed_create, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_permission_denied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_directory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_file_twice, setup, teardown),

@@ -1,0 +1,39 @@
+#!/usr/bin/python3
+"""The ingest worker exits when the master is gone (its pipe hangs up),
+and SIGTERM makes it commit and exit 0."""
+import os
+import signal
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rotlib  # noqa: E402
+
+pt = rotlib.pt
+tap = pt.Tap()
+d = rotlib.daemon()
+pt.append(d.log_file, "")
+rotlib.start(tap, d)
+pt.append(d.log_file, pt.login_line("192.0.2.1"))
+ok, t, _ = rotlib.wait_ips(d, ["192.0.2.1"])
+tap.ok(ok, "login recorded (%.3fs)" % t)
+
+
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+workers = d.children()
+tap.ok(len(workers) == 2, "two workers running", workers)
+os.kill(d.proc.pid, signal.SIGKILL)     # the master only
+d.proc.wait()
+ok, t = pt.wait_until(lambda: not any(alive(p) for p in workers), 10)
+tap.ok(ok, "the workers exit when the master is killed (%.3fs)" % t,
+       [p for p in workers if alive(p)])
+for p in workers:
+    if alive(p):
+        os.kill(p, signal.SIGKILL)
+tap.finish()
