@@ -161,6 +161,9 @@ static void resume_rotated(struct tailer *t, struct tail_file *f,
 	int fd = find_sibling(f->path, &sp->pos, &st);
 	char esc[256];
 
+	if (fd < 0 && f->real_path != NULL)	/* rotated beside the target */
+		fd = find_sibling(f->real_path, &sp->pos, &st);
+
 	sp->used = 1;
 	if (fd >= 0 &&
 	    stream_by_id(t, (uint64_t)st.st_dev, (uint64_t)st.st_ino)) {
@@ -205,6 +208,10 @@ void tail_start(struct tailer *t)
 				resume_rotated(t, f, sp);
 		}
 	}
+	for (size_t j = 0; j < t->nsaved; j++)	/* of paths no longer followed */
+		if (!t->saved[j].used &&
+		    strstr(t->saved[j].name, TAIL_ROTATED_TAG) != NULL)
+			delete_position_later(t, t->saved[j].name);
 	watch_all(t);
 	t->next_scan_ms = tail_now_ms() + TAIL_SCAN_MS;
 }
