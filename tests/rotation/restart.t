@@ -44,6 +44,23 @@ rotlib.exactly_once(tap, got, ["192.0.2.1", "192.0.2.2", "192.0.2.3"],
                     "each login exactly once")
 tap.ok(d.stop() == 0, "popgated exits 0 on TERM", d.log())
 
+# rotated while down: the old file is finished from its saved offset
+# under its new name, the new one read from its start
+rotlib.start(tap, d)
+pt.append(log, pt.login_line("192.0.2.4"))
+ok, t, _ = rotlib.wait_ips(d, ["192.0.2.4"])
+tap.ok(ok, "login recorded (%.3fs)" % t)
+tap.ok(d.stop() == 0, "popgated exits 0 on TERM", d.log())
+pt.append(log, pt.login_line("192.0.2.5"))
+os.rename(log, log + ".1")
+pt.append(log, pt.login_line("192.0.2.6"))
+rotlib.start(tap, d)
+ips = ["192.0.2.%d" % i for i in range(1, 7)]
+ok, t, got = rotlib.wait_ips(d, ips)
+tap.ok(ok, "rotated while down: both files finished (%.3fs)" % t)
+rotlib.exactly_once(tap, got, ips, "rotated while down: each login exactly once")
+tap.ok(d.stop() == 0, "popgated exits 0 on TERM", d.log())
+
 # start_at = beginning: only lines inside the window
 d = rotlib.daemon(start_at="beginning", window="30m")
 now = time.time()
