@@ -87,6 +87,10 @@ def ingest():
     bench("ingest_prefilter_only_s", "%.3f" % parts["prefilter"]["seconds"])
     bench("ingest_bufscan_s", "%.3f" % parts["bufscan"]["seconds"])
     bench("ingest_tagmatch_s", "%.3f" % parts["tagmatch"]["seconds"])
+    st = run_kv([prog("bench_ingest"), "stamps"])
+    say("  time_parse: %.0f ns per BSD stamp, %.0f ns per RFC 3339 stamp "
+        "(paid by every backlog login)" % (st["bsd_ns"], st["rfc3339_ns"]))
+    bench("time_parse_bsd_ns", "%.0f" % st["bsd_ns"])
 
 
 def daemon_backlog():

@@ -13,6 +13,7 @@
  *   ingest FILE DB  the real path: tailer (tail_deliver from offset 0) ->
  *                   matcher_match -> time_parse -> batch_login, one
  *                   store_apply (with positions) every <= 1000 logins
+ *   stamps          time_parse cost of a BSD and an RFC 3339 stamp
  *   formats         print every built-in rule as "login|logout TAB regex"
  *                   (for the perl baseline)
  * Prints one line "lines=N logins=M seconds=S". Benchmark code only.
@@ -368,6 +369,28 @@ static int run_ingest(const char *path, const char *db, struct counts *out,
 	return 0;
 }
 
+/* stamp_cost - mean ns of time_parse for a BSD and an RFC 3339 stamp
+ * (what every backlog login line pays) */
+static void stamp_cost(void)
+{
+	static const char *const stamps[] = {
+		"Mar  7 10:00:01 mx dovecot: imap-login: Login: user=<a>",
+		"2026-03-07T10:00:01.123456+00:00 mx dovecot: imap-login: Login:",
+	};
+	time_t now = time(NULL), t;
+
+	for (size_t k = 0; k < 2; k++) {
+		size_t len = strlen(stamps[k]);
+		long long t0 = bench_ns();
+
+		for (int i = 0; i < 20000; i++)
+			time_parse(stamps[k], len, now, &t);
+		printf("%s_ns=%.0f ", k ? "rfc3339" : "bsd",
+		       (double)(bench_ns() - t0) / 20000);
+	}
+	printf("seconds=0\n");
+}
+
 static void print_formats(void)
 {
 	for (size_t i = 0; i < format_count; i++)
@@ -395,6 +418,10 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], "formats") == 0) {
 		print_formats();
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "stamps") == 0) {
+		stamp_cost();
 		return 0;
 	}
 	if (argc < 3)
