@@ -73,39 +73,45 @@ static int stamp_ends(const struct cursor *c)
 	return at_end(c) || *c->p == ' ' || *c->p == '\t';
 }
 
-/* local_try - mktime with a given DST flag; -1 unless the result reads
- * back as the same wall-clock time */
-static time_t local_try(const struct tm *fields, int isdst)
+/* utc_offset - seconds east of UTC in force at instant T (localtime_r
+ * does not re-read the zone file on every call, mktime does) */
+static long utc_offset(time_t t)
 {
-	struct tm tm = *fields, back;
-	time_t t;
+	struct tm tm;
 
-	tm.tm_isdst = isdst;
-	t = mktime(&tm);
-	if (t == (time_t)-1 || localtime_r(&t, &back) == NULL)
-		return (time_t)-1;
-	if (back.tm_hour != fields->tm_hour || back.tm_min != fields->tm_min ||
-	    back.tm_sec != fields->tm_sec || back.tm_mday != fields->tm_mday)
-		return (time_t)-1;
-	return t;
+	return localtime_r(&t, &tm) ? tm.tm_gmtoff : 0;
 }
 
-/* local_time - the instant of a local wall-clock time, independent of
- * mktime's internal state: in the repeated hour after a DST change the
- * earlier instant (an older stamp never extends an authorization) */
+/* reads_back - does instant T show the wall-clock time FIELDS? */
+static int reads_back(time_t t, const struct tm *fields)
+{
+	struct tm back;
+
+	return localtime_r(&t, &back) != NULL &&
+	       back.tm_year == fields->tm_year && back.tm_mon == fields->tm_mon &&
+	       back.tm_mday == fields->tm_mday && back.tm_hour == fields->tm_hour &&
+	       back.tm_min == fields->tm_min && back.tm_sec == fields->tm_sec;
+}
+
+/* local_time - the instant of a local wall-clock time. The offsets a day
+ * before and after are the only candidates (zones change at most once a
+ * day); in the repeated hour after a DST change the earlier instant wins
+ * (an older stamp never extends an authorization); in the skipped hour of
+ * a spring-forward change the offset from before the change is used */
 static time_t local_time(const struct tm *fields)
 {
-	time_t standard = local_try(fields, 0), summer = local_try(fields, 1);
 	struct tm tm = *fields;
+	time_t wall = timegm(&tm), before, after;
 
-	if (standard != (time_t)-1 && summer != (time_t)-1)
-		return standard < summer ? standard : summer;
-	if (standard != (time_t)-1)
-		return standard;
-	if (summer != (time_t)-1)
-		return summer;
-	tm.tm_isdst = -1;	/* in the gap of a spring-forward change */
-	return mktime(&tm);
+	if (wall == (time_t)-1)
+		return (time_t)-1;
+	before = wall - utc_offset(wall - 86400);
+	after = wall - utc_offset(wall + 86400);
+	if (reads_back(before, fields) && reads_back(after, fields))
+		return before < after ? before : after;
+	if (reads_back(after, fields))
+		return after;
+	return before;
 }
 
 static int take_month_name(struct cursor *c, int *mon)
@@ -123,32 +129,40 @@ static int take_month_name(struct cursor *c, int *mon)
 	return 0;
 }
 
-/* pick_year - of last, this and next year, the one whose instant is
- * closest to NOW without being more than MAX_FUTURE ahead */
+/* pick_year - of last, this and next year, the one whose wall-clock time
+ * is closest to NOW's without being more than MAX_FUTURE ahead (compared
+ * as wall-clock seconds: no time-zone work per candidate) */
 static int pick_year(struct tm *tm, time_t now, time_t *out)
 {
 	struct tm today;
-	int found = 0;
-	time_t best = 0;
+	time_t now_wall, best_dist = 0;
+	int found = 0, best_year = 0;
 
-	localtime_r(&now, &today);
+	if (localtime_r(&now, &today) == NULL)
+		return 0;
+	now_wall = now + today.tm_gmtoff;
 	for (int y = today.tm_year - 1; y <= today.tm_year + 1; y++) {
-		tm->tm_year = y;
+		struct tm candidate = *tm;
+		time_t wall, dist;
+
 		if (tm->tm_mday > days_in_month(y + 1900, tm->tm_mon))
 			continue;	/* Feb 29 in a common year */
-		time_t t = local_time(tm);
-		if (t == (time_t)-1 || t > now + MAX_FUTURE)
+		candidate.tm_year = y;
+		wall = timegm(&candidate);
+		if (wall == (time_t)-1 || wall > now_wall + MAX_FUTURE)
 			continue;
-		time_t dist = t > now ? t - now : now - t;
-		time_t best_dist = best > now ? best - now : now - best;
+		dist = wall > now_wall ? wall - now_wall : now_wall - wall;
 		if (!found || dist < best_dist) {
-			best = t;
+			best_dist = dist;
+			best_year = y;
 			found = 1;
 		}
 	}
-	if (found)
-		*out = best;
-	return found;
+	if (!found)
+		return 0;
+	tm->tm_year = best_year;
+	*out = local_time(tm);
+	return *out != (time_t)-1;
 }
 
 /* parse_bsd - "Mmm dd hh:mm:ss", "Mmm  d ...", "Mmm d ...", "Mmm 03 ..." */
