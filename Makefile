@@ -104,7 +104,7 @@ test: deps
 # benchmarks: ratios against baselines measured in the same run
 bench: deps
 	$(MAKE) check-build
-	sh tests/bench/run.sh build
+	sh tests/bench/run.sh $(BUILD)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
