@@ -41,7 +41,7 @@ struct ingest {
 	unsigned backoff_ms;
 	long long next_sweep_ms;
 	uint64_t matched, recorded, backlog_skipped;
-	struct ratelimit rl_store, rl_name;
+	struct ratelimit rl_store, rl_name, rl_backlog;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -116,16 +116,24 @@ static time_t backlog_time(const struct match_result *r, const char *line,
 	return ok && t <= now + FUTURE_SLACK ? t : now;
 }
 
-static void log_login(const struct match_result *r)
+/* log_login - one line per live login; a backlog being caught up (maybe
+ * millions of lines) is rate-limited instead of flooding the log */
+static void log_login(struct ingest *in, const struct match_result *r,
+		      int live)
 {
 	char ip[ADDR_TEXT_MAX], user[RECORD_USER_MAX * 4],
 	     svc[RECORD_SERVICE_MAX * 4];
+	const char *fmt = "%slogin from %s user=%s service=%s format=%s";
 
 	addr_format(&r->addr, ip, sizeof ip);
-	log_msg(LOG_INFO, "login from %s user=%s service=%s format=%s", ip,
-		log_escape(user, sizeof user, r->user, strlen(r->user)),
-		log_escape(svc, sizeof svc, r->service, strlen(r->service)),
-		r->format ? r->format : "pattern");
+	log_escape(user, sizeof user, r->user, strlen(r->user));
+	log_escape(svc, sizeof svc, r->service, strlen(r->service));
+	if (live)
+		log_msg(LOG_INFO, fmt, "", ip, user, svc,
+			r->format ? r->format : "pattern");
+	else
+		log_limited(&in->rl_backlog, LOG_INFO, fmt, "backlog: ", ip,
+			    user, svc, r->format ? r->format : "pattern");
 }
 
 /* on_line - one complete log line; non-zero when the batch is full */
@@ -152,7 +160,7 @@ static int on_line(const char *line, size_t len, int live, void *ctx)
 		if (in->params.session_max && format_tracks_sessions(r.format))
 			batch_session(&in->batch, &r.addr, t, 1);
 		in->recorded++;
-		log_login(&r);
+		log_login(in, &r, live);
 	} else if (in->params.session_max) {
 		batch_session(&in->batch, &r.addr, t, 0);
 	}
