@@ -43,7 +43,8 @@ typedef void (*tail_position_fn)(const char *name, const struct position *p,
 struct tailer;
 
 /* tail_new - initialise libinotifytools (call before opening other files:
- * its fd must stay below 1024). NULL with a logged error on failure */
+ * its fd must stay below 1024). Never NULL: without inotify (logged) the
+ * files are polled every second instead */
 struct tailer *tail_new(const struct tail_options *o);
 /* tail_free - close everything and clean up libinotifytools */
 void tail_free(struct tailer *t);

@@ -310,8 +310,14 @@ void check_path(struct tailer *t, struct tail_file *f, int force)
 		return;		/* the same file as another configured path */
 	if (f->cur != NULL)
 		rotate_out(t, f);
-	if (!S_ISREG(st.st_mode))
+	if (!S_ISREG(st.st_mode)) {
+		char esc[256];
+
+		log_limited(&f->rl, LOG_WARNING, "%s: not a regular file",
+			    log_escape(esc, sizeof esc, f->path,
+				       strlen(f->path)));
 		return;
+	}
 	if (other != NULL) {
 		reclaim(t, f, other);
 		return;
