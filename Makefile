@@ -36,7 +36,7 @@ LIB = $(BUILD)/libpopgate.a
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_BINS = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/bin/*.c))
-HEADERS = $(wildcard include/*.h)
+HEADERS = $(wildcard include/*.h src/*.h)
 
 .PHONY: all deps deps-build run test unit check-build install clean bench fuzz fuzz-build stress
 

@@ -199,8 +199,9 @@ void record_session(struct record *r, int64_t t, int open)
 			r->open_sessions++;
 		return;
 	}
-	if (r->open_sessions > 0)
-		r->open_sessions--;
+	if (r->open_sessions == 0)
+		return;	/* its login was never counted (e.g. older than the window) */
+	r->open_sessions--;
 	if (r->open_sessions == 0)
 		r->session_start = 0;
 	if (t > r->last_seen)

@@ -98,6 +98,11 @@ static void test_sessions(void **state)
 	assert_int_equal(store_lookup(f->s, &a, T0 + 1600, &p, &r), 0);
 	assert_int_equal(r.open_sessions, 0);
 	batch_clear(&b);
+	batch_session(&b, &a, T0 + 5000, 0);	/* no session open: no effect */
+	assert_int_equal(store_apply(f->s, &b), 0);
+	assert_int_equal(store_get(f->s, &a, &r), 1);
+	assert_int_equal(r.last_seen, T0 + 1000);
+	batch_clear(&b);
 	batch_remove(&b, &a);
 	batch_session(&b, &a, T0, 1);	/* forgotten: ignored */
 	assert_int_equal(store_apply(f->s, &b), 0);
