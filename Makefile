@@ -106,6 +106,14 @@ bench: deps
 	$(MAKE) check-build
 	sh tests/bench/run.sh $(BUILD)
 
+# crash stress: 100 k logins through rotations, 100 SIGKILLs (make test
+# runs a short version of the same script)
+stress: deps
+	$(MAKE) BUILD=build/san SANITIZE=1 check-build
+	POPGATE_TOP=$(CURDIR) POPGATED=$(CURDIR)/build/san/popgated \
+	POPGATE_DUMP=$(CURDIR)/build/san/popgate-dump POPGATE_BUILD=$(CURDIR)/build/san \
+	STRESS=full tests/stress/crash_stress.t
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)/etc/popgate \
