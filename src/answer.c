@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "counters.h"
 #include "serve_int.h"
 #include "util.h"
 
@@ -130,14 +131,17 @@ int answerer_lookup(struct answerer *a, const struct addr *client)
 
 	if (a->store == NULL && clock_mono_ms() >= a->next_open_ms)
 		open_store(a);
-	if (a->store == NULL)
+	if (a->store == NULL) {
+		counters_inc(COUNTER_LOOKUP_ERRORS);
 		return 0;
+	}
 	addr_apply_ipv6_prefix(&key, a->cfg->ipv6_prefix);
 	memset(&r, 0, sizeof r);
 	found = store_lookup(a->store, &key, clock_now(), &a->params, &r);
 	if (found < 0) {
 		log_limited(&a->rl_lookup, LOG_ERR, "serve: lookup: %s; answering DUNNO",
 			    store_error(a->store));
+		counters_inc(COUNTER_LOOKUP_ERRORS);
 		return 0;
 	}
 	if (found != 1)

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "counters.h"
 #include "serve_int.h"
 #include "socketmap.h"
 #include "util.h"
@@ -91,6 +92,7 @@ static void reject(struct conn *c, struct answerer *a, const char *why,
 			    "%s: malformed socketmap request (%s, near \"%s\"); "
 			    "closing without an answer", c->listener, why,
 			    excerpt);
+	counters_inc(COUNTER_CLOSED_MALFORMED);
 	c->dead = 1;
 }
 
@@ -108,8 +110,12 @@ static void answer_policy(struct conn *c, struct answerer *a,
 	    answerer_lookup(a, &client) == 1)
 		action = a->cfg->policy_action;
 	n = snprintf(reply, sizeof reply, "action=%s\n\n", action);
-	if (n < 0 || (size_t)n >= sizeof reply)
+	if (n < 0 || (size_t)n >= sizeof reply) {
+		action = "DUNNO";
 		n = snprintf(reply, sizeof reply, "action=DUNNO\n\n");
+	}
+	counters_inc(action == a->cfg->policy_action ? COUNTER_POLICY_OK :
+		     COUNTER_POLICY_DUNNO);
 	out_append(c, reply, (size_t)n);
 }
 
@@ -126,12 +132,15 @@ static void answer_socketmap(struct conn *c, struct answerer *a,
 		if (answerer_lookup(a, &client) == 1) {
 			n = socketmap_format(reply, sizeof reply, "OK",
 					     a->cfg->socketmap_value);
-			if (n > 0)
+			if (n > 0) {
+				counters_inc(COUNTER_SOCKETMAP_OK);
 				break;
+			}
 		}
 		/* fall through */
 	case SOCKETMAP_NOTFOUND:
 		n = socketmap_format(reply, sizeof reply, "NOTFOUND", "");
+		counters_inc(COUNTER_SOCKETMAP_NOTFOUND);
 		break;
 	default:
 		log_escape(excerpt, sizeof excerpt, data,
@@ -140,6 +149,7 @@ static void answer_socketmap(struct conn *c, struct answerer *a,
 			    "%s: socketmap request \"%s\": %s", c->listener,
 			    excerpt, why);
 		n = socketmap_format(reply, sizeof reply, "PERM", why);
+		counters_inc(COUNTER_SOCKETMAP_PERM);
 		break;
 	}
 	out_append(c, reply, n);

@@ -14,6 +14,7 @@
 
 #include "export.h"
 #include "formats.h"
+#include "counters.h"
 #include "ingest.h"
 #include "log.h"
 #include "match.h"
@@ -146,6 +147,7 @@ static int on_line(const char *line, size_t len, int live, void *ctx)
 	if (!matcher_match(in->matcher, line, len, &r))
 		return 0;
 	in->matched++;
+	counters_note_match(r.format);
 	now = clock_now();
 	t = live ? now : backlog_time(&r, line, len, now);
 	if (!live && t + (time_t)in->cfg->window <= now) {
@@ -206,6 +208,7 @@ static void add_counters(struct ingest *in)
 	add_counter(&in->batch, "truncations", &c.truncations);
 	add_counter(&in->batch, "overflows", &c.overflows);
 	add_counter(&in->batch, "backlog_skipped", &in->backlog_skipped);
+	counters_flush(&in->batch);	/* serve's, per format, expired */
 }
 
 /* commit - the records so far, the positions they reach and the counters
@@ -257,6 +260,7 @@ static void periodic(struct ingest *in)
 		else if (deleted > 0)
 			log_debug(1, "sweep: %zu expired entries deleted",
 				  deleted);
+		counters_note_expired(deleted);	/* committed ones, even on error */
 	}
 	if (in->exporter != NULL)
 		exporter_tick(in->exporter, in->store, clock_now(),

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "counters.h"
 #include "serve.h"
 #include "serve_int.h"
 #include "util.h"
@@ -224,6 +225,7 @@ static void on_accept(struct server *sv, const struct listener *l)
 				log_limited(&sv->rl_accept, LOG_WARNING,
 					    "serve: %s: accept: %m; pausing",
 					    l->name);
+				counters_inc(COUNTER_ACCEPT_PAUSED);
 				set_accepting(sv, 0);
 			} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
 				   errno != EINTR && errno != ECONNABORTED &&
@@ -238,6 +240,7 @@ static void on_accept(struct server *sv, const struct listener *l)
 				    "serve: %s: %u clients connected (max_clients); "
 				    "refusing a connection", l->name,
 				    sv->cfg->max_clients);
+			counters_inc(COUNTER_REFUSED_MAX_CLIENTS);
 			close(fd);
 			continue;
 		}
@@ -337,6 +340,7 @@ static int timers(struct server *sv)
 	while (sv->head && sv->head->last_ms + idle_ms <= now) {
 		log_debug(2, "serve: %s: closing an idle connection",
 			  sv->head->listener);
+		counters_inc(COUNTER_CLOSED_IDLE);
 		close_conn(sv, sv->head);
 	}
 	if (sv->head && sv->head->last_ms + idle_ms < next)

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "counters.h"
 #include "ingest.h"
 #include "log.h"
 #include "serve.h"
@@ -383,6 +384,7 @@ int supervise(struct config *cfg, long gid)
 	}
 	log_msg(LOG_INFO, "starting (config %s, database %s)", sv.cfg.file,
 		sv.cfg.database);
+	counters_create();	/* shared with every worker forked from here */
 	spawn(&sv, &sv.ingest);
 	loop(&sv);
 	listeners_close(&sv.listeners);
