@@ -1,0 +1,173 @@
+#!/usr/bin/python3
+"""Crash stress: logins fed through rotations (rename+create, copytruncate,
+rm+recreate) while popgated (its whole process group) is killed with
+SIGKILL at random moments, sometimes before it is even ready, and
+restarted. Afterwards every login is in the database exactly as often as
+it was logged, and LMDB reads the file cleanly. STRESS=full: 100 k
+logins and 100 kills; default: 10 k logins and 20 kills."""
+import os
+import random
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import stresslib as sl  # noqa: E402
+sys.path.insert(0, os.path.join(sl.pt.TOP, "tests/rotation"))
+import rotlib  # noqa: E402
+
+pt = sl.pt
+FULL = os.environ.get("STRESS") == "full"
+LOGINS = int(os.environ.get("STRESS_LOGINS", 100000 if FULL else 10000))
+KILLS = int(os.environ.get("STRESS_KILLS", 100 if FULL else 20))
+SEED = int(os.environ.get("STRESS_SEED", int(time.time())))
+CHUNKS = KILLS * 8          # writes of login text; kills and rotations fall between
+ROTATIONS = max(4, KILLS // 2)
+
+tap = pt.Tap()
+rng = random.Random(SEED)
+tap.note("seed %d (STRESS_SEED=%d reproduces the plan): %d logins, %d kills, "
+         "%d rotations" % (SEED, SEED, LOGINS, KILLS, ROTATIONS))
+events, expected = sl.plan_logins(rng, LOGINS)
+d = pt.Daemon(pt.temp_dir("popgate-stress-"), window="1d", start_at="beginning",
+              ignore_networks="", rotate_wait="2s")
+log = d.log_file
+writer = sl.Writer(log)
+held = []                   # deleted files kept open: their inodes are not reused
+stats = {"kills": 0, "early_kills": 0, "restarts": 0, "rename": 0,
+         "copytruncate": 0, "remove": 0, "deferred": 0, "mid_stream": 0}
+
+
+def start(ready=True):
+    try:
+        d.start(ready=ready, timeout=120)
+    except RuntimeError as e:
+        tap.ok(False, "popgated (re)starts", str(e)[-3000:])
+        tap.finish()
+    stats["restarts"] += 1
+
+
+def kill():
+    d.kill()
+    stats["kills"] += 1
+    if sl.backlog(d, log) > 0:
+        stats["mid_stream"] += 1
+
+
+def kill_moment():
+    """wait for a random moment: now, or just after the daemon's next
+    commit (while it is still reading what was just written)"""
+    if rng.random() < 0.5:
+        return
+    txn = rotlib.txnid(d.database)
+    pt.wait_until(lambda: rotlib.txnid(d.database) != txn, 2, 0.0005)
+    time.sleep(rng.uniform(0, 0.002))
+
+
+def kill_and_restart():
+    """SIGKILL now; one time in four also kill the next start before it
+    is ready (database being opened, files being resumed)"""
+    kill()
+    if stats["kills"] < KILLS and rng.random() < 0.25:
+        start(ready=False)
+        time.sleep(rng.uniform(0, 0.4))
+        kill()
+        stats["early_kills"] += 1
+    return rng.random() < 0.5     # True: stay down for a while
+
+
+def rotate():
+    """one rotation of a kind that cannot lose lines now, or none yet"""
+    kinds = ["rename", "rename", "copytruncate", "remove"]
+    kind = rng.choice(kinds)
+    if kind == "rename" and not sl.file_known(d, log):
+        kind = "copytruncate"
+    if kind != "rename" and not sl.caught_up(d, log):
+        stats["deferred"] += 1
+        return False
+    if kind == "rename":
+        sl.rotate_rename(log)
+        if writer.keep and writer.f is not None:   # syslog before its HUP
+            for _ in range(rng.randint(0, 3)):
+                writer.write(pt.noise_line(rng.randint(0, 9999)))
+        writer.reopen(rng.random() < 0.5)
+    elif kind == "copytruncate":
+        sl.rotate_copytruncate(log)
+    else:
+        held.append(open(log, "rb"))
+        writer.close()
+        sl.rotate_remove(log)
+        writer.reopen(rng.random() < 0.5)
+    stats[kind] += 1
+    return True
+
+
+def feed():
+    per_chunk = (LOGINS + CHUNKS - 1) // CHUNKS
+    kill_at = set(rng.sample(range(1, CHUNKS), min(KILLS, CHUNKS - 1)))
+    rotate_at = set(rng.sample(range(1, CHUNKS), min(ROTATIONS, CHUNKS - 1)))
+    pending_rotations = 0
+    down_for = 0
+    for c in range(CHUNKS):
+        text = sl.login_text(events, c * per_chunk, min(LOGINS, (c + 1) * per_chunk), rng)
+        cut = rng.randint(0, len(text))     # a line may arrive in two writes
+        writer.write(text[:cut])
+        if c in kill_at and d.proc.poll() is None and stats["kills"] < KILLS:
+            kill_moment()
+            if kill_and_restart():
+                down_for = rng.randint(1, 4)
+            else:
+                start()
+        writer.write(text[cut:])
+        if down_for:
+            down_for -= 1
+            if down_for == 0:
+                start()
+        pending_rotations += c in rotate_at
+        if pending_rotations and rotate():
+            pending_rotations -= 1
+        if c % 4 == 0:
+            time.sleep(rng.uniform(0, 0.05))    # let the daemon be mid-batch
+    if d.proc.poll() is not None:
+        start()
+    while stats["kills"] < KILLS:               # kills owed to skipped slots
+        kill()
+        start()
+
+
+pt.append(log, "")
+start()
+t0 = time.monotonic()
+feed()
+writer.close()
+tap.note("fed %d logins in %.1fs: %s" % (LOGINS, time.monotonic() - t0, stats))
+tap.ok(stats["kills"] == KILLS, "popgated was killed %d times" % stats["kills"])
+
+
+def total():
+    try:
+        return sum(r["count"] for r in d.dump_json())
+    except (RuntimeError, ValueError):
+        return -1
+
+
+ok, t = pt.wait_until(lambda: total() >= LOGINS, 600 if FULL else 240, 0.5)
+tap.ok(ok, "every login counted after the last restart (%.1fs)" % t,
+       "counted %d of %d" % (total(), LOGINS))
+time.sleep(0.5)     # a duplicate would show up now too
+rows = d.dump_json()
+tap.ok(d.stop() == 0, "popgated exits 0 on TERM", d.log()[-3000:])
+res = sl.tally(rows, expected)
+print("# logins fed %d / present %d / duplicated %d / missing %d / unexpected %d"
+      % (LOGINS, res["present"], res["duplicated"], res["missing"], res["unexpected"]))
+detail = "\n".join(res["examples"])
+tap.ok(res["present"] == LOGINS, "every login present", detail)
+tap.ok(res["duplicated"] == 0, "no login counted twice", detail)
+tap.ok(res["unexpected"] == 0, "nothing recorded that was not a login", detail)
+tap.ok(len(rows) == len(expected), "one entry per address (%d)" % len(rows))
+ok, out = sl.lmdb_check(d.database)
+tap.ok(ok, "mdb_stat and mdb_dump read the database cleanly", out)
+aside = [n for n in os.listdir(d.dir) if ".broken-" in n]
+tap.ok(not aside, "the database was never set aside as broken", aside)
+for f in held:
+    f.close()
+tap.finish()
