@@ -33,6 +33,7 @@ struct stream {
 	int rotated;
 	int report;		/* position changed since the last report */
 	char *name;		/* position name */
+	unsigned source;	/* tail_source(): its configured path's number */
 	struct stream *next;	/* in the rotated list */
 };
 
@@ -76,6 +77,7 @@ struct tailer {
 	int inotify_ok;			/* 0: poll on the scan timer only */
 	long long next_scan_ms;
 	struct tail_counters count;
+	unsigned delivering;		/* source of the stream being delivered */
 	struct ratelimit rl_read, rl_watch, rl_overflow;
 };
 
@@ -104,6 +106,8 @@ void rotate_out(struct tailer *t, struct tail_file *f);
 void note_symlink(struct tailer *t, struct tail_file *f);
 
 /* tail.c */
+/* file_source - the source number of F: 1 + its index */
+unsigned file_source(const struct tailer *t, const struct tail_file *f);
 char *rotated_name(const char *path, uint64_t ino);
 void delete_position_later(struct tailer *t, const char *name);
 long long tail_now_ms(void);

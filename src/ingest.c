@@ -7,15 +7,16 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "export.h"
-#include "formats.h"
 #include "counters.h"
 #include "ingest.h"
+#include "journal.h"
 #include "log.h"
 #include "match.h"
 #include "store.h"
@@ -43,6 +44,9 @@ struct ingest {
 	long long next_sweep_ms;
 	uint64_t matched, recorded, backlog_skipped;
 	struct ratelimit rl_store, rl_name, rl_backlog;
+	struct journal *journal;	/* the journal thread, or NULL */
+	pthread_mutex_t store_lock;	/* every store call, either thread */
+	int journal_changed;	/* under store_lock: export tick needed */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -92,34 +96,19 @@ static int ignored(const struct config *cfg, const struct addr *a)
 	return 0;
 }
 
-/* format_tracks_sessions - the format also reports logouts */
-static int format_tracks_sessions(const char *name)
-{
-	const struct format_def *f = name ? format_find(name) : NULL;
-
-	for (size_t i = 0; f != NULL && i < FORMAT_RULES_MAX &&
-	     f->rules[i].re != NULL; i++)
-		if (f->rules[i].kind == MATCH_LOGOUT)
-			return 1;
-	return 0;
-}
-
-/* backlog_time - rule 8: the line's own stamp; none, or one more than a
- * minute ahead, counts as now */
-static time_t backlog_time(const struct match_result *r, const char *line,
-			   size_t len, time_t now)
+/* stamp_time - rule 8: the stamp at the start of TEXT; none, or one more
+ * than a minute ahead, counts as now */
+static time_t stamp_time(const char *text, size_t len, time_t now)
 {
 	time_t t;
-	int ok = r->time_len > 0 ?
-		time_parse(r->time_text, r->time_len, now, &t) :
-		time_parse(line, len, now, &t);
 
-	return ok && t <= now + FUTURE_SLACK ? t : now;
+	return time_parse(text, len, now, &t) && t <= now + FUTURE_SLACK ?
+		t : now;
 }
 
 /* log_login - one line per live login; a backlog being caught up (maybe
  * millions of lines) is rate-limited instead of flooding the log */
-static void log_login(struct ingest *in, const struct match_result *r,
+static void log_login(struct ratelimit *rl, const struct match_result *r,
 		      int live)
 {
 	char ip[ADDR_TEXT_MAX], user[RECORD_USER_MAX * 4],
@@ -133,38 +122,61 @@ static void log_login(struct ingest *in, const struct match_result *r,
 		log_msg(LOG_INFO, fmt, "", ip, user, svc,
 			r->format ? r->format : "pattern");
 	else
-		log_limited(&in->rl_backlog, LOG_INFO, fmt, "backlog: ", ip,
+		log_limited(rl, LOG_INFO, fmt, "backlog: ", ip,
 			    user, svc, r->format ? r->format : "pattern");
 }
 
-/* on_line - one complete log line; non-zero when the batch is full */
+enum ingest_outcome ingest_match(const struct config *cfg,
+				 const struct store_params *p, struct batch *b,
+				 struct match_result *r, time_t t, int live,
+				 struct ratelimit *rl)
+{
+	if (t + (time_t)cfg->window <= clock_now())
+		return INGEST_TOO_OLD;
+	if (ignored(cfg, &r->addr))
+		return INGEST_IGNORED;
+	addr_apply_ipv6_prefix(&r->addr, cfg->ipv6_prefix);
+	if (r->kind == MATCH_LOGOUT) {
+		if (p->session_max)
+			batch_session(b, &r->addr, t, 0);
+		return INGEST_LOGOUT;
+	}
+	batch_login(b, &r->addr, t, r->service, r->user);
+	if (p->session_max && r->session)
+		batch_session(b, &r->addr, t, 1);
+	log_login(rl, r, live);
+	return INGEST_LOGIN;
+}
+
+/* on_line - one complete log line; non-zero when the batch is full. The
+ * matcher gets the line's time (arrival, or its stamp in a backlog) and
+ * the number of the file it came from */
 static int on_line(const char *line, size_t len, int live, void *ctx)
 {
 	struct ingest *in = ctx;
 	struct match_result r;
-	time_t now, t;
+	time_t now = clock_now();
+	time_t t = live ? now : stamp_time(line, len, now);
 
-	if (!matcher_match(in->matcher, line, len, &r))
+	if (!matcher_feed(in->matcher, tail_source(in->tailer), line, len, t,
+			  &r))
 		return 0;
 	in->matched++;
 	counters_note_match(r.format);
-	now = clock_now();
-	t = live ? now : backlog_time(&r, line, len, now);
-	if (!live && t + (time_t)in->cfg->window <= now) {
+	if (!live && r.time_len > 0)
+		t = stamp_time(r.time_text, r.time_len, now);
+	switch (ingest_match(in->cfg, &in->params, &in->batch, &r, t, live,
+			     &in->rl_backlog)) {
+	case INGEST_TOO_OLD:
 		in->backlog_skipped++;
 		return 0;
-	}
-	if (ignored(in->cfg, &r.addr))
+	case INGEST_IGNORED:
 		return 0;
-	addr_apply_ipv6_prefix(&r.addr, in->cfg->ipv6_prefix);
-	if (r.kind == MATCH_LOGIN) {
-		batch_login(&in->batch, &r.addr, t, r.service, r.user);
-		if (in->params.session_max && format_tracks_sessions(r.format))
-			batch_session(&in->batch, &r.addr, t, 1);
+	case INGEST_LOGIN:
 		in->recorded++;
-		log_login(in, &r, live);
-	} else if (in->params.session_max) {
-		batch_session(&in->batch, &r.addr, t, 0);
+		break;
+	case INGEST_LOGOUT:
+		break;
 	}
 	in->changed = 1;
 	return in->batch.logins >= LOGINS_PER_TXN;
@@ -211,9 +223,9 @@ static void add_counters(struct ingest *in)
 	counters_flush(&in->batch);	/* serve's, per format, expired */
 }
 
-/* commit - the records so far, the positions they reach and the counters
- * in one transaction. On failure the batch is kept for a retry */
-static void commit(struct ingest *in)
+/* commit_locked - the records so far, the positions they reach and the
+ * counters in one transaction. On failure the batch is kept for a retry */
+static void commit_locked(struct ingest *in)
 {
 	tail_positions(in->tailer, put_position, in);
 	add_counters(in);
@@ -244,8 +256,16 @@ static void commit(struct ingest *in)
 	in->changed = 0;
 }
 
-/* periodic - the expiry sweep and the exporter's own timers */
-static void periodic(struct ingest *in)
+static void commit(struct ingest *in)
+{
+	pthread_mutex_lock(&in->store_lock);
+	commit_locked(in);
+	pthread_mutex_unlock(&in->store_lock);
+}
+
+/* periodic_locked - the expiry sweep and the exporter's own timers (also
+ * for what the journal thread committed) */
+static void periodic_locked(struct ingest *in)
 {
 	long long now_ms = clock_mono_ms();
 	size_t deleted = 0;
@@ -264,7 +284,25 @@ static void periodic(struct ingest *in)
 	}
 	if (in->exporter != NULL)
 		exporter_tick(in->exporter, in->store, clock_now(),
-			      deleted > 0);
+			      deleted > 0 || in->journal_changed);
+	in->journal_changed = 0;
+}
+
+static void periodic(struct ingest *in)
+{
+	pthread_mutex_lock(&in->store_lock);
+	periodic_locked(in);
+	pthread_mutex_unlock(&in->store_lock);
+}
+
+/* start_journal - the journal thread, when the config wants it */
+static void start_journal(struct ingest *in)
+{
+	struct journal_env env = { in->cfg, &in->params, in->store,
+				   &in->store_lock, &in->journal_changed };
+
+	if (journal_wanted(in->cfg))
+		in->journal = journal_start(&env);
 }
 
 static int restore_one(const char *name, const struct position *p,
@@ -306,6 +344,7 @@ static int setup(struct ingest *in, const struct config *cfg)
 	for (size_t i = 0; i < cfg->log_files.n; i++)
 		tail_add(in->tailer, cfg->log_files.v[i]);
 	tail_start(in->tailer);
+	start_journal(in);
 	in->next_sweep_ms = clock_mono_ms() +
 		(long long)cfg->sweep_interval * 1000;
 	return 0;
@@ -337,9 +376,11 @@ int ingest_run(const struct config *cfg, int ready_fd, int parent_fd)
 	struct ingest in;
 
 	memset(&in, 0, sizeof in);
+	pthread_mutex_init(&in.store_lock, NULL);
 	catch_signals();
 	if (setup(&in, cfg) != 0) {
 		teardown(&in);
+		pthread_mutex_destroy(&in.store_lock);
 		return 1;
 	}
 	signal_ready(ready_fd);
@@ -356,8 +397,10 @@ int ingest_run(const struct config *cfg, int ready_fd, int parent_fd)
 		}
 		tail_wait(in.tailer, 1);
 	}
+	journal_stop(in.journal);	/* commits what it read */
 	commit(&in);
 	log_debug(1, "ingest: exiting");
 	teardown(&in);
+	pthread_mutex_destroy(&in.store_lock);
 	return 0;
 }

@@ -235,6 +235,16 @@ void tail_positions(struct tailer *t, tail_position_fn fn, void *ctx)
 		report_stream(s, fn, ctx);
 }
 
+unsigned file_source(const struct tailer *t, const struct tail_file *f)
+{
+	return (unsigned)(f - t->files) + 1;
+}
+
+unsigned tail_source(const struct tailer *t)
+{
+	return t->delivering;
+}
+
 void tail_take_counters(struct tailer *t, struct tail_counters *c)
 {
 	*c = t->count;

@@ -114,6 +114,7 @@ static void start_main(struct tailer *t, struct tail_file *f)
 		live = 1;
 	}
 	f->cur = stream_new(fd, &st, offset, live, f->path);
+	f->cur->source = file_source(t, f);
 	if (skip)
 		stream_skip_partial(f->cur);
 	note_symlink(t, f);
@@ -179,6 +180,7 @@ static void resume_rotated(struct tailer *t, struct tail_file *f,
 	free(s->name);
 	s->name = rotated_name(f->path, s->ino);
 	s->rotated = 1;
+	s->source = file_source(t, f);
 	if (strcmp(sp->name, s->name) != 0 && strcmp(sp->name, f->path) != 0)
 		delete_position_later(t, sp->name);
 	s->next = t->rotated;	/* finished first */

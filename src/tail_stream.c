@@ -240,6 +240,7 @@ int stream_deliver(struct tailer *t, struct stream *s, tail_line_fn fn,
 	/* copytruncate refilled past our offset before we looked: only the
 	 * first line tells (one fstat and a 1 KiB pread per delivery) */
 	stream_verify(t, s, 1);
+	t->delivering = s->source;
 	for (;;) {
 		ssize_t n;
 

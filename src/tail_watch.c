@@ -226,6 +226,7 @@ static void reclaim(struct tailer *t, struct tail_file *f, struct stream *s)
 	free(s->name);
 	s->name = xstrdup(f->path);
 	s->rotated = 0;
+	s->source = file_source(t, f);
 	s->report = 1;
 	s->pending = 1;
 	f->cur = s;
@@ -281,6 +282,7 @@ static void open_new(struct tailer *t, struct tail_file *f)
 		return;
 	}
 	f->cur = stream_new(fd, &st, 0, 1, f->path);
+	f->cur->source = file_source(t, f);
 	f->del_main = 0;
 	f->backoff_ms = 0;
 	f->retry_ms = 0;
