@@ -84,12 +84,30 @@ static int drop_privileges(const char *user)
 	return 0;
 }
 
+/* enter_removed_dir - make and enter a private directory, then remove
+ * it: an empty working directory in which nothing can be created (for
+ * systems without /var/empty, e.g. Debian); 0 ok, -1 */
+static int enter_removed_dir(void)
+{
+	char dir[] = "/tmp/popgate-serve.XXXXXX";
+
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	if (chdir(dir) != 0) {
+		rmdir(dir);
+		return -1;
+	}
+	return rmdir(dir);
+}
+
 static void go_to_empty_dir(void)
 {
 	struct stat st;
 
 	if (stat(EMPTY_DIR, &st) == 0 && S_ISDIR(st.st_mode) &&
 	    chdir(EMPTY_DIR) == 0)
+		return;
+	if (enter_removed_dir() == 0)
 		return;
 	if (chdir("/") != 0)
 		log_msg(LOG_WARNING, "serve: chdir /: %m");
