@@ -131,6 +131,7 @@ void counters_note_match(const char *format)
 	} else if (i == pending.nformats) {
 		pending.nformats++;
 		copy_string(pending.formats[i].name, name, FORMAT_NAME_MAX);
+		pending.formats[i].n = 0;
 	}
 	pending.formats[i].n++;
 }

@@ -141,11 +141,19 @@ static void test_format_and_expiry_counts(void **state)
 	assert_int_equal(op_value(&b, "entries_expired"), 7);
 	batch_clear(&b);
 	assert_int_equal(counters_flush(&b), 0);
+	counters_note_match("courier");	/* a slot used before starts at 0 */
+	counters_note_match("dovecot");
+	assert_int_equal(counters_flush(&b), 2);
+	assert_int_equal(op_value(&b, "matched_courier"), 1);
+	assert_int_equal(op_value(&b, "matched_dovecot"), 1);
+	batch_clear(&b);
 	for (int i = 0; i < COUNTERS_FORMATS_MAX + 10; i++) {
 		snprintf(name, sizeof name, "f%d", i);
 		counters_note_match(name);
 	}
 	assert_int_equal(counters_flush(&b), COUNTERS_FORMATS_MAX);
+	assert_int_equal(op_value(&b, "matched_f0"), 1);
+	assert_int_equal(op_value(&b, "matched_f62"), 1);
 	assert_int_equal(op_value(&b, "matched_other"), 11);
 	batch_free(&b);
 }
