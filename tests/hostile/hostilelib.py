@@ -38,10 +38,11 @@ def free_port():
     return port
 
 
-def start_daemon(**settings):
-    """popgated -v with a unix and an inet policy listener; (daemon,
-    [unix endpoint, inet endpoint], serve pid)"""
-    tmp = pt.temp_dir()
+def start_daemon(tmp=None, **settings):
+    """popgated -v with a unix and an inet policy listener, files in TMP
+    (a new temp dir by default); (daemon, [unix endpoint, inet endpoint],
+    serve pid)"""
+    tmp = tmp or pt.temp_dir()
     eps = ["unix:" + os.path.join(tmp, "policy.sock"), "inet:127.0.0.1:%d" % free_port()]
     d = pt.Daemon(tmp, policy_listen=", ".join(eps), **settings)
     d.start(args=["-v"])
