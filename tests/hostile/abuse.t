@@ -4,13 +4,14 @@ and inet:127.0.0.1 listeners): pipeliners that send thousands of requests
 and never read (memory stays bounded, every answer right and in order once
 they do read), and a flood of garbage from many connections (random bytes,
 huge lines and requests, NULs, CR-LF, smuggling a listed address into a
-request that must be DUNNO). Garbage is closed without an answer and never
+request that must be DUNNO), and connections reset mid-request. Garbage is closed without an answer and never
 gets OK; a well-behaved client checks every answer throughout."""
 
 import bisect
 import os
 import selectors
 import socket
+import struct
 import sys
 import time
 
@@ -22,6 +23,7 @@ N_PIPE = 40
 BLOCK = 750             # pipe_ip() repeats every 750 requests
 MAX_REQUESTS = 300000   # per pipeliner
 PIPE_SECONDS = 4
+N_CHURN = 3000
 N_GARBAGE = 3000
 WAVE = 250
 
@@ -251,10 +253,32 @@ def flood(d, eps, pid, checker):
     t.ok("malformed policy request" in d.log(), "malformed requests logged")
 
 
+def churn(d, eps, pid, checker):
+    """connections reset at once (SO_LINGER 0), some mid-request"""
+    start = time.monotonic()
+    for i in range(N_CHURN):
+        s = hl.connect_nb(eps[i % 2])
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        if i % 2:
+            try:
+                s.send(hl.short_request(LISTED)[:20 + i % 20])
+            except OSError:
+                pass
+        s.close()
+    t.note("%d connections reset by the client in %.2fs" % (N_CHURN, time.monotonic() - start))
+    hl.checker_ok(t, checker.mark("churn"), "connection churn")
+
+
 d, eps, pid = hl.start_daemon(idle_timeout="60s", max_clients="2000")
 checker = hl.Checker(eps)
+time.sleep(0.3)
+base_fds = hl.fd_count(pid)
 pipeliners(d, eps, pid, checker)
 flood(d, eps, pid, checker)
+churn(d, eps, pid, checker)
+back, _ = pt.wait_until(lambda: hl.fd_count(pid) <= base_fds, 30, 0.05)
+t.ok(back, "serve worker back to %d fds once the clients are gone (no fd leak)" % base_fds,
+     "%d fds" % hl.fd_count(pid))
 t.note("PEAK serve worker VmHWM in abuse.t: %d kB (%s build)"
        % (hl.memory(pid)[0], hl.build_kind(pid)))
 checker.stop()

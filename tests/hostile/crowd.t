@@ -118,11 +118,13 @@ def finish_slow(t, slow, slow_dead, sel):
 def idle_and_slow():
     d, eps, pid = hl.start_daemon(idle_timeout="%ds" % IDLE_TIMEOUT, max_clients="20000")
     checker = hl.Checker(eps)
+    time.sleep(0.3)
+    base_fds = hl.fd_count(pid)
     hl.report_memory(t, pid, "before the crowd")
     start = time.monotonic()
     idle = open_crowd(eps, N_IDLE, partial=10)
     opened = time.monotonic() - start
-    accepted, waited = pt.wait_until(lambda: hl.fd_count(pid) >= N_IDLE + 4, 30, 0.05)
+    accepted, waited = pt.wait_until(lambda: hl.fd_count(pid) >= base_fds - 2 + N_IDLE, 30, 0.05)
     t.ok(accepted, "%d idle connections open at once in the serve worker (%d fds)"
          % (N_IDLE, hl.fd_count(pid)))
     t.note("%d connections opened in %.2fs, all accepted %.2fs later"
@@ -153,6 +155,9 @@ def idle_and_slow():
     for s, _ in idle:
         s.close()
     sel.close()
+    back, _ = pt.wait_until(lambda: hl.fd_count(pid) <= base_fds, 30, 0.05)
+    t.ok(back, "serve worker back to %d fds once the crowd is gone (no fd leak)" % base_fds,
+         "%d fds" % hl.fd_count(pid))
     checker.stop()
     t.ok(d.stop() == 0 and hl.crash_free(d), "daemon stops cleanly", d.log()[-3000:])
 
