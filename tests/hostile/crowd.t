@@ -159,7 +159,14 @@ def idle_and_slow():
     t.ok(back, "serve worker back to %d fds once the crowd is gone (no fd leak)" % base_fds,
          "%d fds" % hl.fd_count(pid))
     checker.stop()
-    t.ok(d.stop() == 0 and hl.crash_free(d), "daemon stops cleanly", d.log()[-3000:])
+    crowd = open_crowd(eps, N_IDLE, partial=2)
+    pt.wait_until(lambda: hl.fd_count(pid) >= base_fds - 2 + N_IDLE, 30, 0.05)
+    start = time.monotonic()
+    t.ok(d.stop() == 0 and hl.crash_free(d),
+         "daemon stops cleanly on TERM with %d clients connected" % N_IDLE, d.log()[-3000:])
+    t.note("stopped %.2fs after TERM" % (time.monotonic() - start))
+    for s, _ in crowd:
+        s.close()
 
 
 def poll_refused(conns, refused, timeout):

@@ -45,6 +45,9 @@ def start_daemon(tmp=None, **settings):
     tmp = tmp or pt.temp_dir()
     eps = ["unix:" + os.path.join(tmp, "policy.sock"), "inet:127.0.0.1:%d" % free_port()]
     d = pt.Daemon(tmp, policy_listen=", ".join(eps), **settings)
+    for path in d.settings["log_files"].split(","):
+        if os.path.isdir(os.path.dirname(path.strip())):
+            pt.append(path.strip(), "")     # follow a file, not the journal
     d.start(args=["-v"])
     add(d, LISTED)
     return d, eps, serve_pid(d)
