@@ -47,7 +47,8 @@ uint64_t counters_value(enum counter_id id);
 /* counters_name - "policy_ok", ... ; NULL for an unknown ID */
 const char *counters_name(enum counter_id id);
 
-/* counters_note_match - ingest: one line matched by FORMAT (NULL: custom) */
+/* counters_note_match - ingest (any thread): one line matched by FORMAT
+ * (NULL: custom pattern) */
 void counters_note_match(const char *format);
 /* counters_note_expired - ingest: N entries deleted by the sweep */
 void counters_note_expired(size_t n);

@@ -5,6 +5,7 @@
  * batch. Must never block or slow a query (no lock, no system call on
  * the serve side) and never count anything twice across an ingest restart.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -28,9 +29,10 @@ struct format_count {
 	uint64_t n;
 };
 
-/* the ingest worker's own counts since its last flush; only its loop
- * touches them */
+/* the ingest worker's own counts since its last flush (its tailer loop
+ * and its journal thread may both count: under LOCK) */
 struct ingest_pending {
+	pthread_mutex_t lock;
 	struct format_count formats[COUNTERS_FORMATS_MAX];
 	size_t nformats;
 	uint64_t expired;
@@ -52,7 +54,9 @@ static const char *const counter_names[COUNTER_COUNT] = {
 /* owned by this file: the mapping (NULL = counting off) and the ingest
  * worker's pending counts */
 static struct counters_shared *shared;
-static struct ingest_pending pending;
+static struct ingest_pending pending = {
+	.lock = PTHREAD_MUTEX_INITIALIZER
+};
 
 int counters_create(void)
 {
@@ -76,7 +80,10 @@ void counters_destroy(void)
 	if (shared != NULL)
 		munmap(shared, sizeof *shared);
 	shared = NULL;
-	memset(&pending, 0, sizeof pending);
+	pthread_mutex_lock(&pending.lock);
+	pending.nformats = 0;
+	pending.expired = 0;
+	pthread_mutex_unlock(&pending.lock);
 }
 
 void counters_inc(enum counter_id id)
@@ -120,6 +127,7 @@ void counters_note_match(const char *format)
 	size_t i;
 
 	clean_format_name(name, format);
+	pthread_mutex_lock(&pending.lock);
 	for (i = 0; i < pending.nformats; i++)
 		if (strcmp(pending.formats[i].name, name) == 0)
 			break;
@@ -134,11 +142,14 @@ void counters_note_match(const char *format)
 		pending.formats[i].n = 0;
 	}
 	pending.formats[i].n++;
+	pthread_mutex_unlock(&pending.lock);
 }
 
 void counters_note_expired(size_t n)
 {
+	pthread_mutex_lock(&pending.lock);
 	pending.expired += n;
+	pthread_mutex_unlock(&pending.lock);
 }
 
 static size_t add(struct batch *b, const char *name, uint64_t delta)
@@ -155,6 +166,7 @@ static size_t flush_pending(struct batch *b)
 	char name[COUNTER_NAME_MAX];
 	size_t i, ops = 0;
 
+	pthread_mutex_lock(&pending.lock);
 	for (i = 0; i < pending.nformats; i++) {
 		snprintf(name, sizeof name, "matched_%s",
 			 pending.formats[i].name);
@@ -163,6 +175,7 @@ static size_t flush_pending(struct batch *b)
 	ops += add(b, "entries_expired", pending.expired);
 	pending.nformats = 0;
 	pending.expired = 0;
+	pthread_mutex_unlock(&pending.lock);
 	return ops;
 }
 
