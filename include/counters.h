@@ -42,7 +42,7 @@ void counters_destroy(void);
 
 /* counters_inc - serve: one more of ID. A no-op without the mapping */
 void counters_inc(enum counter_id id);
-/* counters_value - the count of ID not yet flushed plus flushed (tests) */
+/* counters_value - all of ID counted so far, flushed or not (tests) */
 uint64_t counters_value(enum counter_id id);
 /* counters_name - "policy_ok", ... ; NULL for an unknown ID */
 const char *counters_name(enum counter_id id);
