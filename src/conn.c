@@ -73,7 +73,11 @@ static void out_append(struct conn *c, const char *data, size_t n)
 	c->out_len += n;
 }
 
-/* reject - log malformed input (escaped, rate-limited) and close */
+static size_t flush(struct conn *c);
+
+/* reject - log malformed input (escaped, rate-limited) and close; the
+ * answers to the well-formed requests before it still go out (best
+ * effort), however the bytes were split into reads */
 static void reject(struct conn *c, struct answerer *a, const char *why,
 		   size_t line)
 {
@@ -93,6 +97,7 @@ static void reject(struct conn *c, struct answerer *a, const char *why,
 			    "closing without an answer", c->listener, why,
 			    excerpt);
 	counters_inc(COUNTER_CLOSED_MALFORMED);
+	flush(c);
 	c->dead = 1;
 }
 

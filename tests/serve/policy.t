@@ -110,6 +110,8 @@ for name, payload in malformed.items():
 data, closed = exchange(ep, req(LISTED) + b"junk\n\n" + req(LISTED), 5)
 t.ok("OK" not in answers(data)[1:] and closed,
      "pipelined request after a malformed one is never answered", data)
+t.ok(answers(data)[:1] == ["OK"],
+     "the well-formed request before a malformed one in the same write is answered", data)
 
 # --- a client that never reads ---
 flood = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
