@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "counters.h"
 #include "journal.h"
 #include "log.h"
 #include "tail.h"
@@ -229,6 +230,7 @@ static void handle_entry(struct journal *jr)
 			  &r))
 		return;
 	jr->matched++;
+	counters_note_match(r.format);	/* flushed by the main thread */
 	switch (ingest_match(jr->env.cfg, jr->env.params, &jr->batch, &r, t,
 			     jr->caught_up, &jr->rl_backlog)) {
 	case INGEST_TOO_OLD:

@@ -82,4 +82,13 @@ jlib.write_journal(jdir2, "new", [E(M("192.0.2.41"), t=time.time())])
 wait_ok(d2, "192.0.2.41", "start_at = end: a new entry is read")
 t.ok(d2.policy("192.0.2.40") == "DUNNO", "start_at = end: entries already there are not")
 jlib.clean_exit(t, d2, "start_at end")
+
+# --- start_at = end on an empty journal directory ---
+tmp3 = pt.temp_dir()
+jdir3 = os.path.join(tmp3, "journal")
+os.mkdir(jdir3)
+d3 = jlib.daemon(tmp3, jdir3, start_at="end").start()
+jlib.write_journal(jdir3, "first", [E(M("192.0.2.42"), t=time.time())])
+wait_ok(d3, "192.0.2.42", "start_at = end, empty journal: the first entry is read")
+jlib.clean_exit(t, d3, "empty journal")
 t.finish()

@@ -47,7 +47,8 @@ jlib.write_journal(jdir, "first", [
     E(M("192.0.2.17"), t=now - 1),  # the last one: read means all were
 ])
 
-d = jlib.daemon(tmp, jdir).start()
+export = os.path.join(tmp, "access")
+d = jlib.daemon(tmp, jdir, export_map=export).start()
 elapsed = d.wait_action("192.0.2.17", "OK", timeout=30)
 t.ok(elapsed is not None, "journal entries of dovecot.service are read", d.log())
 t.note("first file read in %.3f s" % (elapsed or -1))
@@ -70,6 +71,19 @@ jlib.write_journal(jdir, "second", [E(M("192.0.2.20"), t=time.time())])
 elapsed = d.wait_action("192.0.2.20", "OK", timeout=30)
 t.ok(elapsed is not None, "a journal file added while running is read", d.log())
 t.note("new file -> OK in %.3f s (incl. journal-remote)" % (time.monotonic() - start))
+
+
+def exported():
+    try:
+        with open(export) as f:
+            return "192.0.2.20 OK" in f.read()
+    except OSError:
+        return False
+
+
+ok, elapsed = pt.wait_until(exported, 30)
+t.ok(ok, "journal logins reach the exported access map")
+t.note("export map rewritten %.3f s after the login was visible" % elapsed)
 c = jlib.counts(d)
 t.ok(c.get("192.0.2.10") == 1 and c.get("192.0.2.17") == 1,
      "entries already read are not read again", c)
