@@ -1,9 +1,11 @@
 /*
  * formats.h - the table of built-in log formats. Each entry names a
- * server and lists its rules: a cheap literal that every matching line
- * contains, the PCRE2 source (named groups ip, user, svc, time) and
- * what a match means; a format whose login spans two lines ties them by
- * the program's PID. Adding a server is one entry plus one corpus file.
+ * server, the syslog program tags its lines carry (the matcher runs a
+ * format's rules only on lines with one of its tags) and its rules: an
+ * optional literal that every matching line contains, the PCRE2 source
+ * (named groups ip, user, svc, time) and what a match means; a format whose
+ * login spans two lines ties them by the program's PID. Adding a server is
+ * one entry plus one corpus file.
  */
 #ifndef POPGATE_FORMATS_H
 #define POPGATE_FORMATS_H
@@ -32,7 +34,8 @@ enum session_kind {
 /* one regex of a format: a line matching RE yields KIND */
 struct format_rule {
 	enum match_kind kind;
-	const char *prefilter;	/* literal that must occur in the line */
+	const char *prefilter;	/* literal that must occur in the line, or
+				 * NULL (the tag check is enough) */
 	const char *re;		/* PCRE2 source, anchored with ^ */
 	const char *service;	/* service when group svc is unset, or NULL */
 	enum rule_step step;
@@ -40,11 +43,22 @@ struct format_rule {
 
 #define FORMAT_RULES_MAX 6
 
+/* TAGS: every program tag that any rule of the format accepts at a tag
+ * position (see tagset.h), separated by spaces, exactly as the server
+ * writes it (case-sensitive); "name.*" accepts "name." and anything after
+ * it; "name[" accepts name only when a PID "[" follows (every rule that
+ * accepts name there requires the PID). A rule whose regex could match a line with none of these tags at a
+ * tag position is a bug in the table: the line would never reach it */
 struct format_def {
 	const char *name;
 	struct format_rule rules[FORMAT_RULES_MAX];	/* ends at re == NULL */
 	enum session_kind session;
+	const char *tags;
+	int dated;	/* lines may also carry no tag at all, but an ISO date
+			 * "YYYY-MM-DD " at a tag position (Zimbra) */
 };
+
+#define FORMATS_MAX 64	/* a bit each in the matcher's per-line mask */
 
 extern const struct format_def format_table[];
 extern const size_t format_count;

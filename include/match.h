@@ -60,6 +60,9 @@ int matcher_match(struct matcher *m, const char *line, size_t len,
  * ids waiting for their logout (tests and statistics) */
 size_t matcher_pending(const struct matcher *m);
 size_t matcher_sessions(const struct matcher *m);
+/* matcher_rules_run - regexes tried so far: a line whose program tag
+ * belongs to no format (and no custom pattern is set) tries none */
+unsigned long long matcher_rules_run(const struct matcher *m);
 
 /* match_format_known - 1 if NAME is a built-in format name or "auto" */
 int match_format_known(const char *name);

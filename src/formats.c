@@ -4,6 +4,8 @@
  * message and takes the address from the field the server writes for the
  * client, located by the fixed layout; user-controlled text (user names,
  * SASL methods, client IDs) must never be able to supply the address.
+ * Each entry lists every tag its regexes accept: lines with other tags
+ * never reach its rules (tagset.h says where a tag may stand).
  */
 #include <string.h>
 
@@ -90,7 +92,8 @@ const struct format_def format_table[] = {
 		  NULL, STEP_LINE },
 		{ MATCH_LOGOUT, ">: ",
 		  SYSLOG "(?:dovecot" PID ": )?" DOVECOT_END, NULL, STEP_CLOSE },
-	}, SESSION_ID },
+	}, SESSION_ID,
+	  "dovecot pop3-login imap-login pop3 imap", 0 },
 	{ "dovecot-logpath", {
 		{ MATCH_LOGIN, "Info: Login: user=<",
 		  "^(?:(?<time>" BSD_STAMP "|" ISO_LOCAL_STAMP ") )?" DOVECOT_SVC
@@ -102,20 +105,26 @@ const struct format_def format_table[] = {
 		{ MATCH_LOGOUT, ">: Info: ",
 		  "^(?:(?<time>" BSD_STAMP "|" ISO_LOCAL_STAMP ") )?" DOVECOT_END,
 		  NULL, STEP_CLOSE },
-	}, SESSION_ID },
+	}, SESSION_ID,
+	  "dovecot pop3-login imap-login pop3 imap", 0 },
 	{ "courier", {
 		{ MATCH_LOGIN, "LOGIN, user=", COURIER_TAG "LOGIN, " COURIER_FIELDS,
 		  NULL, STEP_LINE },
 		{ MATCH_LOGOUT, ", user=",
 		  COURIER_TAG "(?:LOGOUT|DISCONNECTED), " COURIER_FIELDS, NULL, STEP_LINE },
-	}, SESSION_IP },
+	}, SESSION_IP,
+	  "pop3d pop3d-ssl pop3login imapd imapd-ssl imaplogin "
+	  "courierpop3d courierpop3d-ssl courierpop3login courierimapd "
+	  "courierimapd-ssl courierimaplogin", 0 },
 	{ "cyrus", {
 		{ MATCH_LOGIN, ": login: ",
 		  SYSLOG "(?:cyrus/)?(?<svc>pop3|imap)[ds]?" PID ": login: "
 		  "(?:[^\\s\\[\\]]+ )?" BRACKET_IP " (?<user>\\S+) \\S+ User logged in",
 		  NULL, STEP_LINE },
 		{ MATCH_LOGIN, "event=login.good ", CYRUS_LOGFMT, NULL, STEP_LINE },
-	}, SESSION_NONE },
+	}, SESSION_NONE,
+	  "pop3 pop3d pop3s imap imapd imaps cyrus/pop3 cyrus/pop3d "
+	  "cyrus/pop3s cyrus/imap cyrus/imapd cyrus/imaps", 0 },
 	{ "uw", {
 		{ MATCH_LOGIN, " host=",
 		  UW_TAG "(?:Admin )?(?:Login|Authenticated|Auth|APOP) user=(?<user>.*)"
@@ -123,7 +132,8 @@ const struct format_def format_table[] = {
 		{ MATCH_LOGOUT, " host=",
 		  UW_TAG UW_END " user=(?<user>.*)" UW_HOST
 		  "(?: nmsgs=[0-9]+ ndele=[0-9]+)?" END, NULL, STEP_LINE },
-	}, SESSION_IP },
+	}, SESSION_IP,
+	  "ipop3d ipop3sd ipop2d imapd imapsd", 0 },
 	{ "qpopper", {
 		{ MATCH_LOGIN, "POP login by user \"",
 		  QPOPPER_TAG QPOPPER_LOGIN, "pop3", STEP_LINE },
@@ -134,7 +144,8 @@ const struct format_def format_table[] = {
 		{ MATCH_LOGIN, ": Stats: ",
 		  QPOPPER_TAG "Stats: (?<user>\\S+) [0-9]+ [0-9]+ [0-9]+ [0-9]+ "
 		  "(?:[^\\s\\[\\]()]+ )?(?<ip>" IP_CHARS ")" END, "pop3", STEP_LINE },
-	}, SESSION_NONE },
+	}, SESSION_NONE,
+	  "popper qpopper in.popper in.qpopper [popper]", 0 },
 	{ "popa3d", {
 		/* patched popa3d: one line */
 		{ MATCH_LOGIN, "Authentication passed for ",
@@ -146,10 +157,11 @@ const struct format_def format_table[] = {
 		{ MATCH_LOGIN, "]: Authentication passed for ",
 		  SYSLOG "popa3d" PIDN "Authentication passed for (?<user>.+)$",
 		  "pop3", STEP_CONFIRM },
-		{ MATCH_LOGIN, "]: ",
+		{ MATCH_LOGIN, NULL,
 		  SYSLOG "popa3d" PIDN "(?:Authentication failed for |Didn't attempt)",
 		  "pop3", STEP_DISCARD },
-	}, SESSION_NONE },
+	}, SESSION_NONE,
+	  "popa3d", 0 },
 	{ "vm-pop3d", {
 		/* newer releases: one line */
 		{ MATCH_LOGIN, " logged in from ",
@@ -160,10 +172,11 @@ const struct format_def format_table[] = {
 		{ MATCH_LOGIN, " logged in",
 		  VM_TAG "User '(?<user>.*)'(?: of '[^']*')? logged in" END, "pop3",
 		  STEP_CONFIRM },
-		{ MATCH_LOGIN, "]: ",
+		{ MATCH_LOGIN, NULL,
 		  VM_TAG "(?:Session (?:ended|timed out) for no user|Socket closed"
 		  "|Quitting on signal|Unknown quit|Quitting - )", "pop3", STEP_DISCARD },
-	}, SESSION_NONE },
+	}, SESSION_NONE,
+	  "vm-pop3d", 0 },
 	{ "spop3d", {
 		/* built with --enable-logextend: one line */
 		{ MATCH_LOGIN, " authenticated - ",
@@ -175,7 +188,8 @@ const struct format_def format_table[] = {
 		{ MATCH_LOGIN, " authenticated",
 		  SYSLOG "spop3d" PIDN "user (?<user>\\S+) authenticated" END, "pop3",
 		  STEP_CONFIRM },
-	}, SESSION_NONE },
+	}, SESSION_NONE,
+	  "spop3d", 0 },
 	{ "gnu-pop3d", {
 		{ MATCH_LOGIN, " logged in with mailbox ",
 		  SYSLOG "gnu-pop3d" PID ": [Uu]ser [`']?(?<user>[^\\s`']+)[`']? "
@@ -186,28 +200,32 @@ const struct format_def format_table[] = {
 		{ MATCH_LOGIN, " logged in with mailbox ",
 		  GNU_TAG "[Uu]ser [`']?(?<user>[^\\s`']+)[`']? logged in with mailbox ",
 		  "pop3", STEP_CONFIRM },
-		{ MATCH_LOGIN, "]: ",
+		{ MATCH_LOGIN, NULL,
 		  GNU_TAG "(?:[Ss]ession ended for no user|[Uu]ser .*: authentication failed)",
 		  "pop3", STEP_DISCARD },
-	}, SESSION_NONE },
+	}, SESSION_NONE,
+	  "gnu-pop3d pop3d[", 0 },
 	{ "tpop3d", {
 		{ MATCH_LOGIN, ": began session for `",
 		  SYSLOG "tpop3d" PID ": (?:fork_child|connections_post_select): (?:client )?"
 		  "\\[[0-9]+\\](?<ip>[0-9]{1,3}(?:\\.[0-9]{1,3}){3})(?:/[^\\s:]*)?: "
 		  "began session for `(?<user>.*)' with [A-Za-z0-9_-]+; child PID is [0-9]+"
 		  END, "pop3", STEP_LINE },
-	}, SESSION_NONE },
+	}, SESSION_NONE,
+	  "tpop3d", 0 },
 	{ "cucipop", {
 		/* end of a session: "USER IP msgs, bytes (n), msgs (n)" */
-		{ MATCH_LOGIN, "cucipop",
+		{ MATCH_LOGIN, NULL,
 		  SYSLOG "cucipop" PID ": (?<user>\\S+) (?<ip>" IP_CHARS ") [0-9]+, "
 		  "[0-9]+ \\([0-9]+\\), [0-9]+ \\([0-9]+\\)" END, "pop3", STEP_LINE },
-	}, SESSION_NONE },
+	}, SESSION_NONE,
+	  "cucipop", 0 },
 	{ "teapop", {
 		{ MATCH_LOGIN, "Successful login for ",
 		  SYSLOG "teapop" PID ": Successful login for (?<user>\\S+) [^\\[\\]]*"
 		  "\\[(?<ip>" IP_CHARS ")\\]" END, "pop3", STEP_LINE },
-	}, SESSION_NONE },
+	}, SESSION_NONE,
+	  "teapop", 0 },
 	{ "vchkpw", {
 		/* vpopmail: "vchkpw-pop3: (PLAIN) login success user@domain:IP";
 		 * SMTP AUTH (vchkpw-smtp, -submission) is not a mailbox login */
@@ -219,18 +237,21 @@ const struct format_def format_table[] = {
 		{ MATCH_LOGIN, "vchkpw: login [",
 		  SYSLOG "(?:vpopmail|vchkpw)" PID ": vchkpw: login \\[(?<user>[^\\]\\s]*)\\] "
 		  "from (?<ip>" IP_CHARS ")" END, "pop3", STEP_LINE },
-	}, SESSION_NONE },
+	}, SESSION_NONE,
+	  "vpopmail vchkpw", 0 },
 	{ "perdition", {
 		{ MATCH_LOGIN, "status=\"ok\"",
 		  SYSLOG "perdition(?:\\.(?<svc>[a-z0-9]+))?" PID ": Auth: " PERDITION_CLIENT
 		  "->\\S+ (?:.* )?status=\"ok\"" END, "perdition", STEP_LINE },
-	}, SESSION_NONE },
+	}, SESSION_NONE,
+	  "perdition perdition.*", 0 },
 	{ "binc", {
 		{ MATCH_LOGIN, "> ",
 		  SYSLOG "bincimap(?:-up|d)?" PID ": <(?<user>[^<>\\s]*)> "
 		  "(?:logged in|authenticated) (?:from )?\\[?(?<ip>" IP_CHARS ")\\]?" END,
 		  "imap", STEP_LINE },
-	}, SESSION_NONE },
+	}, SESSION_NONE,
+	  "bincimap bincimap-up bincimapd", 0 },
 	{ "zimbra", {
 		{ MATCH_LOGIN, " authenticated, mechanism=",
 		  ZIMBRA_HEAD ZIMBRA_PAIRS(ZIMBRA_KEYS "|ip|oip") "oip=(?<ip>[^;\\]]+);"
@@ -240,7 +261,8 @@ const struct format_def format_table[] = {
 		{ MATCH_LOGIN, " authenticated, mechanism=",
 		  ZIMBRA_HEAD "(?![^\\]]*(?:oip|via)=)" ZIMBRA_PAIRS(ZIMBRA_KEYS "|ip")
 		  "ip=(?<ip>[^;\\]]+);" ZIMBRA_TAIL, NULL, STEP_LINE },
-	}, SESSION_NONE },
+	}, SESSION_NONE,
+	  "mailboxlog zimbramon", 1 },
 };
 const size_t format_count = sizeof(format_table) / sizeof(format_table[0]);
 

@@ -1,11 +1,12 @@
 /*
  * match.c - the PCRE2 engine: compiles the built-in formats and custom
  * patterns once (JIT when available), runs them over raw log lines (bytes,
- * NULs allowed) behind a cheap literal prefilter, and extracts address,
- * user and time; ties two-line logins by PID and logouts by session id in
- * bounded tables. Never authorizes an address that did not come from the
- * field its format defines; never lets a hostile line crash, hang or grow
- * it without bound.
+ * NULs allowed) and extracts address, user and time; ties two-line logins
+ * by PID and logouts by session id in bounded tables. A built-in rule runs
+ * only on lines with one of its format's program tags (tagset.h) and its
+ * literal, each distinct literal searched at most once per line. Never
+ * authorizes an address that did not come from the field its format
+ * defines; never lets a hostile line crash, hang or grow it without bound.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -14,9 +15,11 @@
 #include <string.h>
 
 #include "formats.h"
+#include "litset.h"
 #include "log.h"
 #include "match.h"
 #include "pending.h"
+#include "tagset.h"
 #include "util.h"
 
 #define MATCH_LIMIT 200000	/* backtracking budget per regex and line */
@@ -28,8 +31,9 @@
 
 struct rule {
 	enum match_kind kind;
-	const char *prefilter;		/* NULL = none (custom patterns) */
-	size_t prefilter_len;
+	uint64_t format_bit;		/* its format's tag bit; 0 = every line */
+	int literal;			/* index in matcher.lits, <0 = none */
+	int custom;			/* a pattern from the configuration */
 	pcre2_code *re;
 	const char *format;		/* table name or "custom" */
 	const char *service;		/* when group svc is unset */
@@ -42,6 +46,10 @@ struct rule {
 struct matcher {
 	struct rule *v;
 	size_t n;
+	size_t ncustom;
+	struct tagset *tags;		/* program tag -> format bits */
+	struct litset *lits;		/* the rules' literals */
+	unsigned long long rules_run;	/* regexes tried */
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit_stack;
@@ -112,8 +120,8 @@ const char *match_format_names(void)
 
 /* add_rule - append a compiled rule; the regex is JIT-compiled if possible */
 static struct rule *add_rule(struct matcher *m, pcre2_code *re,
-			     enum match_kind kind, const char *prefilter,
-			     const char *format, const char *service)
+			     enum match_kind kind, const char *format,
+			     const char *service)
 {
 	struct rule *r;
 
@@ -121,8 +129,9 @@ static struct rule *add_rule(struct matcher *m, pcre2_code *re,
 	m->v = xrealloc(m->v, (m->n + 1) * sizeof(*m->v));
 	r = &m->v[m->n++];
 	r->kind = kind;
-	r->prefilter = prefilter;
-	r->prefilter_len = prefilter ? strlen(prefilter) : 0;
+	r->format_bit = 0;
+	r->literal = -1;
+	r->custom = 0;
 	r->re = re;
 	r->format = format;
 	r->service = service;
@@ -138,9 +147,44 @@ static struct rule *add_rule(struct matcher *m, pcre2_code *re,
 	return r;
 }
 
+/* add_format_tags - F's tags into the tag set, for format bit BIT */
+static int add_format_tags(struct matcher *m, const struct format_def *f,
+			   uint64_t bit, char *err, size_t errsize)
+{
+	const char *p = f->tags ? f->tags : "";
+
+	if (*p == '\0' && !f->dated) {	/* no line would ever reach it */
+		snprintf(err, errsize, "built-in format %s: no program tags", f->name);
+		return -1;
+	}
+	if (f->dated)
+		tagset_add_dated(m->tags, bit);
+	while (*p != '\0') {
+		size_t n = strcspn(p, " ");
+		if (n > 0 && tagset_add(m->tags, p, n, bit) < 0) {
+			snprintf(err, errsize, "built-in format %s: bad tag \"%.*s\"",
+				 f->name, (int)n, p);
+			return -1;
+		}
+		p += n + (p[n] == ' ');
+	}
+	return 0;
+}
+
 static int add_format(struct matcher *m, const struct format_def *f,
 		      char *err, size_t errsize)
 {
+	size_t index = (size_t)(f - format_table);
+	uint64_t bit;
+
+	if (index >= FORMATS_MAX) {
+		snprintf(err, errsize, "built-in format %s: more than %d formats",
+			 f->name, FORMATS_MAX);
+		return -1;
+	}
+	bit = (uint64_t)1 << index;
+	if (add_format_tags(m, f, bit, err, errsize) < 0)
+		return -1;
 	for (size_t i = 0; i < FORMAT_RULES_MAX && f->rules[i].re != NULL; i++) {
 		const struct format_rule *fr = &f->rules[i];
 		char msg[300];
@@ -149,8 +193,10 @@ static int add_format(struct matcher *m, const struct format_def *f,
 			snprintf(err, errsize, "built-in format %s: %s", f->name, msg);
 			return -1;
 		}
-		struct rule *r = add_rule(m, re, fr->kind, fr->prefilter, f->name,
-					  fr->service);
+		struct rule *r = add_rule(m, re, fr->kind, f->name, fr->service);
+		r->format_bit = bit;
+		r->literal = fr->prefilter != NULL && fr->prefilter[0] != '\0' ?
+		    litset_add(m->lits, fr->prefilter) : -1;
 		r->step = fr->step;
 		r->session = f->session;
 	}
@@ -201,7 +247,8 @@ static int add_patterns(struct matcher *m, const struct config *cfg,
 				 cfg->file ? cfg->file : "config", p->line, msg);
 			return -1;
 		}
-		add_rule(m, re, MATCH_LOGIN, NULL, "custom", "custom");
+		add_rule(m, re, MATCH_LOGIN, "custom", "custom")->custom = 1;
+		m->ncustom++;
 	}
 	return 0;
 }
@@ -210,6 +257,8 @@ struct matcher *matcher_new(const struct config *cfg, char *err, size_t errsize)
 {
 	struct matcher *m = xcalloc(1, sizeof(*m));
 
+	m->tags = tagset_new();
+	m->lits = litset_new();
 	if (add_formats(m, cfg, err, errsize) < 0 ||
 	    add_patterns(m, cfg, err, errsize) < 0) {
 		matcher_free(m);
@@ -253,6 +302,8 @@ void matcher_free(struct matcher *m)
 	for (size_t i = 0; i < m->n; i++)
 		pcre2_code_free(m->v[i].re);
 	free(m->v);
+	litset_free(m->lits);
+	tagset_free(m->tags);
 	pcre2_match_data_free(m->md);
 	pcre2_match_context_free(m->mctx);
 	pcre2_jit_stack_free(m->jit_stack);
@@ -339,7 +390,7 @@ static void fill_fields(const struct matcher *m, const struct rule *rule,
 			s = n = 0;
 		r->time_text = line + s;
 		r->time_len = n;
-	} else if (rule->prefilter == NULL) {	/* custom pattern, no time group */
+	} else if (rule->custom) {	/* custom pattern, no time group */
 		r->time_text = line;
 		r->time_len = 0;
 	} else {
@@ -462,6 +513,7 @@ static int run_rule(struct matcher *m, const struct rule *rule,
 {
 	int rc = pcre2_match(rule->re, (PCRE2_SPTR)line, len, 0, 0, m->md, m->mctx);
 
+	m->rules_run++;
 	if (rc >= 0)
 		return 1;
 	if (rc != PCRE2_ERROR_NOMATCH)
@@ -474,13 +526,20 @@ static int run_rule(struct matcher *m, const struct rule *rule,
 int matcher_feed(struct matcher *m, unsigned source, const char *line,
 		 size_t len, time_t now, struct match_result *r)
 {
+	uint64_t formats;
+
 	if (line == NULL)
 		line = "";
+	formats = tagset_line(m->tags, line, len);
+	if (formats == 0 && m->ncustom == 0)
+		return 0;	/* no format's tag: no rule can match */
+	litset_next_line(m->lits);
 	for (size_t i = 0; i < m->n; i++) {
 		const struct rule *rule = &m->v[i];
 
-		if (rule->prefilter != NULL &&
-		    memmem(line, len, rule->prefilter, rule->prefilter_len) == NULL)
+		if ((rule->format_bit & formats) == 0 && !rule->custom)
+			continue;
+		if (rule->literal >= 0 && !litset_has(m->lits, rule->literal, line, len))
 			continue;
 		if (!run_rule(m, rule, line, len))
 			continue;
@@ -506,4 +565,9 @@ size_t matcher_pending(const struct matcher *m)
 size_t matcher_sessions(const struct matcher *m)
 {
 	return pending_count(m->sessions);
+}
+
+unsigned long long matcher_rules_run(const struct matcher *m)
+{
+	return m->rules_run;
 }
