@@ -28,6 +28,7 @@
 #define FUTURE_SLACK 60		/* a stamp further ahead counts as now */
 #define RETRY_FIRST_MS 100
 #define RETRY_MAX_MS 5000
+#define BSD_STAMP_LEN 15	/* "Mar  7 09:01:02" */
 
 struct ingest {
 	const struct config *cfg;
@@ -43,6 +44,8 @@ struct ingest {
 	unsigned backoff_ms;
 	long long next_sweep_ms;
 	uint64_t matched, recorded, backlog_skipped;
+	char stamp_key[BSD_STAMP_LEN];	/* the last BSD stamp parsed ... */
+	time_t stamp_now, stamp_value;	/* ... at this now, and its time */
 	struct ratelimit rl_store, rl_name, rl_backlog;
 	struct journal *journal;	/* the journal thread, or NULL */
 	pthread_mutex_t store_lock;	/* every store call, either thread */
@@ -106,6 +109,33 @@ static time_t stamp_time(const char *text, size_t len, time_t now)
 		t : now;
 }
 
+/* is_bsd_stamp - LINE starts with "Mmm dd hh:mm:ss " */
+static int is_bsd_stamp(const char *line, size_t len)
+{
+	return len > BSD_STAMP_LEN && line[3] == ' ' && line[6] == ' ' &&
+		line[BSD_STAMP_LEN] == ' ';
+}
+
+/* backlog_line_time - stamp_time of a line read while catching up; a
+ * BSD stamp equal to the last one (same second) is not parsed again */
+static time_t backlog_line_time(struct ingest *in, const char *line,
+				size_t len, time_t now)
+{
+	int bsd = is_bsd_stamp(line, len);
+	time_t t;
+
+	if (bsd && now == in->stamp_now &&
+	    memcmp(line, in->stamp_key, BSD_STAMP_LEN) == 0)
+		return in->stamp_value;
+	t = stamp_time(line, len, now);
+	if (bsd) {
+		memcpy(in->stamp_key, line, BSD_STAMP_LEN);
+		in->stamp_now = now;
+		in->stamp_value = t;
+	}
+	return t;
+}
+
 /* log_login - one line per live login; a backlog being caught up (maybe
  * millions of lines) is rate-limited instead of flooding the log */
 static void log_login(struct ratelimit *rl, const struct match_result *r,
@@ -156,7 +186,7 @@ static int on_line(const char *line, size_t len, int live, void *ctx)
 	struct ingest *in = ctx;
 	struct match_result r;
 	time_t now = clock_now();
-	time_t t = live ? now : stamp_time(line, len, now);
+	time_t t = live ? now : backlog_line_time(in, line, len, now);
 
 	if (!matcher_feed(in->matcher, tail_source(in->tailer), line, len, t,
 			  &r))
