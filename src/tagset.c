@@ -15,6 +15,7 @@
 #define SLOTS_USED_MAX (SLOTS / 2)
 #define PREFIXES_MAX 8
 #define DATE_LEN 11		/* "YYYY-MM-DD " */
+#define STARTS_BITS 4096	/* filter on a tag's first three bytes */
 
 struct tag_slot {
 	uint64_t bits;		/* 0 = empty slot */
@@ -27,6 +28,8 @@ struct tagset {
 	size_t used;
 	uint64_t lengths[256];	/* by first byte: bit L = a tag of L bytes */
 	unsigned char prefix_first[256];	/* a prefix starts with it */
+	unsigned char starts[STARTS_BITS / 8];	/* bit start_key(tag) */
+	unsigned char short_first[256];	/* a tag of < 3 bytes starts so */
 	struct tag_slot prefix[PREFIXES_MAX];	/* "name." of "name.*" */
 	size_t nprefix;
 	uint64_t dated;
@@ -218,6 +221,39 @@ static struct tag_slot *prefix_slot(struct tagset *s, const char *tag, size_t le
 	return s->nprefix < PREFIXES_MAX ? &s->prefix[s->nprefix++] : NULL;
 }
 
+static unsigned start_key(const char *p)
+{
+	return ((unsigned char)p[0] * 961u + (unsigned char)p[1] * 31u +
+		(unsigned char)p[2]) % STARTS_BITS;
+}
+
+/* may_start - whether a tag or prefix may start at P (N bytes): its
+ * first three bytes (or its first one, for a shorter tag) are known */
+static int may_start(const struct tagset *s, const char *p, size_t n)
+{
+	unsigned key;
+
+	if (s->short_first[(unsigned char)p[0]])
+		return 1;
+	if (n < 3)
+		return 0;
+	key = start_key(p);
+	return s->starts[key / 8] >> (key % 8) & 1;
+}
+
+/* note_start - let may_start pass for TAG (LEN bytes) */
+static void note_start(struct tagset *s, const char *tag, size_t len)
+{
+	unsigned key;
+
+	if (len < 3) {
+		s->short_first[(unsigned char)tag[0]] = 1;
+		return;
+	}
+	key = start_key(tag);
+	s->starts[key / 8] |= (unsigned char)(1u << (key % 8));
+}
+
 int tagset_add(struct tagset *s, const char *tag, size_t len, uint64_t bits)
 {
 	struct tag_slot *slot;
@@ -238,6 +274,7 @@ int tagset_add(struct tagset *s, const char *tag, size_t len, uint64_t bits)
 	}
 	if (slot == NULL)
 		return -1;
+	note_start(s, tag, len);
 	slot->len = (unsigned char)len;
 	memcpy(slot->text, tag, len);
 	slot->bits |= bits;
@@ -258,16 +295,18 @@ static uint64_t bits_at(const struct tagset *s, const char *p, size_t n)
 	if (n == 0)
 		return 0;
 	first = (unsigned char)p[0];
-	/* each length some tag starting with this byte has */
-	for (lengths = s->lengths[first]; lengths != 0; lengths &= lengths - 1) {
-		size_t len = (size_t)__builtin_ctzll(lengths);
-		if (tag_fits(p, n, len))
-			bits |= s->slot[slot_index(s, p, len)].bits;
+	if (may_start(s, p, n)) {
+		/* each length some tag starting with this byte has */
+		for (lengths = s->lengths[first]; lengths != 0; lengths &= lengths - 1) {
+			size_t len = (size_t)__builtin_ctzll(lengths);
+			if (tag_fits(p, n, len))
+				bits |= s->slot[slot_index(s, p, len)].bits;
+		}
+		if (s->prefix_first[first])
+			for (size_t i = 0; i < s->nprefix; i++)
+				if (starts_with(p, n, &s->prefix[i]))
+					bits |= s->prefix[i].bits;
 	}
-	if (s->prefix_first[first])
-		for (size_t i = 0; i < s->nprefix; i++)
-			if (starts_with(p, n, &s->prefix[i]))
-				bits |= s->prefix[i].bits;
 	if (s->dated != 0 && n >= DATE_LEN && p[10] == ' ' && iso_date(p, n))
 		bits |= s->dated;
 	return bits;
