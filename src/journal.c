@@ -25,6 +25,8 @@
 #ifdef HAVE_SYSTEMD
 #include <systemd/sd-journal.h>
 
+#include "journal_priv.h"
+
 /*
  * Why a thread: the file tailer sleeps inside libinotifytools' select()
  * with whole-second timeouts and no way to add a descriptor, so the
@@ -39,13 +41,7 @@
 
 #define WAIT_MAX_MS 1000	/* safety-net wake-up */
 #define FUTURE_SLACK 60		/* an entry further ahead counts as now */
-#define HOST_MAX 255
-#define IDENT_MAX 64
-#define PID_DIGITS_MAX 10
 #define UNIT_MAX 256
-#define HEADER_MAX (40 + HOST_MAX + IDENT_MAX + PID_DIGITS_MAX + 8)
-/* a MESSAGE of TAIL_LINE_MAX bytes, every byte escaped as #ooo */
-#define LINE_CAP (HEADER_MAX + 4 * TAIL_LINE_MAX)
 
 struct journal {
 	struct journal_env env;
@@ -62,147 +58,8 @@ struct journal {
 	int caught_up;		/* reached the end once: entries are live */
 	uint64_t entries, matched, recorded, skipped, overlong;
 	struct ratelimit rl_store, rl_read, rl_backlog;
-	char line[LINE_CAP];
-	size_t len;
+	struct jline line;
 };
-
-/* ---- one entry as a syslog-style line ---- */
-
-struct field {
-	const char *p;
-	size_t n;
-};
-
-/* get_field - the value of NAME in the current entry; 0 if absent */
-static int get_field(sd_journal *j, const char *name, struct field *f)
-{
-	const void *data;
-	size_t n, nl = strlen(name);
-
-	if (sd_journal_get_data(j, name, &data, &n) < 0 || n < nl + 1)
-		return 0;
-	f->p = (const char *)data + nl + 1;
-	f->n = n - nl - 1;
-	return 1;
-}
-
-static void put_char(struct journal *jr, char c)
-{
-	if (jr->len < LINE_CAP)
-		jr->line[jr->len++] = c;
-}
-
-static void put_text(struct journal *jr, const char *s)
-{
-	while (*s != '\0')
-		put_char(jr, *s++);
-}
-
-/* put_token - a header word: at most MAX bytes, anything that is not a
- * printable non-blank byte (or is one of "[]:") becomes '_', so no field
- * can end the header early or pose as another program's tag */
-static void put_token(struct journal *jr, const struct field *f, size_t max)
-{
-	for (size_t i = 0; i < f->n && i < max; i++) {
-		unsigned char c = (unsigned char)f->p[i];
-
-		put_char(jr, c > ' ' && c < 0x7f && !strchr("[]:", c) ?
-			 (char)c : '_');
-	}
-}
-
-/* put_message - MESSAGE bytes; control bytes (NUL, newline, ...) as #ooo
- * like rsyslog writes them, so one entry stays one line */
-static void put_message(struct journal *jr, const struct field *f)
-{
-	char oct[8];
-
-	for (size_t i = 0; i < f->n; i++) {
-		unsigned char c = (unsigned char)f->p[i];
-
-		if (c >= ' ' && c != 0x7f) {
-			put_char(jr, (char)c);
-			continue;
-		}
-		snprintf(oct, sizeof oct, "#%03o", c);
-		put_text(jr, oct);
-	}
-}
-
-/* put_stamp - RFC 3339 in UTC with microseconds */
-static void put_stamp(struct journal *jr, uint64_t usec)
-{
-	time_t sec = (time_t)(usec / 1000000);
-	struct tm tm;
-	char buf[64];
-
-	if (gmtime_r(&sec, &tm) == NULL ||
-	    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-		copy_string(buf, "1970-01-01T00:00:00", sizeof buf);
-	put_text(jr, buf);
-	snprintf(buf, sizeof buf, ".%06u+00:00 ", (unsigned)(usec % 1000000));
-	put_text(jr, buf);
-}
-
-/* put_pid - "[PID]" from the trusted _PID when it is a plain number */
-static void put_pid(struct journal *jr)
-{
-	struct field f;
-
-	if (!get_field(jr->j, "_PID", &f) || f.n == 0 || f.n > PID_DIGITS_MAX)
-		return;
-	for (size_t i = 0; i < f.n; i++)
-		if (f.p[i] < '0' || f.p[i] > '9')
-			return;
-	put_char(jr, '[');
-	put_token(jr, &f, PID_DIGITS_MAX);
-	put_char(jr, ']');
-}
-
-/* build_line - "STAMP HOST IDENT[PID]: MESSAGE"; 0 when the entry has
- * no MESSAGE or one longer than TAIL_LINE_MAX (counted) */
-static int build_line(struct journal *jr, uint64_t usec)
-{
-	static const struct field no_host = { "localhost", 9 },
-				  no_ident = { "unknown", 7 };
-	struct field msg, host, ident;
-
-	if (!get_field(jr->j, "MESSAGE", &msg))
-		return 0;
-	if (msg.n > TAIL_LINE_MAX) {
-		jr->overlong++;
-		return 0;
-	}
-	if (!get_field(jr->j, "_HOSTNAME", &host) || host.n == 0)
-		host = no_host;
-	if ((!get_field(jr->j, "SYSLOG_IDENTIFIER", &ident) || ident.n == 0) &&
-	    (!get_field(jr->j, "_COMM", &ident) || ident.n == 0))
-		ident = no_ident;
-	jr->len = 0;
-	put_stamp(jr, usec);
-	put_token(jr, &host, HOST_MAX);
-	put_char(jr, ' ');
-	put_token(jr, &ident, IDENT_MAX);
-	put_pid(jr);
-	put_text(jr, ": ");
-	put_message(jr, &msg);
-	return 1;
-}
-
-/* unit_allowed - the entry's trusted unit is one of journal_units (the
- * journal matches select these already; this is the second lock) */
-static int unit_allowed(struct journal *jr)
-{
-	const struct string_list *u = &jr->env.cfg->journal_units;
-	struct field f;
-
-	if (!get_field(jr->j, "_SYSTEMD_UNIT", &f))
-		return 0;
-	for (size_t i = 0; i < u->n; i++)
-		if (strlen(u->v[i]) == f.n && memcmp(u->v[i], f.p, f.n) == 0)
-			return 1;
-	return 0;
-}
 
 /* entry_time - the entry's realtime stamp; one more than a minute ahead
  * counts as now */
@@ -221,13 +78,21 @@ static void handle_entry(struct journal *jr)
 	time_t t;
 
 	jr->entries++;
-	if (!unit_allowed(jr) ||
-	    sd_journal_get_realtime_usec(jr->j, &usec) < 0 ||
-	    !build_line(jr, usec))
+	if (!jline_unit_allowed(jr->j, &jr->env.cfg->journal_units) ||
+	    sd_journal_get_realtime_usec(jr->j, &usec) < 0)
 		return;
+	switch (jline_build(jr->j, usec, &jr->line)) {
+	case JLINE_OK:
+		break;
+	case JLINE_OVERLONG:
+		jr->overlong++;
+		return;
+	case JLINE_NONE:
+		return;
+	}
 	t = entry_time(usec, clock_now());
-	if (!matcher_feed(jr->matcher, JOURNAL_SOURCE, jr->line, jr->len, t,
-			  &r))
+	if (!matcher_feed(jr->matcher, JOURNAL_SOURCE, jr->line.buf,
+			  jr->line.len, t, &r))
 		return;
 	jr->matched++;
 	counters_note_match(r.format);	/* flushed by the main thread */
