@@ -70,7 +70,7 @@ $(BUILD)/tests/bin/%: tests/bin/%.c $(LIB)
 # libFuzzer harnesses tests/fuzz/fuzz_*.c, built with clang into build/fuzz
 FUZZ_BINS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 300
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(LDLIBS)
 
