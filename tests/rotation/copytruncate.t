@@ -10,10 +10,7 @@ import rotlib  # noqa: E402
 
 pt = rotlib.pt
 tap = pt.Tap()
-d = rotlib.daemon()
-log = d.log_file
-pt.append(log, "")
-rotlib.start(tap, d)
+d, log = rotlib.started(tap)
 
 pt.append(log, pt.login_line("192.0.2.1") + pt.noise_line(1))
 ok, t, _ = rotlib.wait_ips(d, ["192.0.2.1"])
@@ -21,9 +18,7 @@ tap.ok(ok, "login before copytruncate recorded (%.3fs)" % t)
 shutil.copy(log, log + ".1")
 with open(log, "r+") as f:
     f.truncate(0)
-pt.append(log, pt.login_line("192.0.2.2"))
-ok, t, got = rotlib.wait_ips(d, ["192.0.2.2"])
-tap.ok(ok, "login after truncation recorded (%.3fs)" % t)
+got = rotlib.login_recorded(tap, d, "192.0.2.2", "login after truncation recorded")
 rotlib.exactly_once(tap, got, ["192.0.2.1", "192.0.2.2"], "each login exactly once")
 
 # truncate and refill beyond the old offset in one go

@@ -12,10 +12,7 @@ import rotlib  # noqa: E402
 pt = rotlib.pt
 tap = pt.Tap()
 LINES, EVERY, CHUNK = 100000, 5, 500
-d = rotlib.daemon()
-log = d.log_file
-pt.append(log, "")
-rotlib.start(tap, d)
+d, log = rotlib.started(tap)
 
 
 def ip_of(n):

@@ -16,10 +16,7 @@ tap = pt.Tap()
 DEADLINE = 10.0
 POLICY_N = int(os.environ.get("POPGATE_LATENCY_POLICY", "200"))
 COMMIT_N = int(os.environ.get("POPGATE_LATENCY_COMMIT", "1000"))
-d = rotlib.daemon()
-log = d.log_file
-pt.append(log, "")
-rotlib.start(tap, d)
+d, log = rotlib.started(tap)
 
 
 def summary(name, xs):

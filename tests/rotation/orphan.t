@@ -10,12 +10,8 @@ import rotlib  # noqa: E402
 
 pt = rotlib.pt
 tap = pt.Tap()
-d = rotlib.daemon()
-pt.append(d.log_file, "")
-rotlib.start(tap, d)
-pt.append(d.log_file, pt.login_line("192.0.2.1"))
-ok, t, _ = rotlib.wait_ips(d, ["192.0.2.1"])
-tap.ok(ok, "login recorded (%.3fs)" % t)
+d, _ = rotlib.started(tap)
+rotlib.login_recorded(tap, d, "192.0.2.1", "login recorded")
 
 
 def alive(pid):

@@ -10,9 +10,7 @@ import rotlib  # noqa: E402
 
 pt = rotlib.pt
 tap = pt.Tap()
-d = rotlib.daemon()
-pt.append(d.log_file, pt.noise_line(1))
-rotlib.start(tap, d)
+d, _ = rotlib.started(tap, pt.noise_line(1))
 
 line = pt.login_line("192.0.2.10", user="bob")
 cut = line.index("lip=")

@@ -11,10 +11,7 @@ import rotlib  # noqa: E402
 
 pt = rotlib.pt
 tap = pt.Tap()
-d = rotlib.daemon()
-log = d.log_file
-pt.append(log, "")
-rotlib.start(tap, d)
+d, log = rotlib.started(tap)
 
 
 def write_fd(fd, ip):
@@ -33,27 +30,22 @@ write_fd(old, "192.0.2.4")             # still the old fd
 ok, t, _ = rotlib.wait_ips(d, ["192.0.2.2", "192.0.2.3", "192.0.2.4"])
 tap.ok(ok, "logins in the old and the new file recorded (%.3fs)" % t)
 os.close(old)                          # the writer reopens
-pt.append(log, pt.login_line("192.0.2.5"))
-ok, t, got = rotlib.wait_ips(d, ["192.0.2.5"])
-tap.ok(ok, "login after the writer reopened recorded (%.3fs)" % t)
+got = rotlib.login_recorded(tap, d, "192.0.2.5", "login after the writer reopened recorded")
 rotlib.exactly_once(tap, got, ["192.0.2.%d" % i for i in range(1, 6)],
                     "rename rotation: each login exactly once")
 
 # rename, then the new file appears after rotate_wait (2 s)
 os.rename(log, log + ".2")
 time.sleep(2.5)
-pt.append(log, pt.login_line("192.0.2.6"))
-ok, t, got = rotlib.wait_ips(d, ["192.0.2.6"])
-tap.ok(ok, "login in a file created after rotate_wait recorded (%.3fs)" % t)
+got = rotlib.login_recorded(tap, d, "192.0.2.6",
+                            "login in a file created after rotate_wait recorded")
 rotlib.exactly_once(tap, got, ["192.0.2.%d" % i for i in range(1, 7)],
                     "delayed create: each login exactly once")
 
 # restart: nothing of the rotated files is read again
 tap.ok(d.stop() == 0, "popgated exits 0 on TERM", d.log())
 rotlib.start(tap, d)
-pt.append(log, pt.login_line("192.0.2.7"))
-ok, t, got = rotlib.wait_ips(d, ["192.0.2.7"])
-tap.ok(ok, "login after restart recorded (%.3fs)" % t)
+got = rotlib.login_recorded(tap, d, "192.0.2.7", "login after restart recorded")
 rotlib.exactly_once(tap, got, ["192.0.2.%d" % i for i in range(1, 8)],
                     "after restart: each login exactly once")
 tap.ok(d.stop() == 0, "popgated exits 0 on TERM", d.log())

@@ -11,10 +11,7 @@ import rotlib  # noqa: E402
 
 pt = rotlib.pt
 tap = pt.Tap()
-d = rotlib.daemon()
-log = d.log_file
-pt.append(log, pt.login_line("192.0.2.30"))     # there before the first start
-rotlib.start(tap, d)
+d, log = rotlib.started(tap, pt.login_line("192.0.2.30"))  # there before the first start
 pt.append(log, pt.login_line("192.0.2.1") + pt.noise_line(1))
 ok, t, got = rotlib.wait_ips(d, ["192.0.2.1"])
 tap.ok(ok, "login recorded (%.3fs)" % t)
@@ -22,9 +19,7 @@ tap.ok("192.0.2.30" not in got, "start_at = end: a line already there is not rea
 tap.ok(d.stop() == 0, "popgated exits 0 on TERM", d.log())
 
 rotlib.start(tap, d)
-pt.append(log, pt.login_line("192.0.2.2"))
-ok, t, got = rotlib.wait_ips(d, ["192.0.2.2"])
-tap.ok(ok, "login after a restart recorded (%.3fs)" % t)
+got = rotlib.login_recorded(tap, d, "192.0.2.2", "login after a restart recorded")
 rotlib.exactly_once(tap, got, ["192.0.2.1", "192.0.2.2"],
                     "restart with no change: nothing read again")
 tap.ok(d.stop() == 0, "popgated exits 0 on TERM", d.log())
@@ -47,9 +42,7 @@ tap.ok(d.stop() == 0, "popgated exits 0 on TERM", d.log())
 # rotated while down: the old file is finished from its saved offset
 # under its new name, the new one read from its start
 rotlib.start(tap, d)
-pt.append(log, pt.login_line("192.0.2.4"))
-ok, t, _ = rotlib.wait_ips(d, ["192.0.2.4"])
-tap.ok(ok, "login recorded (%.3fs)" % t)
+rotlib.login_recorded(tap, d, "192.0.2.4", "login recorded")
 tap.ok(d.stop() == 0, "popgated exits 0 on TERM", d.log())
 pt.append(log, pt.login_line("192.0.2.5"))
 os.rename(log, log + ".1")

@@ -9,17 +9,10 @@ import rotlib  # noqa: E402
 
 pt = rotlib.pt
 tap = pt.Tap()
-d = rotlib.daemon()
-log = d.log_file
-pt.append(log, "")
-rotlib.start(tap, d)
-pt.append(log, pt.login_line("192.0.2.1"))
-ok, t, _ = rotlib.wait_ips(d, ["192.0.2.1"])
-tap.ok(ok, "login before rm recorded (%.3fs)" % t)
+d, log = rotlib.started(tap)
+rotlib.login_recorded(tap, d, "192.0.2.1", "login before rm recorded")
 os.unlink(log)
-pt.append(log, pt.login_line("192.0.2.2"))
-ok, t, got = rotlib.wait_ips(d, ["192.0.2.2"])
-tap.ok(ok, "login in the re-created file recorded (%.3fs)" % t)
+got = rotlib.login_recorded(tap, d, "192.0.2.2", "login in the re-created file recorded")
 rotlib.exactly_once(tap, got, ["192.0.2.1", "192.0.2.2"], "rm + recreate: each login exactly once")
 tap.ok(d.stop() == 0, "popgated exits 0 on TERM", d.log())
 
@@ -29,9 +22,8 @@ plain = os.path.join(dir, "mail.log")
 deep = os.path.join(dir, "a", "b", "mail.log")
 d = pt.Daemon(dir, log_files="%s, %s" % (plain, deep))
 rotlib.start(tap, d)
-pt.append(plain, pt.login_line("192.0.2.3"))
-ok, t, _ = rotlib.wait_ips(d, ["192.0.2.3"])
-tap.ok(ok, "file missing at start: login recorded once it appears (%.3fs)" % t)
+rotlib.login_recorded(tap, d, "192.0.2.3",
+                      "file missing at start: login recorded once it appears", path=plain)
 os.makedirs(os.path.dirname(deep))
 pt.append(deep, pt.login_line("192.0.2.4") + pt.login_line("192.0.2.5"))
 ok, t, got = rotlib.wait_ips(d, ["192.0.2.4", "192.0.2.5"])

@@ -1,5 +1,6 @@
-"""rotlib - what the rotation suites share: a daemon in a temp dir, the
-set of recorded logins as {ip: count}, waiting for an IP to appear, and
+"""rotlib - what the rotation suites share: a daemon in a temp dir (and
+started on its log file), the set of recorded logins as {ip: count},
+waiting for an IP to appear (after appending its login), and
 the last committed LMDB transaction id read straight from the meta pages
 (to time write -> commit without asking the daemon)."""
 
@@ -54,6 +55,25 @@ def txnid(path):
         if len(data) >= off + 8:
             ids.append(struct.unpack_from("<Q", data, off)[0])
     return max(ids) if ids else 0
+
+
+def started(tap, first=""):
+    """a daemon in a temp dir, started on a log file holding FIRST;
+    (d, log path)"""
+    d = daemon()
+    pt.append(d.log_file, first)
+    start(tap, d)
+    return d, d.log_file
+
+
+def login_recorded(tap, d, ip, desc, path=None):
+    """append a login from IP to PATH (the daemon's log file by default),
+    wait for it to be recorded and report DESC with the time taken;
+    returns the counts seen"""
+    pt.append(path or d.log_file, pt.login_line(ip))
+    ok, t, got = wait_ips(d, [ip])
+    tap.ok(ok, "%s (%.3fs)" % (desc, t))
+    return got
 
 
 def start(tap, d, **kw):
