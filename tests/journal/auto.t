@@ -11,17 +11,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import jlib  # noqa: E402
 from jlib import pt  # noqa: E402
 
-t = pt.Tap()
-if not jlib.available():
-    t.ok(False, "systemd-journal-remote is installed (make deps)")
-    t.finish()
+t = jlib.tap()
 E, M = jlib.entry, jlib.login_message
 
 
 def setup():
-    tmp = pt.temp_dir()
-    jdir = os.path.join(tmp, "journal")
-    os.mkdir(jdir)
+    tmp, jdir = jlib.journal_dir()
     jlib.write_journal(jdir, "j", [E(M("192.0.2.50"), t=time.time() - 5)])
     return tmp, jdir
 

@@ -1,7 +1,9 @@
-"""jlib - what the journal suites share: real journal files written by
-systemd-journal-remote from Journal Export Format input, and dovecot
-login messages. Files are built in a scratch directory and renamed into
-the journal directory, so a reader never sees a half-written file."""
+"""jlib - what the journal suites share: a Tap that fails at once without
+systemd-journal-remote, a fresh journal directory, real journal files
+written by systemd-journal-remote from Journal Export Format input, and
+dovecot login messages. Files are built in a scratch directory and
+renamed into the journal directory, so a reader never sees a half-written
+file."""
 
 import os
 import struct
@@ -18,6 +20,24 @@ BOOT_ID = "0123456789abcdef0123456789abcdef"
 
 def available():
     return os.access(JOURNAL_REMOTE, os.X_OK)
+
+
+def tap():
+    """a Tap; fails the suite at once when journal-remote is missing"""
+    t = pt.Tap()
+    if not available():
+        t.ok(False, "systemd-journal-remote is installed (make deps)")
+        t.finish()
+    return t
+
+
+def journal_dir():
+    """a fresh temp dir and an empty journal directory inside it:
+    (tmp, jdir)"""
+    tmp = pt.temp_dir()
+    jdir = os.path.join(tmp, "journal")
+    os.mkdir(jdir)
+    return tmp, jdir
 
 
 def login_message(ip, user="alice", service="pop3"):

@@ -13,14 +13,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import jlib  # noqa: E402
 from jlib import pt  # noqa: E402
 
-t = pt.Tap()
-if not jlib.available():
-    t.ok(False, "systemd-journal-remote is installed (make deps)")
-    t.finish()
+t = jlib.tap()
 
-tmp = pt.temp_dir()
-jdir = os.path.join(tmp, "journal")
-os.mkdir(jdir)
+tmp, jdir = jlib.journal_dir()
 now = time.time()
 E, M = jlib.entry, jlib.login_message
 jlib.write_journal(jdir, "first", [
