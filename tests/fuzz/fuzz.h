@@ -1,7 +1,7 @@
 /*
  * fuzz.h - helpers shared by the libFuzzer harnesses in tests/fuzz:
  * the pinned clock, exact-size copies of the input (so ASan sees any
- * read past the end) and a loud failure for a broken invariant.
+ * read past the end), splitting it into lines and a loud failure for a broken invariant.
  * Harness code only: never linked into popgate itself.
  */
 #ifndef POPGATE_FUZZ_H
@@ -29,6 +29,15 @@ static inline char *fuzz_copy(const void *data, size_t n)
 	if (n > 0)
 		memcpy(p, data, n);
 	return p;
+}
+
+/* fuzz_line_end - where the line starting at POS of S[0..N) ends: at
+ * its newline, or at N */
+static inline size_t fuzz_line_end(const char *s, size_t n, size_t pos)
+{
+	const char *nl = memchr(s + pos, '\n', n - pos);
+
+	return nl ? (size_t)(nl - s) : n;
 }
 
 /* fuzz_bug - an invariant does not hold: say which, then abort so

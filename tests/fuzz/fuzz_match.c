@@ -147,15 +147,12 @@ static void template_mode(const char *s, size_t n)
 static void raw_mode(const char *s, size_t n)
 {
 	struct match_result r;
-	size_t pos = 0;
+	size_t pos, end;
 	unsigned i = 0;
 
-	while (pos < n) {
-		const char *nl = memchr(s + pos, '\n', n - pos);
-		size_t end = nl ? (size_t)(nl - s) : n;
-
+	for (pos = 0; pos < n; pos = end + 1) {
+		end = fuzz_line_end(s, n, pos);
 		match_line(s + pos, end - pos, s, n, i++, &r);
-		pos = end + 1;
 	}
 }
 

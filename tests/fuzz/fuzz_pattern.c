@@ -37,19 +37,18 @@ static int config_with(struct config *cfg, const char *pattern, size_t n)
 static void feed_lines(struct matcher *m, const char *s, size_t n)
 {
 	struct match_result r;
-	size_t pos = 0;
+	size_t pos, end;
 	unsigned i = 0;
 
-	while (pos < n) {
-		const char *nl = memchr(s + pos, '\n', n - pos);
-		size_t end = nl ? (size_t)(nl - s) : n;
-		char *line = fuzz_copy(s + pos, end - pos);
+	for (pos = 0; pos < n; pos = end + 1) {
+		char *line;
 
+		end = fuzz_line_end(s, n, pos);
+		line = fuzz_copy(s + pos, end - pos);
 		memset(&r, 0, sizeof r);
 		if (matcher_feed(m, 1, line, end - pos, FUZZ_CLOCK + i++, &r))
 			fuzz_check_match(line, end - pos, s, n, &r);
 		free(line);
-		pos = end + 1;
 	}
 }
 
