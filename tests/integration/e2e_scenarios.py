@@ -203,6 +203,36 @@ def scenario_window(tap, stack, window):
            % (window, ip(17), time.monotonic() - start))
 
 
+def scenario_long_imap_session(tap, stack, window):
+    """An IMAP client that stays logged in longer than the window may
+    still relay; after its logout, for one more window only."""
+    client = ip(30)
+    session = stack.imap_session(client)
+    if not tap.ok(session is not None, 'IMAP session from %s logged in'
+                  % client):
+        return
+    try:
+        if not tap.ok(wait_code(stack, client, 250)[0],
+                      'IMAP session from %s opens relaying' % client):
+            return
+        deadline = time.monotonic() + window + 2
+        while time.monotonic() < deadline:   # an idle client polls
+            session.noop()
+            time.sleep(0.5)
+        tap.ok(rcpt_code(stack, client) == 250, 'still accepted %ds after '
+               'the login (window %ds): the session is open'
+               % (window + 2, window))
+    finally:
+        session.logout()
+    start = time.monotonic()
+    tap.ok(rcpt_code(stack, client) == 250,
+           'accepted right after the logout (the window starts there)')
+    ok, _ = wait_until(lambda: rcpt_code(stack, client) == 554,
+                       window + DEADLINE, 0.1)
+    tap.ok(ok, 'refused again one window after the logout (%.1fs)'
+           % (time.monotonic() - start))
+
+
 def scenario_daemon_down(tap, stack, daemon):
     """Stop popgated: relaying is deferred (4xx), local mail flows, a login
     made while it is down counts once it is back, entries survive."""
@@ -262,6 +292,7 @@ def run(tap, stack):
                % len(own))
     if stack.logmode != 'forward':  # the rest does not depend on transport
         scenario_window(tap, stack, 5)
+        scenario_long_imap_session(tap, stack, 5)
         scenario_daemon_down(tap, stack, daemon)
     scenario_clean_exit(tap, daemon)
 

@@ -388,6 +388,18 @@ class MailStack:
             except (OSError, poplib.error_proto):
                 p.close()
 
+    def imap_session(self, ip, user='alice'):
+        """a logged-in IMAP connection from ip (the caller logs out), or
+        None when the login failed"""
+        m = _IMAP4From(ip, '127.0.0.1', self.imap_port)
+        try:
+            m.login(user, USERS[user])
+            m.select('INBOX')
+            return m
+        except imaplib.IMAP4.error:
+            m.shutdown()
+            return None
+
     def imap_login(self, ip, user='alice', password=None):
         """IMAP LOGIN/SELECT/LOGOUT from ip; True when the login worked."""
         password = USERS[user] if password is None else password
