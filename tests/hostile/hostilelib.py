@@ -9,7 +9,6 @@ import os
 import re
 import resource
 import select
-import socket
 import subprocess
 import sys
 import time
@@ -30,20 +29,12 @@ def raise_nofile(want):
     return new
 
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def start_daemon(tmp=None, **settings):
     """popgated -v with a unix and an inet policy listener, files in TMP
     (a new temp dir by default); (daemon, [unix endpoint, inet endpoint],
     serve pid)"""
     tmp = tmp or pt.temp_dir()
-    eps = ["unix:" + os.path.join(tmp, "policy.sock"), "inet:127.0.0.1:%d" % free_port()]
+    eps = ["unix:" + os.path.join(tmp, "policy.sock"), "inet:127.0.0.1:%d" % pt.free_port()]
     d = pt.Daemon(tmp, policy_listen=", ".join(eps), **settings)
     for path in d.settings["log_files"].split(","):
         if os.path.isdir(os.path.dirname(path.strip())):

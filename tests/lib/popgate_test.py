@@ -54,6 +54,13 @@ def temp_dir(prefix="popgate-test-"):
     return path
 
 
+def free_port(family=socket.AF_INET, host="127.0.0.1"):
+    """a currently unused TCP port on loopback HOST (small race accepted)"""
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
 def wait_until(fn, timeout=10.0, interval=0.01):
     """poll fn() until it returns a true value; (value, elapsed seconds),
     value is the last result (false on time-out)"""

@@ -13,14 +13,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from servelib import pt, add, crash_free, LISTED  # noqa: E402
 
 
-def free_port(family=socket.AF_INET, host="127.0.0.1"):
-    s = socket.socket(family, socket.SOCK_STREAM)
-    s.bind((host, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def check_fails(t, d, text, desc):
     """popgated must exit 1 at start and say TEXT"""
     d.start(ready=False)
@@ -40,8 +32,8 @@ path = os.path.join(tmp, "policy.sock")
 stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 stale.bind(path)
 stale.close()                      # a socket file nobody listens on
-v6port = free_port(socket.AF_INET6, "::1")
-v4port = free_port()
+v6port = pt.free_port(socket.AF_INET6, "::1")
+v4port = pt.free_port()
 d = pt.Daemon(tmp, socket_mode="0660",
               policy_listen="unix:%s, inet:127.0.0.1:%d, inet:[::1]:%d" % (path, v4port, v6port))
 d.start()

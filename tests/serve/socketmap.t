@@ -5,19 +5,10 @@ NOTFOUND for everything else, PERM for malformed requests, pipelining,
 1-byte writes, and broken netstrings closed without an answer."""
 
 import os
-import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from servelib import pt, add, exchange, crash_free, LISTED, UNLISTED  # noqa: E402
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def ns(text):
@@ -41,7 +32,7 @@ def replies(data):
 
 t = pt.Tap()
 tmp = pt.temp_dir()
-port = free_port()
+port = pt.free_port()
 sm_unix = "unix:" + os.path.join(tmp, "socketmap.sock")
 sm_inet = "inet:127.0.0.1:%d" % port
 d = pt.Daemon(tmp, socketmap_listen="%s, %s" % (sm_unix, sm_inet),
