@@ -67,13 +67,7 @@ def best_of(fn, rounds=ROUNDS):
 
 def cleanup():
     for p in PROCS:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        stop(p, grace=5)
 
 
 atexit.register(cleanup)
@@ -92,11 +86,12 @@ def start(args, **kw):
     return p
 
 
-def stop(p):
+def stop(p, grace=10):
+    """TERM P if it still runs; KILL it after GRACE seconds"""
     if p.poll() is None:
         p.send_signal(signal.SIGTERM)
         try:
-            p.wait(10)
+            p.wait(grace)
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
