@@ -10,21 +10,13 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "tail_fixture.h"
 
 #include "journal.h"
 #include "tail.h"
 #include "util.h"
 
-#define DEADLINE_MS 10000
 #define NOW 1700000000
-
-/* libinotifytools 3.22 leaks a watch record when a watch is re-created
- * (see test_tail.c): a library bug, not ours */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:create_watch\n";
-}
 
 /* ---- ingest_match ---- */
 

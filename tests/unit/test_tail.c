@@ -16,21 +16,12 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "tail_fixture.h"
 
 #include "tail.h"
 #include "util.h"
 
-#define DEADLINE_MS 10000
 #define MAX_LINES 200000
-
-/* libinotifytools 3.22 leaks its watch record (create_watch) when a path
- * is watched again after the kernel dropped the old watch (the directory
- * was deleted and re-created): a library bug, not ours */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:create_watch\n";
-}
 
 struct got {
 	char **line;
@@ -226,6 +217,25 @@ static void start1(struct fx *x, int beginning, const char *name)
 	start(x, beginning, 1, paths);
 }
 
+/* start_on_empty_log - an empty file "log" in X's directory, followed
+ * from its end; its path */
+static const char *start_on_empty_log(struct fx *x)
+{
+	const char *log = path_in(x, "log");
+
+	put(log, "");
+	start1(x, 0, "log");
+	return log;
+}
+
+/* put_and_wait - append TEXT to PATH; wait until N lines arrived in all */
+static void put_and_wait(struct fx *x, const char *path, const char *text,
+			 size_t n)
+{
+	put(path, text);
+	assert_true(pump(x, n, 0));
+}
+
 static void expect_lines(struct fx *x, const char *const *want)
 {
 	size_t n = 0;
@@ -266,14 +276,11 @@ static void test_partial_line(void **state)
 static void test_overlong_line(void **state)
 {
 	struct fx *x = *state;
-	const char *log = path_in(x, "log");
+	const char *log = start_on_empty_log(x);
 	char *big = xmalloc(TAIL_LINE_MAX * 2 + 2);
 	struct tail_counters c;
 
-	put(log, "");
-	start1(x, 0, "log");
-	put(log, "before\n");
-	assert_true(pump(x, 1, 0));
+	put_and_wait(x, log, "before\n", 1);
 	memset(big, 'x', TAIL_LINE_MAX * 2);
 	big[TAIL_LINE_MAX * 2] = '\0';
 	put(log, big);		/* 32 KiB, no newline yet */
@@ -286,8 +293,7 @@ static void test_overlong_line(void **state)
 	big[TAIL_LINE_MAX] = '\n';	/* exactly at the limit */
 	big[TAIL_LINE_MAX + 1] = '\0';
 	put(log, big);
-	put(log, "tail\n");
-	assert_true(pump(x, 4, 0));
+	put_and_wait(x, log, "tail\n", 4);
 	pump(x, 0, 300);
 	tail_take_counters(x->t, &c);
 	assert_int_equal(c.lines_overlong, 2);
@@ -302,13 +308,11 @@ static void test_overlong_line(void **state)
 static void test_rename_rotation(void **state)
 {
 	struct fx *x = *state;
-	const char *log = path_in(x, "log");
+	const char *log = start_on_empty_log(x);
 	char rotated[600];
 	int old;
 	const char *want[] = { "a1", "a2", "a3", "b1", NULL };
 
-	put(log, "");
-	start1(x, 0, "log");
 	old = open(log, O_WRONLY | O_APPEND);
 	put_fd(old, "a1\n");
 	assert_true(pump(x, 1, 0));
@@ -333,14 +337,11 @@ static void test_rename_rotation(void **state)
 static void test_copytruncate(void **state)
 {
 	struct fx *x = *state;
-	const char *log = path_in(x, "log");
+	const char *log = start_on_empty_log(x);
 	struct tail_counters c;
 	const char *want[] = { "one", "two", "three", NULL };
 
-	put(log, "");
-	start1(x, 0, "log");
-	put(log, "one\ntwo\n");
-	assert_true(pump(x, 2, 0));
+	put_and_wait(x, log, "one\ntwo\n", 2);
 	assert_int_equal(truncate(log, 0), 0);
 	pump(x, 0, 100);
 	put(log, "three\n");
@@ -353,13 +354,10 @@ static void test_copytruncate(void **state)
 static void test_rm_recreate(void **state)
 {
 	struct fx *x = *state;
-	const char *log = path_in(x, "log");
+	const char *log = start_on_empty_log(x);
 	const char *want[] = { "one", "two", NULL };
 
-	put(log, "");
-	start1(x, 0, "log");
-	put(log, "one\n");
-	assert_true(pump(x, 1, 0));
+	put_and_wait(x, log, "one\n", 1);
 	assert_int_equal(unlink(log), 0);
 	put(log, "two\n");
 	expect_lines(x, want);
@@ -368,13 +366,10 @@ static void test_rm_recreate(void **state)
 static void test_rename_delayed_create(void **state)
 {
 	struct fx *x = *state;
-	const char *log = path_in(x, "log");
+	const char *log = start_on_empty_log(x);
 	const char *want[] = { "one", "two", NULL };
 
-	put(log, "");
-	start1(x, 0, "log");
-	put(log, "one\n");
-	assert_true(pump(x, 1, 0));
+	put_and_wait(x, log, "one\n", 1);
 	assert_int_equal(rename(log, path_in(x, "log.1")), 0);
 	pump(x, 0, 1500);	/* longer than rotate_wait: old one retired */
 	assert_true(find_pos(x, log)->deleted);
@@ -385,14 +380,11 @@ static void test_rename_delayed_create(void **state)
 static void test_permission_denied(void **state)
 {
 	struct fx *x = *state;
-	const char *log = path_in(x, "log");
+	const char *log = start_on_empty_log(x);
 	const char *want[] = { "one", "two", NULL };
 	int fd;
 
-	put(log, "");
-	start1(x, 0, "log");
-	put(log, "one\n");
-	assert_true(pump(x, 1, 0));
+	put_and_wait(x, log, "one\n", 1);
 	file_perms_bypass(0);
 	assert_int_equal(rename(log, path_in(x, "log.1")), 0);
 	fd = open(log, O_WRONLY | O_CREAT | O_EXCL, 0);	/* unreadable */
@@ -467,8 +459,7 @@ static void test_symlink(void **state)
 	put(real, "");
 	assert_int_equal(symlink(real, path_in(x, "link")), 0);
 	start1(x, 0, "link");
-	put(real, "one\n");
-	assert_true(pump(x, 1, 0));
+	put_and_wait(x, real, "one\n", 1);
 	assert_int_equal(rename(real, path_in(x, "real/mail.log.1")), 0);
 	put(real, "two\n");
 	expect_lines(x, want);
@@ -477,16 +468,13 @@ static void test_symlink(void **state)
 static void test_nul_and_bad_utf8(void **state)
 {
 	struct fx *x = *state;
-	const char *log = path_in(x, "log");
+	const char *log = start_on_empty_log(x);
 	int fd;
 
-	put(log, "");
-	start1(x, 0, "log");
 	fd = open(log, O_WRONLY | O_APPEND);
 	assert_int_equal(write(fd, "a\0b\n\xff\xfe\xc3\n\0\n", 10), 10);
 	close(fd);
-	put(log, "last\n");
-	assert_true(pump(x, 4, 0));
+	put_and_wait(x, log, "last\n", 4);
 	assert_int_equal(x->got.len[0], 3);
 	assert_memory_equal(x->got.line[0], "a\0b", 3);
 	assert_memory_equal(x->got.line[1], "\xff\xfe\xc3", 3);
@@ -523,8 +511,7 @@ static void test_restart_resume(void **state)
 
 	put(log, "one\n");
 	start1(x, 0, "log");
-	put(log, "two\n");
-	assert_true(pump(x, 1, 0));
+	put_and_wait(x, log, "two\n", 1);
 	put(log, "three\n");	/* written while we are down */
 	restart(x, 0, paths);
 	expect_lines(x, want);
@@ -544,14 +531,11 @@ static void test_restart_resume(void **state)
 static void test_restart_rotated(void **state)
 {
 	struct fx *x = *state;
-	const char *log = path_in(x, "log");
+	const char *log = start_on_empty_log(x);
 	const char *paths[] = { log, NULL };
 	const char *want[] = { "a2", "b1", NULL };
 
-	put(log, "");
-	start1(x, 0, "log");
-	put(log, "a1\n");
-	assert_true(pump(x, 1, 0));
+	put_and_wait(x, log, "a1\n", 1);
 	tail_free(x->t);	/* down; meanwhile: more lines, rotation */
 	x->t = NULL;
 	put(log, "a2\n");
@@ -564,11 +548,9 @@ static void test_restart_rotated(void **state)
 static void test_stop_and_positions(void **state)
 {
 	struct fx *x = *state;
-	const char *log = path_in(x, "log");
+	const char *log = start_on_empty_log(x);
 	char buf[64];
 
-	put(log, "");
-	start1(x, 0, "log");
 	x->got.stop_every = 3;
 	for (int i = 0; i < 10; i++) {
 		snprintf(buf, sizeof buf, "line%d\n", i);
@@ -613,8 +595,7 @@ static void test_overflow(void **state)
 		put(name, "");
 		unlink(name);
 	}
-	put(log, "after overflow\n");
-	assert_true(pump(x, 1, 0));
+	put_and_wait(x, log, "after overflow\n", 1);
 	pump(x, 0, 500);	/* the overflow event may come after the line */
 	tail_take_counters(x->t, &c);
 	assert_true(c.overflows >= 1);
