@@ -16,13 +16,20 @@ static struct addr parse_ok(const char *text)
 	return a;
 }
 
+/* assert_shown - A formats as EXPECTED */
+static void assert_shown(const struct addr *a, const char *expected)
+{
+	char buf[ADDR_TEXT_MAX];
+
+	addr_format(a, buf, sizeof buf);
+	assert_string_equal(buf, expected);
+}
+
 static void assert_formats_as(const char *text, const char *expected)
 {
 	struct addr a = parse_ok(text);
-	char buf[ADDR_TEXT_MAX];
 
-	addr_format(&a, buf, sizeof buf);
-	assert_string_equal(buf, expected);
+	assert_shown(&a, expected);
 }
 
 static void assert_net(const char *text, const char *expected, unsigned prefix)
@@ -105,29 +112,22 @@ static void test_parse_rejects_junk(void **state)
 static void test_mask(void **state)
 {
 	struct addr a = parse_ok("2001:db8:1:2:3:4:5:6");
-	char buf[ADDR_TEXT_MAX];
 
 	(void)state;
 	addr_apply_ipv6_prefix(&a, 64);
-	addr_format(&a, buf, sizeof buf);
-	assert_string_equal(buf, "2001:db8:1:2::");
+	assert_shown(&a, "2001:db8:1:2::");
 	addr_mask(&a, 28);
-	addr_format(&a, buf, sizeof buf);
-	assert_string_equal(buf, "2001:db0::");
+	assert_shown(&a, "2001:db0::");
 	a = parse_ok("192.0.2.7");
 	addr_apply_ipv6_prefix(&a, 64);	/* IPv4 keys are never masked */
-	addr_format(&a, buf, sizeof buf);
-	assert_string_equal(buf, "192.0.2.7");
+	assert_shown(&a, "192.0.2.7");
 	addr_mask(&a, 96 + 24);
-	addr_format(&a, buf, sizeof buf);
-	assert_string_equal(buf, "192.0.2.0");
+	assert_shown(&a, "192.0.2.0");
 	a = parse_ok("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
 	addr_mask(&a, 128);
-	addr_format(&a, buf, sizeof buf);
-	assert_string_equal(buf, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	assert_shown(&a, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
 	addr_mask(&a, 0);
-	addr_format(&a, buf, sizeof buf);
-	assert_string_equal(buf, "::");
+	assert_shown(&a, "::");
 }
 
 static void test_net_parse_good(void **state)
