@@ -8,6 +8,7 @@
 #define POPGATE_JOURNAL_H
 
 #include <pthread.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "config.h"
@@ -60,5 +61,10 @@ enum ingest_outcome ingest_match(const struct config *cfg,
 				 const struct store_params *p, struct batch *b,
 				 struct match_result *r, time_t t, int live,
 				 struct ratelimit *rl);
+
+/* ingest_tally - count outcome O in *RECORDED or *SKIPPED (too old); 1
+ * when it added to the batch (a login or a logout), else 0 */
+int ingest_tally(enum ingest_outcome o, uint64_t *recorded,
+		 uint64_t *skipped);
 
 #endif

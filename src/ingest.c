@@ -178,6 +178,24 @@ enum ingest_outcome ingest_match(const struct config *cfg,
 	return INGEST_LOGIN;
 }
 
+int ingest_tally(enum ingest_outcome o, uint64_t *recorded,
+		 uint64_t *skipped)
+{
+	switch (o) {
+	case INGEST_TOO_OLD:
+		(*skipped)++;
+		return 0;
+	case INGEST_IGNORED:
+		return 0;
+	case INGEST_LOGIN:
+		(*recorded)++;
+		return 1;
+	case INGEST_LOGOUT:
+		return 1;
+	}
+	return 0;
+}
+
 /* on_line - one complete log line; non-zero when the batch is full. The
  * matcher gets the line's time (arrival, or its stamp in a backlog) and
  * the number of the file it came from */
@@ -195,19 +213,10 @@ static int on_line(const char *line, size_t len, int live, void *ctx)
 	counters_note_match(r.format);
 	if (!live && r.time_len > 0)
 		t = stamp_time(r.time_text, r.time_len, now);
-	switch (ingest_match(in->cfg, &in->params, &in->batch, &r, t, live,
-			     &in->rl_backlog)) {
-	case INGEST_TOO_OLD:
-		in->backlog_skipped++;
+	if (!ingest_tally(ingest_match(in->cfg, &in->params, &in->batch, &r, t,
+				       live, &in->rl_backlog),
+			  &in->recorded, &in->backlog_skipped))
 		return 0;
-	case INGEST_IGNORED:
-		return 0;
-	case INGEST_LOGIN:
-		in->recorded++;
-		break;
-	case INGEST_LOGOUT:
-		break;
-	}
 	in->changed = 1;
 	return in->batch.logins >= LOGINS_PER_TXN;
 }

@@ -96,20 +96,10 @@ static void handle_entry(struct journal *jr)
 		return;
 	jr->matched++;
 	counters_note_match(r.format);	/* flushed by the main thread */
-	switch (ingest_match(jr->env.cfg, jr->env.params, &jr->batch, &r, t,
-			     jr->caught_up, &jr->rl_backlog)) {
-	case INGEST_TOO_OLD:
-		jr->skipped++;
-		return;
-	case INGEST_IGNORED:
-		return;
-	case INGEST_LOGIN:
-		jr->recorded++;
-		break;
-	case INGEST_LOGOUT:
-		break;
-	}
-	jr->changed = 1;
+	if (ingest_tally(ingest_match(jr->env.cfg, jr->env.params, &jr->batch,
+				      &r, t, jr->caught_up, &jr->rl_backlog),
+			 &jr->recorded, &jr->skipped))
+		jr->changed = 1;
 }
 
 /* note_cursor - remember where the entry just handled is */
