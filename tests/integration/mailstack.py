@@ -26,19 +26,12 @@ sys.path.insert(0, os.path.join(os.environ.get('POPGATE_TOP',
                                                os.path.join(HERE, '../..')),
                                 'tests/lib'))
 import popgate_test  # noqa: E402
-from popgate_test import Tap, wait_until  # noqa: E402,F401
+from popgate_test import Tap, free_port, wait_until  # noqa: E402,F401
 from stackconf import (  # noqa: E402
     contrib, dovecot_conf, rsyslog_conf, rsyslog_forward_confs,
     postfix_main_cf, postfix_master_cf, USERS, LOCAL_DOMAIN)
 
 NOBODY = 65534
-
-
-def free_port():
-    """A currently unused TCP port on 127.0.0.1 (small race accepted)."""
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def tail(path, n=30):
