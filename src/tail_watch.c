@@ -250,17 +250,24 @@ void note_symlink(struct tailer *t, struct tail_file *f)
 		t->dirs_missing = 1;
 }
 
-static void open_failed(struct tail_file *f, int err)
+/* open_failed - retry with back-off; say so once per failing spell
+ * (the next success logs "following"), and share one limiter among all
+ * files for running out of descriptors */
+static void open_failed(struct tailer *t, struct tail_file *f, int err)
 {
 	char esc[256];
+	int first = f->backoff_ms == 0;
 
 	f->backoff_ms = f->backoff_ms ? f->backoff_ms * 2 : RETRY_FIRST_MS;
 	if (f->backoff_ms > RETRY_MAX_MS)
 		f->backoff_ms = RETRY_MAX_MS;
 	f->retry_ms = tail_now_ms() + f->backoff_ms;
-	log_limited(&f->rl, LOG_WARNING, "%s: cannot open: %s (will retry)",
-		    log_escape(esc, sizeof esc, f->path, strlen(f->path)),
-		    strerror(err));
+	if (first)
+		log_limited(err == EMFILE || err == ENFILE ? &t->rl_watch
+			    : &f->rl, LOG_WARNING,
+			    "%s: cannot open: %s (will retry)",
+			    log_escape(esc, sizeof esc, f->path,
+				       strlen(f->path)), strerror(err));
 }
 
 /* open_new - follow the file now at F's path from its start: it
@@ -273,7 +280,7 @@ static void open_new(struct tailer *t, struct tail_file *f)
 
 	if (fd < 0) {
 		if (errno != ENOENT && errno != ENOTDIR)
-			open_failed(f, errno);
+			open_failed(t, f, errno);
 		return;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
@@ -301,7 +308,7 @@ void check_path(struct tailer *t, struct tail_file *f, int force)
 		if ((errno == ENOENT || errno == ENOTDIR) && f->cur != NULL)
 			rotate_out(t, f);
 		else if (errno != ENOENT && errno != ENOTDIR)
-			open_failed(f, errno);
+			open_failed(t, f, errno);
 		return;
 	}
 	if (f->cur != NULL && f->cur->dev == (uint64_t)st.st_dev &&
