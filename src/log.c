@@ -1,27 +1,107 @@
 /*
  * log.c - syslog (facility mail) with an optional copy on stderr,
  * rate limiting for messages that can repeat per input, and escaping of
- * user-supplied text. Never logs raw bytes from outside.
+ * user-supplied text. Never logs raw bytes from outside, and never blocks:
+ * messages go to /dev/log on our own non-blocking socket, so a syslog
+ * daemon that stops reading costs dropped (and counted) messages, never a
+ * stalled worker (syslog(3) would block once the socket queue is full).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "util.h"
 
+#define SYSLOG_PATH "/dev/log"
+#define SYSLOG_RETRY_MS 1000	/* reconnect at most this often */
+
 static int log_to_stderr;
 static int log_level;
 static const char *log_ident = "popgate";
+static int syslog_fd = -1;
+static long long syslog_retry_at;
+static unsigned long syslog_dropped;	/* updated with __atomic builtins */
 
 void log_init(const char *ident, int to_stderr, int verbosity)
 {
 	log_ident = ident;
 	log_to_stderr = to_stderr;
 	log_level = verbosity;
-	openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+/* syslog_connect - a non-blocking datagram socket connected to /dev/log */
+static void syslog_connect(void)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	if (clock_mono_ms() < syslog_retry_at)
+		return;
+	syslog_retry_at = clock_mono_ms() + SYSLOG_RETRY_MS;
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	copy_string(sun.sun_path, SYSLOG_PATH, sizeof sun.sun_path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	syslog_fd = fd;
+}
+
+/* syslog_datagram - send one RFC 3164 line; 0 sent, -1 dropped */
+static int syslog_datagram(int prio, const char *msg)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	char line[2300];
+	time_t now = time(NULL);
+	struct tm tm;
+	int n;
+
+	if (syslog_fd < 0)
+		syslog_connect();
+	if (syslog_fd < 0 || localtime_r(&now, &tm) == NULL)
+		return -1;
+	n = snprintf(line, sizeof line, "<%d>%.3s %2d %02d:%02d:%02d %s[%ld]: %s",
+		     LOG_MAIL | prio, months + 3 * tm.tm_mon, tm.tm_mday,
+		     tm.tm_hour, tm.tm_min, tm.tm_sec, log_ident,
+		     (long)getpid(), msg);
+	if (n < 0)
+		return -1;
+	if (send(syslog_fd, line, (size_t)n < sizeof line ? (size_t)n
+			: sizeof line - 1, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+		return 0;
+	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
+		close(syslog_fd);	/* syslog daemon gone or restarted */
+		syslog_fd = -1;
+	}
+	return -1;
+}
+
+/* syslog_send - MSG, then a note of what was dropped before it */
+static void syslog_send(int prio, const char *msg)
+{
+	unsigned long dropped;
+	char note[128];
+
+	if (syslog_datagram(prio, msg) != 0) {
+		__atomic_fetch_add(&syslog_dropped, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	dropped = __atomic_exchange_n(&syslog_dropped, 0, __ATOMIC_RELAXED);
+	if (dropped == 0)
+		return;
+	snprintf(note, sizeof note, "%lu log messages dropped: the syslog "
+		 "daemon was not reading", dropped);
+	if (syslog_datagram(LOG_WARNING, note) != 0)
+		__atomic_fetch_add(&syslog_dropped, dropped, __ATOMIC_RELAXED);
 }
 
 int log_verbosity(void)
@@ -34,7 +114,7 @@ static void log_v(int prio, const char *fmt, va_list ap)
 	char buf[2048];
 
 	vsnprintf(buf, sizeof buf, fmt, ap);
-	syslog(prio, "%s", buf);
+	syslog_send(prio, buf);
 	if (log_to_stderr)
 		fprintf(stderr, "%s: %s\n", log_ident, buf);
 }

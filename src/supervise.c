@@ -34,6 +34,7 @@ struct worker {
 	long long restart_at_ms;	/* 0 = no restart scheduled */
 	long backoff_ms;
 	int restart_now;	/* stopped on purpose (reload): no back-off */
+	struct ratelimit rl_exit;	/* a worker dying in a loop */
 };
 
 struct supervisor {
@@ -118,15 +119,16 @@ static void spawn(struct supervisor *sv, struct worker *w)
 	log_debug(1, "started %s worker, pid %ld", w->name, (long)pid);
 }
 
-static void describe_exit(const struct worker *w, int status)
+static void describe_exit(struct worker *w, int status)
 {
 	if (WIFEXITED(status))
-		log_msg(WEXITSTATUS(status) ? LOG_ERR : LOG_INFO,
-			"%s worker (pid %ld) exited with status %d", w->name,
-			(long)w->pid, WEXITSTATUS(status));
+		log_limited(&w->rl_exit, WEXITSTATUS(status) ? LOG_ERR : LOG_INFO,
+			    "%s worker (pid %ld) exited with status %d", w->name,
+			    (long)w->pid, WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
-		log_msg(LOG_ERR, "%s worker (pid %ld) killed by signal %d",
-			w->name, (long)w->pid, WTERMSIG(status));
+		log_limited(&w->rl_exit, LOG_ERR,
+			    "%s worker (pid %ld) killed by signal %d", w->name,
+			    (long)w->pid, WTERMSIG(status));
 }
 
 /* worker_exited - reap bookkeeping and schedule the restart */

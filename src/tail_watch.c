@@ -271,11 +271,14 @@ static void open_failed(struct tailer *t, struct tail_file *f, int err)
 }
 
 /* open_new - follow the file now at F's path from its start: it
- * appeared after we started, so all of it is new */
+ * appeared after we started, so all of it is new. If it could not be
+ * opened before (permission, descriptors), it may hold lines of any age:
+ * they are read as backlog, so their own time stamps decide (rule 8) */
 static void open_new(struct tailer *t, struct tail_file *f)
 {
 	struct stat st;
 	char esc[256];
+	int live = f->backoff_ms == 0;
 	int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
 	if (fd < 0) {
@@ -288,7 +291,7 @@ static void open_new(struct tailer *t, struct tail_file *f)
 		close(fd);
 		return;
 	}
-	f->cur = stream_new(fd, &st, 0, 1, f->path);
+	f->cur = stream_new(fd, &st, 0, live, f->path);
 	f->cur->source = file_source(t, f);
 	f->del_main = 0;
 	f->backoff_ms = 0;
