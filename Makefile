@@ -123,7 +123,11 @@ install: all
 	install -m 0644 src/popgate.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	test -e $(DESTDIR)/etc/popgate/popgate.conf || \
 		install -m 0644 contrib/popgate.conf $(DESTDIR)/etc/popgate/popgate.conf
-	install -m 0644 contrib/popgated.service $(DESTDIR)/lib/systemd/system/
+	sed 's|/usr/local/sbin|$(PREFIX)/sbin|g' contrib/popgated.service \
+		> $(DESTDIR)/lib/systemd/system/popgated.service
+	install -d $(DESTDIR)/usr/lib/sysusers.d $(DESTDIR)/usr/lib/tmpfiles.d
+	install -m 0644 contrib/popgate.sysusers $(DESTDIR)/usr/lib/sysusers.d/popgate.conf
+	install -m 0644 contrib/popgate.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/popgate.conf
 
 clean:
 	rm -rf build popgated popgate-dump var
