@@ -1,8 +1,10 @@
 /*
  * tail_resume.c - where to start reading each file at daemon start
  * (rule 5): resume a saved position when inode and fingerprint match,
- * finish rotated files found again under a sibling name, otherwise
- * start_at. Must never replay lines a saved position says were done.
+ * finish rotated files found again under a sibling name, read a saved
+ * file found truncated or rewritten from 0 as backlog, otherwise
+ * start_at. Must never replay lines a saved position says were done,
+ * never skip a file a saved position leads to.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -34,18 +36,30 @@ static int is_rotated_of(const char *name, const char *path)
 		       sizeof TAIL_ROTATED_TAG - 1) == 0;
 }
 
-/* saved_matches - FD (stat ST) is the file of position P. A device
- * number can change across reboots: inode plus a real fingerprint is
- * enough then */
-static int saved_matches(const struct position *p, int fd,
-			 const struct stat *st)
+enum saved_file {
+	SAVED_OTHER,		/* not the file of the position */
+	SAVED_SAME,		/* its file, unchanged up to the offset */
+	SAVED_CHANGED		/* its file, truncated or rewritten since */
+};
+
+/* saved_relation - what FD (stat ST) is to position P. Its file: the
+ * same (dev, ino); a device number can change across reboots, so inode
+ * plus a matching real fingerprint is enough then. Changed: another
+ * first line, or shorter than the saved offset (copytruncate) */
+static enum saved_file saved_relation(const struct position *p, int fd,
+				      const struct stat *st)
 {
-	if (p->ino != (uint64_t)st->st_ino ||
-	    p->offset > (uint64_t)st->st_size)
-		return 0;
-	if (p->dev != (uint64_t)st->st_dev && p->fingerprint_len == 0)
-		return 0;
-	return fp_matches(fd, p);
+	int fp_ok;
+
+	if (p->ino != (uint64_t)st->st_ino)
+		return SAVED_OTHER;
+	fp_ok = fp_matches(fd, p);
+	if (p->dev != (uint64_t)st->st_dev &&
+	    (p->fingerprint_len == 0 || !fp_ok))
+		return SAVED_OTHER;
+	if (fp_ok && p->offset <= (uint64_t)st->st_size)
+		return SAVED_SAME;
+	return SAVED_CHANGED;
 }
 
 /* end_offset - start_at = end: just past the last complete line, so a
@@ -91,6 +105,7 @@ static void start_main(struct tailer *t, struct tail_file *f)
 	int live = 0, skip = 0;
 	char esc[256];
 	int fd = open_regular(f->path, &st);
+	enum saved_file rel;
 
 	if (fd < 0) {
 		f->del_main = sp != NULL;
@@ -101,11 +116,16 @@ static void start_main(struct tailer *t, struct tail_file *f)
 		return;
 	}
 	log_escape(esc, sizeof esc, f->path, strlen(f->path));
-	if (sp != NULL && saved_matches(&sp->pos, fd, &st)) {
+	rel = sp != NULL ? saved_relation(&sp->pos, fd, &st) : SAVED_OTHER;
+	if (rel != SAVED_OTHER)
 		sp->used = 1;
+	if (rel == SAVED_SAME) {
 		offset = sp->pos.offset;
 		log_msg(LOG_INFO, "%s: resuming at offset %llu", esc,
 			(unsigned long long)offset);
+	} else if (rel == SAVED_CHANGED) {
+		log_msg(LOG_NOTICE, "%s: truncated or rewritten since the "
+			"saved position: reading it from the start", esc);
 	} else if (sp != NULL) {
 		log_msg(LOG_INFO, "%s: not the file of the saved position: "
 			"reading it from the start", esc);
@@ -121,9 +141,10 @@ static void start_main(struct tailer *t, struct tail_file *f)
 }
 
 /* find_sibling - a file in PATH's directory whose name starts with
- * PATH's name (mail.log.1, mail.log-20240101) and that is the file of P */
+ * PATH's name (mail.log.1, mail.log-20240101) and that is the file of P,
+ * *REL telling whether it changed since */
 static int find_sibling(const char *path, const struct position *p,
-			struct stat *st)
+			struct stat *st, enum saved_file *rel)
 {
 	const char *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
@@ -142,7 +163,8 @@ static int find_sibling(const char *path, const struct position *p,
 		strcat(full, e->d_name);
 		fd = open_regular(full, st);
 		free(full);
-		if (fd >= 0 && !saved_matches(p, fd, st)) {
+		if (fd >= 0 &&
+		    (*rel = saved_relation(p, fd, st)) == SAVED_OTHER) {
 			close(fd);
 			fd = -1;
 		}
@@ -153,17 +175,20 @@ static int find_sibling(const char *path, const struct position *p,
 	return fd;
 }
 
-/* resume_rotated - finish a rotated file saved as SP if it is found */
+/* resume_rotated - finish a rotated file saved as SP if it is found:
+ * from the saved offset, or from 0 as backlog if it changed since */
 static void resume_rotated(struct tailer *t, struct tail_file *f,
 			   struct saved_position *sp)
 {
 	struct stat st;
 	struct stream *s;
-	int fd = find_sibling(f->path, &sp->pos, &st);
+	enum saved_file rel = SAVED_OTHER;
+	int fd = find_sibling(f->path, &sp->pos, &st, &rel);
+	uint64_t offset;
 	char esc[256];
 
 	if (fd < 0 && f->real_path != NULL)	/* rotated beside the target */
-		fd = find_sibling(f->real_path, &sp->pos, &st);
+		fd = find_sibling(f->real_path, &sp->pos, &st, &rel);
 
 	sp->used = 1;
 	if (fd >= 0 &&
@@ -176,7 +201,8 @@ static void resume_rotated(struct tailer *t, struct tail_file *f,
 			delete_position_later(t, sp->name);
 		return;
 	}
-	s = stream_new(fd, &st, sp->pos.offset, 0, f->path);
+	offset = rel == SAVED_SAME ? sp->pos.offset : 0;
+	s = stream_new(fd, &st, offset, 0, f->path);
 	free(s->name);
 	s->name = rotated_name(f->path, s->ino);
 	s->rotated = 1;
@@ -185,11 +211,12 @@ static void resume_rotated(struct tailer *t, struct tail_file *f,
 		delete_position_later(t, sp->name);
 	s->next = t->rotated;	/* finished first */
 	t->rotated = s;
-	log_msg(LOG_INFO, "%s: finishing rotated file (inode %llu) from "
-		"offset %llu", log_escape(esc, sizeof esc, f->path,
-					  strlen(f->path)),
-		(unsigned long long)s->ino,
-		(unsigned long long)sp->pos.offset);
+	log_msg(rel == SAVED_SAME ? LOG_INFO : LOG_NOTICE, "%s: finishing "
+		"rotated file (inode %llu) from offset %llu%s",
+		log_escape(esc, sizeof esc, f->path, strlen(f->path)),
+		(unsigned long long)s->ino, (unsigned long long)offset,
+		rel == SAVED_SAME ? "" : ": truncated or rewritten since the "
+		"saved position");
 }
 
 void tail_start(struct tailer *t)

@@ -34,7 +34,7 @@ log = d.log_file
 writer = sl.Writer(log)
 held = []                   # deleted files kept open: their inodes are not reused
 stats = {"kills": 0, "early_kills": 0, "restarts": 0, "rename": 0,
-         "copytruncate": 0, "remove": 0, "deferred": 0, "mid_stream": 0, "truncated": 0}
+         "copytruncate": 0, "remove": 0, "deferred": 0, "mid_stream": 0}
 
 
 def start(ready=True):
@@ -79,14 +79,6 @@ def rotate():
     """one rotation of a kind that cannot lose lines now, or none yet"""
     kinds = ["rename", "rename", "copytruncate", "remove"]
     kind = rng.choice(kinds)
-    if stats["truncated"] and not sl.caught_up(d, log):
-        # after copytruncate the saved position (old offset, old first
-        # line) no longer identifies the file until a commit past the
-        # truncation; renamed before that, a restart cannot find it
-        # again (see the report: resume_rotated wants inode + first line)
-        stats["deferred"] += 1
-        return False
-    stats["truncated"] = 0
     if kind == "rename" and not sl.file_known(d, log):
         kind = "copytruncate"
     if kind != "rename" and not sl.caught_up(d, log):
@@ -100,7 +92,6 @@ def rotate():
         writer.reopen(rng.random() < 0.5)
     elif kind == "copytruncate":
         sl.rotate_copytruncate(log)
-        stats["truncated"] = 1
     else:
         held.append(open(log, "rb"))
         writer.close()

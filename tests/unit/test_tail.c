@@ -528,21 +528,72 @@ static void test_restart_resume(void **state)
 	expect_lines(x, want2);
 }
 
+/* down_after - lines in LOG up to FIRST_TEXT read and their position
+ * saved; then the tailer is stopped (the daemon is down) */
+static const char *down_after(struct fx *x, const char *first_text,
+			      size_t lines)
+{
+	const char *log = start_on_empty_log(x);
+
+	put_and_wait(x, log, first_text, lines);
+	tail_free(x->t);
+	x->t = NULL;
+	return log;
+}
+
 static void test_restart_rotated(void **state)
 {
 	struct fx *x = *state;
-	const char *log = start_on_empty_log(x);
+	const char *log = down_after(x, "a1\n", 1);
 	const char *paths[] = { log, NULL };
 	const char *want[] = { "a2", "b1", NULL };
 
-	put_and_wait(x, log, "a1\n", 1);
-	tail_free(x->t);	/* down; meanwhile: more lines, rotation */
-	x->t = NULL;
-	put(log, "a2\n");
+	put(log, "a2\n");	/* while down: more lines, rotation */
 	assert_int_equal(rename(log, path_in(x, "log.1")), 0);
 	put(log, "b1\n");
 	restart(x, 0, paths);
 	expect_lines(x, want);
+}
+
+/* refill_and_rotate - while down: the file at LOG (the inode of the saved
+ * position) is truncated and refilled with REFILL, renamed to log.1, and
+ * a new LOG gets NEW_TEXT */
+static void refill_and_rotate(struct fx *x, const char *log,
+			      const char *refill, const char *new_text)
+{
+	assert_int_equal(truncate(log, 0), 0);
+	put(log, refill);
+	assert_int_equal(rename(log, path_in(x, "log.1")), 0);
+	put(log, new_text);
+}
+
+static void test_restart_rotated_rewritten(void **state)
+{
+	struct fx *x = *state;
+	const char *log = down_after(x, "a1\na2\n", 2);
+	const char *paths[] = { log, NULL };
+	const char *want[] = { "b1", "b2", "b3", "c1", NULL };
+
+	/* new first line, longer than the saved offset */
+	refill_and_rotate(x, log, "b1\nb2\nb3\n", "c1\n");
+	restart(x, 0, paths);
+	expect_lines(x, want);
+	for (size_t i = 0; i < x->got.n; i++)
+		assert_int_equal(x->got.live[i], 0);	/* backlog */
+}
+
+static void test_restart_rotated_shrunk(void **state)
+{
+	struct fx *x = *state;
+	const char *log = down_after(x, "a1\na2\na3\n", 3);
+	const char *paths[] = { log, NULL };
+	const char *want[] = { "a1", "c1", NULL };
+
+	/* the same first line, shorter than the saved offset */
+	refill_and_rotate(x, log, "a1\n", "c1\n");
+	restart(x, 0, paths);
+	expect_lines(x, want);
+	assert_int_equal(x->got.live[0], 0);	/* backlog */
 }
 
 static void test_stop_and_positions(void **state)
@@ -642,6 +693,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_start_at, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_rotated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_rotated_rewritten, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_rotated_shrunk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_and_positions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_files, setup, teardown),
