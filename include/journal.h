@@ -1,8 +1,7 @@
 /*
  * journal.h - the systemd journal as a login source (sd-journal), read in
- * its own thread of the ingest worker, and the match rules that every
- * source shares with ingest.c. Only entries of the configured units (the
- * trusted _SYSTEMD_UNIT field) ever reach the matcher.
+ * its own thread of the ingest worker. Only entries of the configured
+ * units (the trusted _SYSTEMD_UNIT field) ever reach the matcher.
  */
 #ifndef POPGATE_JOURNAL_H
 #define POPGATE_JOURNAL_H
@@ -13,6 +12,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "ingest.h"
 #include "match.h"
 #include "store.h"
 
@@ -44,27 +44,5 @@ struct journal *journal_start(const struct journal_env *env);
 
 /* journal_stop - wake the thread, let it commit what it read, join, free */
 void journal_stop(struct journal *j);
-
-/* ---- ingest.c: the rules every source follows for one match ---- */
-
-enum ingest_outcome {
-	INGEST_LOGIN,		/* login recorded in the batch */
-	INGEST_LOGOUT,		/* logout added (session tracking) or noted */
-	INGEST_IGNORED,		/* address in ignore_networks */
-	INGEST_TOO_OLD,		/* line time outside the window */
-};
-
-/* ingest_match - add match R of a line whose time is T to B: the window,
- * ignore_networks, ipv6_prefix, session open/close, the login's log line
- * (lines not LIVE are rate-limited through RL) */
-enum ingest_outcome ingest_match(const struct config *cfg,
-				 const struct store_params *p, struct batch *b,
-				 struct match_result *r, time_t t, int live,
-				 struct ratelimit *rl);
-
-/* ingest_tally - count outcome O in *RECORDED or *SKIPPED (too old); 1
- * when it added to the batch (a login or a logout), else 0 */
-int ingest_tally(enum ingest_outcome o, uint64_t *recorded,
-		 uint64_t *skipped);
 
 #endif
