@@ -41,6 +41,7 @@ struct rule {
 	enum session_kind session;	/* of the rule's format */
 	int g_ip, g_user, g_svc, g_time;	/* group numbers, <0 = none */
 	int g_host, g_pid, g_sid;
+	size_t format_end;		/* index after its format's last rule */
 };
 
 struct matcher {
@@ -253,6 +254,16 @@ static int add_patterns(struct matcher *m, const struct config *cfg,
 	return 0;
 }
 
+/* note_format_ends - each rule's format_end, so that a line skips all
+ * the rules of a format it does not concern with one test */
+static void note_format_ends(struct matcher *m)
+{
+	for (size_t i = m->n; i-- > 0;)
+		m->v[i].format_end = i + 1 < m->n && !m->v[i + 1].custom &&
+		    m->v[i + 1].format_bit == m->v[i].format_bit ?
+		    m->v[i + 1].format_end : i + 1;
+}
+
 struct matcher *matcher_new(const struct config *cfg, char *err, size_t errsize)
 {
 	struct matcher *m = xcalloc(1, sizeof(*m));
@@ -288,6 +299,7 @@ struct matcher *matcher_new(const struct config *cfg, char *err, size_t errsize)
 			}
 		}
 	}
+	note_format_ends(m);
 	pcre2_set_match_limit(m->mctx, MATCH_LIMIT);
 	pcre2_set_depth_limit(m->mctx, DEPTH_LIMIT);
 	if (m->jit_stack != NULL)
@@ -537,8 +549,10 @@ int matcher_feed(struct matcher *m, unsigned source, const char *line,
 	for (size_t i = 0; i < m->n; i++) {
 		const struct rule *rule = &m->v[i];
 
-		if ((rule->format_bit & formats) == 0 && !rule->custom)
+		if ((rule->format_bit & formats) == 0 && !rule->custom) {
+			i = rule->format_end - 1;	/* and the rest of it */
 			continue;
+		}
 		if (rule->literal >= 0 && !litset_has(m->lits, rule->literal, line, len))
 			continue;
 		if (!run_rule(m, rule, line, len))

@@ -1,7 +1,8 @@
 /*
  * test_dispatch.c - the matcher's per-line dispatch (src/tagset.c,
  * src/litset.c): where a tag may stand, tag lookup (case-sensitive,
- * prefixes, PID-only tags, bracket words, dates), literal search against
+ * prefixes, PID-only tags, bracket words, dates, the cheap filters in
+ * front of the lookup), literal search against
  * memmem, and through the matcher: foreign tags run no rule, a format's
  * tag runs only its formats' rules, every format matches with and
  * without a syslog header.
@@ -98,6 +99,48 @@ static void test_tag_lookup(void **state)
 	assert_int_equal(line_bits(s, "Mar  7 09:01:02 mx 2024-05-11 10:23:45,207 x"), 64);
 	assert_int_equal(line_bits(s, "2024-05-11T10:23:45Z mx postfix: x"), 0);
 	assert_int_equal(line_bits(s, "Mar  7 09:01:02 mx dovecot imap: x"), 1);
+	tagset_free(s);
+}
+
+/* the cheap filters (first byte, first bytes, word length) never hide
+ * a tag: hosts sharing a tag's start, short tags and lines, tags at the
+ * very end, control bytes in the host, long words */
+static void test_tag_filters(void **state)
+{
+	struct tagset *s = tagset_new();
+
+	(void)state;
+	assert_int_equal(tagset_add(s, "mailboxlog", 10, 1), 0);
+	assert_int_equal(tagset_add(s, "ab", 2, 2), 0);
+	assert_int_equal(tagset_add(s, "abcdefgh", 8, 4), 0);
+	assert_int_equal(tagset_add(s, "abcdefghi[", 10, 8), 0);
+	assert_int_equal(tagset_add(s, "q.*", 3, 16), 0);
+	assert_int_equal(line_bits(s, "Mar  7 09:01:02 mail mailboxlog: x"), 1);
+	assert_int_equal(line_bits(s, "Mar  7 09:01:02 mailboxlog mx: x"), 1);
+	assert_int_equal(line_bits(s, "Mar  7 09:01:02 mailstore21 mailboxlo: x"), 0);
+	assert_int_equal(line_bits(s, "Mar  7 09:01:02 mailboxlogs: x"), 0);
+	assert_int_equal(line_bits(s, "mailboxlog"), 1);
+	assert_int_equal(line_bits(s, "ab"), 2);
+	assert_int_equal(line_bits(s, "ab:"), 2);
+	assert_int_equal(line_bits(s, "a"), 0);
+	assert_int_equal(line_bits(s, "Mar  7 09:01:02 mx ab"), 2);
+	assert_int_equal(line_bits(s, "Mar  7 09:01:02 mx abcdefgh"), 4);
+	assert_int_equal(line_bits(s, "Mar  7 09:01:02 mx abcdefgh(x)"), 4);
+	assert_int_equal(line_bits(s, "Mar  7 09:01:02 mx abcdefghi[1]: x"), 8);
+	assert_int_equal(line_bits(s, "Mar  7 09:01:02 mx abcdefghi: x"), 0);
+	assert_int_equal(line_bits(s, "Mar  7 09:01:02 mx abcdefghijklmnopqrstuvwxyz0123456789: x"), 0);
+	assert_int_equal(line_bits(s, "Mar  7 09:01:02 m\001x ab: x"), 2);
+	assert_int_equal(line_bits(s, "Mar  7 09:01:02 m\001x\001longer.host ab: x"), 2);
+	assert_int_equal(line_bits(s, "Mar  7 09:01:02 mx\vab: x"), 0);
+	assert_int_equal(line_bits(s, "Mar  7 09:01:02 mx q.x"), 16);
+	assert_int_equal(line_bits(s, "Mar  7 09:01:02 mx q."), 16);
+	assert_int_equal(line_bits(s, "Mar  7 09:01:02 mx q"), 0);
+	assert_int_equal(line_bits(s, "Mar 17 09:01:02 mx ab: x"), 2);
+	assert_int_equal(line_bits(s, "Mar 7 09:01:02 mx ab: x"), 2);
+	assert_int_equal(line_bits(s, "2026-03-07T09:01:02Z mx ab: x"), 2);
+	assert_int_equal(line_bits(s, "2026-03-07 09:01:02 ab: x"), 2);
+	assert_int_equal(line_bits(s, "2026-03-07T09:01:0x mx ab: x"), 0);
+	assert_int_equal(line_bits(s, "2026-03-07T09:01:02"), 0);
 	tagset_free(s);
 }
 
@@ -366,6 +409,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tag_positions),
 		cmocka_unit_test(test_tag_lookup),
+		cmocka_unit_test(test_tag_filters),
 		cmocka_unit_test(test_literal_search),
 		cmocka_unit_test(test_literal_set),
 		cmocka_unit_test(test_every_header_form),
