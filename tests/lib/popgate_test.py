@@ -224,9 +224,16 @@ class Daemon:
         finally:
             s.close()
 
+    def try_policy(self, ip, **attrs):
+        """like policy(), but a refused or reset connection answers None"""
+        try:
+            return self.policy(ip, **attrs)
+        except OSError:
+            return None
+
     def wait_action(self, ip, want="OK", timeout=10):
         """elapsed seconds until the policy answer for ip is want, or None"""
-        value, elapsed = wait_until(lambda: self.policy(ip) == want, timeout, 0.005)
+        value, elapsed = wait_until(lambda: self.try_policy(ip) == want, timeout, 0.005)
         return elapsed if value else None
 
     def dump(self, *args):
