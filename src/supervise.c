@@ -67,8 +67,8 @@ static void child_setup(struct supervisor *sv, int keep_listeners)
 	close_fd(&sv->sigfd);
 	close_fd(&sv->ingest.parent_w);
 	close_fd(&sv->serve.parent_w);
+	close_fd(&sv->ready_r);
 	if (!keep_listeners) {
-		close_fd(&sv->ready_r);
 		for (i = 0; i < sv->listeners.n; i++)
 			close_fd(&sv->listeners.v[i].fd);
 	}
@@ -103,7 +103,6 @@ static void spawn(struct supervisor *sv, struct worker *w)
 			child_setup(sv, 0);
 			exit(ingest_run(&sv->cfg, ready[1], hangup[0]));
 		}
-		close_fd(&sv->ready_r);
 		child_setup(sv, 1);
 		exit(serve_run(&sv->cfg, &sv->listeners, hangup[0]));
 	}
