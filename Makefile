@@ -1,6 +1,8 @@
 # popgate - plain Makefile. `make` leaves popgated and popgate-dump here.
-# Every src/*.c except the two mains goes into build/libpopgate.a; every
-# tests/unit/test_*.c becomes a cmocka binary linked with it.
+# Every src/STAGE/*.c except the two mains goes into build/libpopgate.a;
+# every tests/unit/test_*.c becomes a cmocka binary linked with it. A stage
+# sees include/ and its own directory; tests see every stage's directory.
+# Header dependencies come from the compiler (-MMD -MP).
 
 CC ?= cc
 PREFIX ?= /usr/local
@@ -27,52 +29,63 @@ SYSTEMD_DEF = -DHAVE_SYSTEMD=1
 endif
 CPPFLAGS += -Iinclude -D_GNU_SOURCE $(PKG_CFLAGS) $(SYSTEMD_DEF)
 CFLAGS += -std=c99 -Wall -Wextra -Werror $(OPT)
+DEPFLAGS = -MMD -MP
+STAGE_DIRS = $(sort $(dir $(wildcard src/*/*.c)))
+TEST_CPPFLAGS = $(addprefix -I,$(STAGE_DIRS))
 LDLIBS += $(PKG_LIBS) -linotifytools -lpthread
 
-MAINS = src/popgated.c src/popgate-dump.c
-LIB_SRCS = $(filter-out $(MAINS), $(wildcard src/*.c))
+MAINS = src/master/popgated.c src/dump/popgate-dump.c
+LIB_SRCS = $(filter-out $(MAINS), $(wildcard src/*/*.c))
 LIB_OBJS = $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 LIB = $(BUILD)/libpopgate.a
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_BINS = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/bin/*.c))
-HEADERS = $(wildcard include/*.h src/*.h)
+DEPS = $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/tests/*.d $(BUILD)/tests/bin/*.d $(BUILD)/bench/*.d $(BUILD)/*.d)
 
-.PHONY: all deps deps-build run test unit check-build install clean bench fuzz fuzz-build stress
+.PHONY: all deps deps-build run test check-build install clean bench fuzz fuzz-build stress
 
 all: popgated popgate-dump
 
 popgated popgate-dump: %: $(BUILD)/%
 	cp $< $@
 
-$(BUILD)/popgated: src/popgated.c $(LIB)
-$(BUILD)/popgate-dump: src/popgate-dump.c $(LIB)
+$(BUILD)/popgated: src/master/popgated.c $(LIB)
+$(BUILD)/popgate-dump: src/dump/popgate-dump.c $(LIB)
 $(BUILD)/popgated $(BUILD)/popgate-dump:
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(CPPFLAGS) -I$(<D) $(CFLAGS) $(DEPFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-$(BUILD)/obj/%.o: src/%.c $(HEADERS)
+$(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) -I$(<D) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJS)
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+	$(CC) $(CPPFLAGS) $(TEST_CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/bin/%: tests/bin/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(TEST_CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+# benchmark programs tests/bench/bench_*.c (bench_common.c is their shared
+# part); bench_scale counts LMDB transactions through --wrap
+BENCH_BINS = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(filter-out tests/bench/bench_common.c,$(wildcard tests/bench/bench_*.c)))
+$(BUILD)/bench/bench_scale: BENCH_LDFLAGS = -Wl,--wrap=mdb_txn_begin,--wrap=mdb_txn_commit
+$(BUILD)/bench/%: tests/bench/%.c tests/bench/bench_common.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(TEST_CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $(BENCH_LDFLAGS) -o $@ $< tests/bench/bench_common.c $(LIB) $(LDLIBS)
 
 # libFuzzer harnesses tests/fuzz/fuzz_*.c, built with clang into build/fuzz
 FUZZ_BINS = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 300
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(LIB)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(TEST_CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(LDLIBS)
 
 fuzz-build:
 	$(MAKE) BUILD=build/fuzz CC=clang SANITIZE=fuzz $(FUZZ_BINS)
@@ -103,7 +116,7 @@ test: deps
 
 # benchmarks: ratios against baselines measured in the same run
 bench: deps
-	$(MAKE) check-build
+	$(MAKE) check-build $(BENCH_BINS)
 	sh tests/bench/run.sh $(BUILD)
 
 # crash stress: 100 k logins through rotations, 100 SIGKILLs (make test
@@ -119,8 +132,8 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)/etc/popgate \
 		$(DESTDIR)/lib/systemd/system
 	install -m 0755 popgated popgate-dump $(DESTDIR)$(PREFIX)/sbin/
-	install -m 0644 src/popgated.8 src/popgate-dump.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	install -m 0644 src/popgate.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 src/master/popgated.8 src/dump/popgate-dump.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 src/config/popgate.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	test -e $(DESTDIR)/etc/popgate/popgate.conf || \
 		install -m 0644 contrib/popgate.conf $(DESTDIR)/etc/popgate/popgate.conf
 	sed 's|/usr/local/sbin|$(PREFIX)/sbin|g' contrib/popgated.service \
@@ -131,3 +144,5 @@ install: all
 
 clean:
 	rm -rf build popgated popgate-dump var
+
+-include $(DEPS)

@@ -1,8 +1,7 @@
 #!/bin/sh
 # run.sh - entry point of `make bench` (after the Makefile built popgated,
-# popgate-dump, libpopgate.a and tests/bin/* in BUILD): builds the bench
-# programs against BUILD/libpopgate.a, generates the 2 M-line mail.log
-# (once per generator version), installs postgrey if it can, then runs
+# popgate-dump, tests/bin/* and the bench programs in BUILD/bench):
+# generates the 2 M-line mail.log (once per generator version), installs postgrey if it can, then runs
 # bench.py. Never asserts a time; never touches anything outside BUILD/bench
 # and private temp dirs.
 #   sh tests/bench/run.sh [BUILD]
@@ -11,28 +10,6 @@ BUILD=${1:-build}
 OUT=$BUILD/bench
 BENCH_DIR=$(dirname "$0")
 mkdir -p "$OUT"
-
-# the Makefile's flags (pkg-config may know neither package: that is fine)
-PKG_CFLAGS=$(pkg-config --cflags lmdb libpcre2-8 2>/dev/null || true)
-PKG_LIBS=$(pkg-config --libs lmdb libpcre2-8 2>/dev/null || echo "-llmdb -lpcre2-8")
-if pkg-config --exists libsystemd 2>/dev/null; then
-	PKG_LIBS="$PKG_LIBS $(pkg-config --libs libsystemd)"
-fi
-CC=${CC:-cc}
-CFLAGS="-std=c99 -Wall -Wextra -Werror -O2 -g -Iinclude -D_GNU_SOURCE $PKG_CFLAGS"
-LIBS="$BUILD/libpopgate.a $PKG_LIBS -linotifytools -lpthread"
-
-build() {	# build NAME [extra flags]
-	name=$1
-	shift
-	$CC $CFLAGS "$@" -o "$OUT/$name" "$BENCH_DIR/$name.c" \
-		"$BENCH_DIR/bench_common.c" $LIBS
-}
-echo "building the bench programs in $OUT"
-build bench_ingest
-build bench_latency
-build bench_policy
-build bench_scale -Wl,--wrap=mdb_txn_begin,--wrap=mdb_txn_commit
 
 # the test log: deterministic, regenerated only when the generator changes
 STAMP=$(cksum < "$BENCH_DIR/gen_maillog.py")
