@@ -19,6 +19,7 @@
 #include "journal.h"
 #include "log.h"
 #include "match.h"
+#include "prefilter.h"
 #include "store.h"
 #include "tail.h"
 #include "timeparse.h"
@@ -34,6 +35,7 @@ struct ingest {
 	const struct config *cfg;
 	struct store *store;
 	struct matcher *matcher;
+	struct prefilter *prefilter;	/* lines it passes over: counted only */
 	struct exporter *exporter;
 	struct tailer *tailer;
 	struct store_params params;
@@ -344,6 +346,29 @@ static void start_journal(struct ingest *in)
 		in->journal = journal_start(&env);
 }
 
+/* skip_lines - tail_skip_fn: the first literal of the prefilter */
+static size_t skip_lines(const char *buf, size_t len, void *ctx)
+{
+	return prefilter_scan(ctx, buf, len);
+}
+
+/* setup_prefilter - lines holding none of the enabled rules' literals
+ * are counted, never matched; without such literals every line is */
+static void setup_prefilter(struct ingest *in)
+{
+	char text[1024];
+
+	in->prefilter = prefilter_new(in->cfg, text, sizeof text);
+	if (in->prefilter == NULL) {
+		log_debug(1, "prefilter off, every line is matched: %s", text);
+		return;
+	}
+	prefilter_describe(in->prefilter, text, sizeof text);
+	log_debug(1, "prefilter: lines holding none of %s are only counted",
+		  text);
+	tail_set_skip(in->tailer, skip_lines, in->prefilter);
+}
+
 static int restore_one(const char *name, const struct position *p,
 		       void *ctx)
 {
@@ -371,6 +396,7 @@ static int setup(struct ingest *in, const struct config *cfg)
 		log_msg(LOG_ERR, "%s", err);
 		return -1;
 	}
+	setup_prefilter(in);
 	in->exporter = exporter_new(cfg);
 	in->params.window = cfg->window;
 	in->params.session_max = cfg->session_tracking ? cfg->session_max : 0;
@@ -397,6 +423,7 @@ static void teardown(struct ingest *in)
 		exporter_free(in->exporter);
 	if (in->matcher != NULL)
 		matcher_free(in->matcher);
+	prefilter_free(in->prefilter);
 	if (in->store != NULL)
 		store_close(in->store);
 }

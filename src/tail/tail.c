@@ -240,6 +240,12 @@ unsigned file_source(const struct tailer *t, const struct tail_file *f)
 	return (unsigned)(f - t->files) + 1;
 }
 
+void tail_set_skip(struct tailer *t, tail_skip_fn fn, void *ctx)
+{
+	t->skip = fn;
+	t->skip_ctx = ctx;
+}
+
 unsigned tail_source(const struct tailer *t)
 {
 	return t->delivering;

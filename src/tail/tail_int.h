@@ -23,6 +23,8 @@ struct stream {
 	char *buf;		/* undelivered bytes [start, end) */
 	size_t start, end;
 	int skipping;		/* discarding an overlong line up to its \n */
+	size_t hit;		/* tail_skip_fn's answer for [start, end) ... */
+	int hit_known;		/* ... while set: lines ending before it go */
 	int at_eof;		/* the last read() reached the end of file */
 	int buf_live;		/* lines in buf came from a live read */
 	int pending;		/* may have data: read it at the next delivery */
@@ -78,6 +80,8 @@ struct tailer {
 	long long next_scan_ms;
 	struct tail_counters count;
 	unsigned delivering;		/* source of the stream being delivered */
+	tail_skip_fn skip;		/* lines no one wants, or NULL */
+	void *skip_ctx;
 	struct ratelimit rl_read, rl_watch, rl_overflow;
 };
 

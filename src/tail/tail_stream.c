@@ -79,6 +79,21 @@ static void line_done(struct stream *s, size_t len)
 	s->report = 1;
 }
 
+/* wanted - the line from s->start to buffer offset NL (its newline)
+ * may concern the line function: the skip function, asked again once
+ * its last hit is behind, found something before NL */
+static int wanted(struct tailer *t, struct stream *s, size_t nl)
+{
+	if (t->skip == NULL)
+		return 1;
+	if (!s->hit_known || s->hit < s->start) {
+		s->hit = s->start + t->skip(s->buf + s->start,
+					    s->end - s->start, t->skip_ctx);
+		s->hit_known = 1;
+	}
+	return s->hit < nl;
+}
+
 /* deliver_buffered - hand the complete lines in the buffer to FN;
  * 1 if FN asked to stop */
 static int deliver_buffered(struct tailer *t, struct stream *s,
@@ -89,6 +104,7 @@ static int deliver_buffered(struct tailer *t, struct stream *s,
 		size_t avail = s->end - s->start;
 		char *nl = memchr(p, '\n', avail);
 		size_t len;
+		int keep;
 
 		if (nl == NULL) {
 			if (avail > TAIL_LINE_MAX || s->skipping) {
@@ -99,6 +115,7 @@ static int deliver_buffered(struct tailer *t, struct stream *s,
 			return 0;
 		}
 		len = (size_t)(nl - p);
+		keep = wanted(t, s, (size_t)(nl - s->buf));
 		line_done(s, len);
 		if (s->skipping || len > TAIL_LINE_MAX) {
 			if (s->skipping != SKIP_SILENT)
@@ -107,7 +124,7 @@ static int deliver_buffered(struct tailer *t, struct stream *s,
 			continue;
 		}
 		t->count.lines_read++;
-		if (fn(p, len, s->buf_live, ctx))
+		if (keep && fn(p, len, s->buf_live, ctx))
 			return 1;
 	}
 	return 0;
@@ -122,6 +139,7 @@ static ssize_t stream_read(struct tailer *t, struct stream *s)
 
 	if (s->buf == NULL)
 		s->buf = xmalloc(BUF_CAP);
+	s->hit_known = 0;	/* the bytes move or grow: scan again */
 	if (s->start > 0) {
 		memmove(s->buf, s->buf + s->start, s->end - s->start);
 		s->end -= s->start;
@@ -158,6 +176,7 @@ static void stream_rewind(struct tailer *t, struct stream *s,
 		(unsigned long long)s->read_off);
 	s->read_off = s->consumed = 0;
 	s->start = s->end = 0;
+	s->hit_known = 0;
 	s->skipping = 0;
 	s->fp_final = 0;
 	s->fp_len = 0;

@@ -29,6 +29,7 @@
 #include "formats.h"
 #include "log.h"
 #include "match.h"
+#include "prefilter.h"
 #include "store.h"
 #include "tail.h"
 #include "timeparse.h"
@@ -335,9 +336,15 @@ static void flush_batch(struct ingest_ctx *ic, struct tailer *t)
 	batch_clear(&ic->b);
 }
 
-static int run_ingest(const char *path, const char *db, struct counts *out,
-		      unsigned long *applies)
+static size_t skip_lines(const char *buf, size_t len, void *ctx)
 {
+	return prefilter_scan(ctx, buf, len);
+}
+
+static int run_ingest(const char *path, const char *db, struct counts *out,
+		      unsigned long *applies, int skip)
+{
+	struct prefilter *pf = NULL;
 	struct tail_options o = { .rotate_wait = 5, .start_at_beginning = 1 };
 	struct ingest_ctx ic;
 	char err[512];
@@ -353,6 +360,12 @@ static int run_ingest(const char *path, const char *db, struct counts *out,
 	batch_init(&ic.b);
 	sp = (struct store_params){ ic.cfg.window, 0, ic.cfg.ipv6_prefix };
 	batch_set_params(&ic.b, &sp);
+	if (skip && (pf = prefilter_new(&ic.cfg, err, sizeof err)) == NULL) {
+		fprintf(stderr, "prefilter_new: %s\n", err);
+		return -1;
+	}
+	if (pf != NULL)
+		tail_set_skip(t, skip_lines, pf);
 	tail_add(t, path);
 	tail_start(t);
 	while (tail_deliver(t, ingest_line, &ic) == 1)
@@ -365,6 +378,7 @@ static int run_ingest(const char *path, const char *db, struct counts *out,
 	batch_free(&ic.b);
 	store_close(ic.s);
 	matcher_free(ic.m);
+	prefilter_free(pf);
 	config_free(&ic.cfg);
 	return 0;
 }
@@ -448,7 +462,9 @@ int main(int argc, char **argv)
 		matcher_free(mc.m);
 		config_free(&cfg);
 	} else if (strcmp(argv[1], "ingest") == 0 && argc == 4) {
-		rc = run_ingest(argv[2], argv[3], &c, &applies);
+		rc = run_ingest(argv[2], argv[3], &c, &applies, 1);
+	} else if (strcmp(argv[1], "ingest-all") == 0 && argc == 4) {
+		rc = run_ingest(argv[2], argv[3], &c, &applies, 0);
 	} else {
 		usage();
 	}
