@@ -25,7 +25,9 @@
 #include "timeparse.h"
 #include "util.h"
 
-#define LOGINS_PER_TXN 1000
+#define LOGINS_PER_TXN 1000	/* live lines: commit at least this often */
+#define BACKLOG_LOGINS_PER_TXN 100000	/* catching up: larger batches ... */
+#define BACKLOG_COMMIT_MS 100	/* ... committed at least this often */
 #define FUTURE_SLACK 60		/* a stamp further ahead counts as now */
 #define RETRY_FIRST_MS 100
 #define RETRY_MAX_MS 5000
@@ -45,6 +47,8 @@ struct ingest {
 	long long retry_ms;
 	unsigned backoff_ms;
 	long long next_sweep_ms;
+	long long last_commit_ms;	/* a backlog commits at least so often */
+	int full;		/* on_line stopped the tailer: commit */
 	uint64_t matched, recorded, backlog_skipped;
 	char stamp_key[BSD_STAMP_LEN];	/* the last BSD stamp parsed ... */
 	time_t stamp_now, stamp_value;	/* ... at this now, and its time */
@@ -147,6 +151,10 @@ static void log_login(struct ratelimit *rl, const struct match_result *r,
 	     svc[RECORD_SERVICE_MAX * 4];
 	const char *fmt = "%slogin from %s user=%s service=%s format=%s";
 
+	if (!live && log_limit_reached(rl)) {	/* counted, not formatted */
+		log_limited(rl, LOG_INFO, "backlog: login");
+		return;
+	}
 	addr_format(&r->addr, ip, sizeof ip);
 	log_escape(user, sizeof user, r->user, strlen(r->user));
 	log_escape(svc, sizeof svc, r->service, strlen(r->service));
@@ -213,14 +221,16 @@ static int on_line(const char *line, size_t len, int live, void *ctx)
 		return 0;
 	in->matched++;
 	counters_note_match(r.format);
-	if (!live && r.time_len > 0)
-		t = stamp_time(r.time_text, r.time_len, now);
+	if (!live && r.time_len > 0 && r.time_text != line)
+		t = stamp_time(r.time_text, r.time_len, now);	/* else parsed */
 	if (!ingest_tally(ingest_match(in->cfg, &in->params, &in->batch, &r, t,
 				       live, &in->rl_backlog),
 			  &in->recorded, &in->backlog_skipped))
 		return 0;
 	in->changed = 1;
-	return in->batch.logins >= LOGINS_PER_TXN;
+	in->full = in->batch.logins >= (live ? LOGINS_PER_TXN :
+					BACKLOG_LOGINS_PER_TXN);
+	return in->full;
 }
 
 static void put_position(const char *name, const struct position *p,
@@ -270,6 +280,8 @@ static void commit_locked(struct ingest *in)
 {
 	tail_positions(in->tailer, put_position, in);
 	add_counters(in);
+	in->last_commit_ms = clock_mono_ms();
+	in->full = 0;
 	if (in->batch.n == 0)
 		return;
 	if (store_apply(in->store, &in->batch) != 0) {
@@ -295,6 +307,14 @@ static void commit_locked(struct ingest *in)
 	if (in->exporter != NULL)
 		exporter_tick(in->exporter, in->store, clock_now(), in->changed);
 	in->changed = 0;
+}
+
+/* commit_due - while a backlog is read (the tailer has more): the batch
+ * is full, or the last commit is BACKLOG_COMMIT_MS old */
+static int commit_due(const struct ingest *in)
+{
+	return in->full ||
+	       clock_mono_ms() - in->last_commit_ms >= BACKLOG_COMMIT_MS;
 }
 
 static void commit(struct ingest *in)
@@ -454,7 +474,8 @@ int ingest_run(const struct config *cfg, int ready_fd, int parent_fd)
 		if (!in.failed) {
 			int more = tail_deliver(in.tailer, on_line, &in);
 
-			commit(&in);
+			if (!more || commit_due(&in))
+				commit(&in);
 			periodic(&in);
 			if (more && !in.failed)
 				continue;	/* backlog: no waiting */

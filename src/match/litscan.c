@@ -158,16 +158,19 @@ size_t litscan_first_scalar(const struct litscan *s, const char *buf,
 }
 
 #ifdef HAVE_AVX2_PATH
-/* nibble_match - for 32 positions: the buckets whose byte at offset K
- * may be the one at each position (V holds the 32 bytes) */
+/* table - the 16-byte nibble table T in both 128-bit lanes */
 __attribute__((target("avx2")))
-static inline __m256i nibble_match(const struct litscan *s, int k, __m256i v)
+static inline __m256i table(const unsigned char t[16])
+{
+	return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)t));
+}
+
+/* nibble_match - for 32 positions: the buckets that may have the byte at
+ * each position (V) at the offset whose nibble tables are LO and HI */
+__attribute__((target("avx2")))
+static inline __m256i nibble_match(__m256i lo, __m256i hi, __m256i v)
 {
 	const __m256i low4 = _mm256_set1_epi8(0x0f);
-	__m256i lo = _mm256_broadcastsi128_si256(
-		_mm_loadu_si128((const __m128i *)s->lo[k]));
-	__m256i hi = _mm256_broadcastsi128_si256(
-		_mm_loadu_si128((const __m128i *)s->hi[k]));
 
 	return _mm256_and_si256(
 		_mm256_shuffle_epi8(lo, _mm256_and_si256(v, low4)),
@@ -175,33 +178,53 @@ static inline __m256i nibble_match(const struct litscan *s, int k, __m256i v)
 			_mm256_srli_epi16(v, 4), low4)));
 }
 
-/* scan_avx2 - 32 candidate positions a step while 34 bytes remain */
-__attribute__((target("avx2")))
+/* next_block - from Q on (a multiple of 32 steps), the first block of 32
+ * positions where some fingerprint fits, its per-position buckets in
+ * BYTES; LEN if none before fewer than 34 bytes remain (*Q then says
+ * where the table scan goes on). No call inside: the tables stay in
+ * registers */
+__attribute__((target("avx2"), noinline))
+static size_t next_block(const struct litscan *s, const char *buf, size_t len,
+			 size_t *q, unsigned char bytes[32], uint32_t *hits)
+{
+	const __m256i lo0 = table(s->lo[0]), hi0 = table(s->hi[0]),
+		lo1 = table(s->lo[1]), hi1 = table(s->hi[1]),
+		lo2 = table(s->lo[2]), hi2 = table(s->hi[2]);
+
+	for (; *q + 32 + FP_LEN - 1 <= len; *q += 32) {
+		const char *p = buf + *q;
+		__m256i m = _mm256_and_si256(
+			nibble_match(lo0, hi0, _mm256_loadu_si256((const __m256i *)p)),
+			nibble_match(lo1, hi1,
+				     _mm256_loadu_si256((const __m256i *)(p + 1))));
+
+		m = _mm256_and_si256(m, nibble_match(lo2, hi2,
+			_mm256_loadu_si256((const __m256i *)(p + 2))));
+		*hits = ~(uint32_t)_mm256_movemask_epi8(
+			_mm256_cmpeq_epi8(m, _mm256_setzero_si256()));
+		if (*hits != 0) {
+			_mm256_storeu_si256((__m256i *)bytes, m);
+			return *q;
+		}
+	}
+	return len;
+}
+
+/* scan_avx2 - blocks of 32 positions, then the table scan for the rest */
 static size_t scan_avx2(const struct litscan *s, const char *buf, size_t len)
 {
 	size_t q = 0;
+	unsigned char bytes[32];
+	uint32_t hits;
 
-	for (; q + 32 + FP_LEN - 1 <= len; q += 32) {
-		const char *p = buf + q;
-		__m256i m = nibble_match(s, 0, _mm256_loadu_si256((const __m256i *)p));
-		uint32_t hits;
-		unsigned char bytes[32];
-
-		m = _mm256_and_si256(m, nibble_match(s, 1,
-			_mm256_loadu_si256((const __m256i *)(p + 1))));
-		m = _mm256_and_si256(m, nibble_match(s, 2,
-			_mm256_loadu_si256((const __m256i *)(p + 2))));
-		hits = ~(uint32_t)_mm256_movemask_epi8(
-			_mm256_cmpeq_epi8(m, _mm256_setzero_si256()));
-		if (hits == 0)
-			continue;
-		_mm256_storeu_si256((__m256i *)bytes, m);
+	while (next_block(s, buf, len, &q, bytes, &hits) != len) {
 		for (; hits != 0; hits &= hits - 1) {
 			unsigned k = (unsigned)__builtin_ctz(hits);
 
 			if (confirm(s, buf, len, q + k, bytes[k]))
 				return q + k;
 		}
+		q += 32;
 	}
 	return scan_from(s, buf, len, q);
 }
