@@ -408,20 +408,21 @@ static void test_time_text(void **state)
 
 static void test_user_made_safe(void **state)
 {
-	char line[600];
-	struct matcher *m = matcher_for("dovecot");
+	struct pattern_spec p = { "^custom: (?<user>.*) from (?<ip>\\S+)$", 1 };
+	char err[CONFIG_ERR_MAX], line[600];
+	struct matcher *m = matcher_with_patterns(&p, 1, err, sizeof(err));
 	struct match_result r;
 	int n;
 
 	(void)state;
-	n = snprintf(line, sizeof(line), "dovecot: imap-login: Login: user=<a\tb\x01");
+	assert_non_null(m);
+	n = snprintf(line, sizeof(line), "custom: a\tb\x01");
 	memset(line + n, 'x', 300);
 	n += 300;
-	n += snprintf(line + n, sizeof(line) - (size_t)n,
-		      ">, method=PLAIN, rip=192.0.2.1, lip=192.0.2.2");
-	line[20] = '\0';	/* a NUL before the tag: no longer a Dovecot line */
+	n += snprintf(line + n, sizeof(line) - (size_t)n, " from 192.0.2.1");
+	line[3] = '\0';	/* a NUL before the marker: no longer that line */
 	assert_int_equal(matcher_match(m, line, (size_t)n, &r), 0);
-	line[20] = ' ';
+	line[3] = 't';
 	assert_int_equal(matcher_match(m, line, (size_t)n, &r), 1);
 	assert_int_equal(strlen(r.user), RECORD_USER_MAX - 1);
 	assert_int_equal(memcmp(r.user, "a?b?xx", 6), 0);
