@@ -68,7 +68,7 @@ struct config {
 	enum export_format export_format;
 	char *export_command;		/* "" = none */
 	struct net_list ignore_networks;
-	unsigned ipv6_prefix;		/* 1..128 */
+	unsigned ipv6_prefix;		/* 32..128 */
 	char *user;			/* "" = no privilege drop */
 	enum start_at start_at;
 	unsigned rotate_wait;		/* seconds */

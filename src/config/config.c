@@ -55,7 +55,7 @@ static const struct key_def keys[] = {
 	KEY("export_command", value_string, "", export_command, 0, 0, NULL),
 	KEY("ignore_networks", value_networks, "127.0.0.0/8, ::1/128",
 	    ignore_networks, 0, 0, NULL),
-	KEY("ipv6_prefix", value_number, "128", ipv6_prefix, 1, 128, NULL),
+	KEY("ipv6_prefix", value_number, "128", ipv6_prefix, 32, 128, NULL),
 	KEY("user", value_string, "popgate", user, 0, 0, NULL),
 	KEY("start_at", value_choice, "end", start_at, 0, 0, start_at_names),
 	KEY("rotate_wait", value_duration, "5s", rotate_wait, 1, DAY, NULL),
