@@ -209,56 +209,52 @@ const struct format_def format_table[] = {
 	}, SESSION_NONE,
 	  "popper qpopper in.popper in.qpopper [popper]", 0 },
 	{ "popa3d", {
-		/* patched popa3d: one line */
-		{ MATCH_LOGIN, "Authentication passed for ",
-		  SYSLOG "popa3d" PID ": Authentication passed for (?<user>" TEXT(1,128)
-		  ") -- " BRACKET_IP "$", "pop3", STEP_LINE, " -- [" },
 		{ MATCH_LOGIN, "]: Session from ",
 		  SYSLOG "popa3d" PIDN "Session from (?<ip>" WORD(1,255) ")$",
 		  "pop3", STEP_OPEN, NULL },
 		{ MATCH_LOGIN, "]: Authentication passed for ",
 		  SYSLOG "popa3d" PIDN "Authentication passed for (?<user>" TEXT(1,128) ")$",
 		  "pop3", STEP_CONFIRM, NULL },
+		/* patched popa3d: one line */
+		{ MATCH_LOGIN, "Authentication passed for ",
+		  SYSLOG "popa3d" PID ": Authentication passed for (?<user>" TEXT(1,128)
+		  ") -- " BRACKET_IP "$", "pop3", STEP_LINE, " -- [" },
 		{ MATCH_LOGIN, NULL, SYSLOG "popa3d" PIDN FAILED, "pop3",
 		  STEP_DISCARD, NULL },
 	}, SESSION_NONE,
 	  "popa3d", 0 },
 	{ "vm-pop3d", {
-		/* newer releases: one line */
-		{ MATCH_LOGIN, " logged in from ",
-		  VM_TAG "User (?<user>" TEXT(1,128) ") logged in from (?<ip>" IP_CHARS ")$",
-		  "pop3", STEP_LINE, " logged in from " },
 		{ MATCH_LOGIN, "]: Connect from ",
 		  VM_TAG "Connect from (?<ip>" WORD(1,255) ")$", "pop3", STEP_OPEN, NULL },
 		{ MATCH_LOGIN, " logged in",
 		  VM_TAG "User '(?<user>" TEXT(1,128) ")'(?: of '" TEXT(0,128) "')? logged in$",
 		  "pop3", STEP_CONFIRM, NULL },
+		/* newer releases: one line */
+		{ MATCH_LOGIN, " logged in from ",
+		  VM_TAG "User (?<user>" TEXT(1,128) ") logged in from (?<ip>" IP_CHARS ")$",
+		  "pop3", STEP_LINE, " logged in from " },
 		{ MATCH_LOGIN, NULL, VM_TAG "(?:Session (?:ended|timed out) for no user"
 		  "|Socket closed|Quitting on signal|Unknown quit|Quitting - |" FAILED ")",
 		  "pop3", STEP_DISCARD, NULL },
 	}, SESSION_NONE,
 	  "vm-pop3d", 0 },
 	{ "spop3d", {
-		/* built with --enable-logextend: one line */
-		{ MATCH_LOGIN, " authenticated - ",
-		  SYSLOG "spop3d" PID ": user (?<user>" WORD(1,128) ") authenticated - "
-		  "(?<ip>" IP_CHARS ")$", "pop3", STEP_LINE, " authenticated - " },
-		/* tcp_wrappers: "connect from ADDRESS" or "... from HOSTNAME" */
 		{ MATCH_LOGIN, "]: connect from ",
 		  SYSLOG "spop3d" PIDN "connect from (?<ip>" WORD(1,255) ")$", "pop3",
 		  STEP_OPEN, NULL },
 		{ MATCH_LOGIN, " authenticated",
 		  SYSLOG "spop3d" PIDN "user (?<user>" WORD(1,128) ") authenticated$", "pop3",
 		  STEP_CONFIRM, NULL },
+		/* built with --enable-logextend: one line */
+		{ MATCH_LOGIN, " authenticated - ",
+		  SYSLOG "spop3d" PID ": user (?<user>" WORD(1,128) ") authenticated - "
+		  "(?<ip>" IP_CHARS ")$", "pop3", STEP_LINE, " authenticated - " },
+		/* tcp_wrappers: "connect from ADDRESS" or "... from HOSTNAME" */
 		{ MATCH_LOGIN, NULL, SYSLOG "spop3d" PIDN FAILED, "pop3",
 		  STEP_DISCARD, NULL },
 	}, SESSION_NONE,
 	  "spop3d", 0 },
 	{ "gnu-pop3d", {
-		{ MATCH_LOGIN, " logged in with mailbox ",
-		  SYSLOG "gnu-pop3d" PID ": [Uu]ser [`']?(?<user>[^\\s`']{1,128})[`']? "
-		  "logged in with mailbox " TEXT(1,256) " from (?<ip>" IP_CHARS ")$",
-		  "pop3", STEP_LINE, NULL },
 		{ MATCH_LOGIN, "onnect",
 		  GNU_TAG "(?:[Cc]onnect from|[Ii]ncoming connection from) "
 		  "(?<ip>" WORD(1,255) ")$", "pop3", STEP_OPEN, NULL },
@@ -266,6 +262,10 @@ const struct format_def format_table[] = {
 		  GNU_TAG "[Uu]ser [`']?(?<user>[^\\s`']{1,128})[`']? logged in with mailbox "
 		  TEXT(1,300) "$",
 		  "pop3", STEP_CONFIRM, NULL },
+		{ MATCH_LOGIN, " logged in with mailbox ",
+		  SYSLOG "gnu-pop3d" PID ": [Uu]ser [`']?(?<user>[^\\s`']{1,128})[`']? "
+		  "logged in with mailbox " TEXT(1,256) " from (?<ip>" IP_CHARS ")$",
+		  "pop3", STEP_LINE, NULL },
 		{ MATCH_LOGIN, NULL,
 		  GNU_TAG "(?:[Ss]ession ended for no user|[Uu]ser .{0,200}: authentication "
 		  "failed|" FAILED ")", "pop3", STEP_DISCARD, NULL },

@@ -529,8 +529,15 @@ static int line_result(struct matcher *m, const struct rule *rule,
 	return 1;
 }
 
+#define STATE_NOT_MINE 2	/* a confirming line without a first line */
+
+/* the pending entry of a first line that gave no address, or of a
+ * session that failed: "::", never a client's address */
+static const struct addr tombstone;
+
 /* state_result - a rule of a multi-line format: the address comes from
- * the table, filled by an earlier line of the same file and process */
+ * the table, filled by an earlier line of the same file and process; 1
+ * hit, 0 nothing, STATE_NOT_MINE when a later rule may take the line */
 static int state_result(struct matcher *m, const struct rule *rule,
 			unsigned source, const char *line, size_t len,
 			time_t now, struct match_result *r)
@@ -545,17 +552,19 @@ static int state_result(struct matcher *m, const struct rule *rule,
 		return 0;
 	switch (rule->step) {
 	case STEP_OPEN:		/* a reused PID replaces the old entry; a
-				 * first line without an address clears it */
-		if (line_addr(m, rule, line, &addr))
-			(void)pending_put(m->pending, key, klen, &addr, now);
-		else
-			(void)pending_take(m->pending, key, klen, now, NULL);
+				 * first line without an address leaves a
+				 * tombstone: its login confirms nothing */
+		if (!line_addr(m, rule, line, &addr))
+			addr = tombstone;
+		(void)pending_put(m->pending, key, klen, &addr, now);
 		return 0;
-	case STEP_DISCARD:
-		(void)pending_take(m->pending, key, klen, now, NULL);
+	case STEP_DISCARD:	/* and the login line that may follow */
+		(void)pending_put(m->pending, key, klen, &tombstone, now);
 		return 0;
-	case STEP_CONFIRM:
+	case STEP_CONFIRM:	/* no first line: maybe a one-line login */
 		if (!pending_take(m->pending, key, klen, now, &addr))
+			return STATE_NOT_MINE;
+		if (memcmp(&addr, &tombstone, sizeof addr) == 0)
 			return 0;
 		break;
 	case STEP_CLOSE:
@@ -642,8 +651,14 @@ int matcher_feed(struct matcher *m, unsigned source, const char *line,
 			continue;
 		if (!run_rule(m, rule, line, len))
 			continue;
-		if (rule->step != STEP_LINE)	/* the line is this rule's */
-			return state_result(m, rule, source, line, len, now, r);
+		if (rule->step != STEP_LINE) {
+			/* the line is this rule's; a confirming line with no
+			 * first line waiting may still be a one-line login */
+			int hit = state_result(m, rule, source, line, len, now, r);
+			if (hit != STATE_NOT_MINE)
+				return hit;
+			continue;
+		}
 		if (ambiguous(m, rule, line, len))
 			return 0;
 		if (line_result(m, rule, source, line, len, now, r))
