@@ -110,6 +110,12 @@
  * prefix ("0000002a: ") when mu_log_session_id is set */
 #define GNU_TAG SYSLOG "(?:gnu-)?pop3d" PIDN "(?:[0-9a-f]{8}: )?"
 #define VM_TAG SYSLOG "vm-pop3d" PIDN
+/* user and mailbox both quoted (`name' or 'name', a count may follow) or
+ * both bare: a failure line, "User `NAME': authentication failed", whose
+ * NAME holds " logged in with mailbox " is neither */
+#define GNU_LOGIN "(?|[`'](?<user>[^\\s`']{1,128})' logged in with mailbox " \
+	"[`'][^`'\\x00-\\x1f]{1,256}'(?: \\([0-9]{1,10} [a-z]{1,10}\\))?" \
+	"|(?<user>[^\\s`']{1,128}) logged in with mailbox [^\\s`']{1,256})"
 
 /* Cyrus 3.x logfmt: event=login.good, server keys, then r.clienthost
  * (quoted when it holds "host [ip]") before any user-supplied value */
@@ -259,12 +265,10 @@ const struct format_def format_table[] = {
 		  GNU_TAG "(?:[Cc]onnect from|[Ii]ncoming connection from) "
 		  "(?<ip>" WORD(1,255) ")$", "pop3", STEP_OPEN, NULL },
 		{ MATCH_LOGIN, " logged in with mailbox ",
-		  GNU_TAG "[Uu]ser [`']?(?<user>[^\\s`']{1,128})[`']? logged in with mailbox "
-		  TEXT(1,300) "$",
+		  GNU_TAG "[Uu]ser " GNU_LOGIN "$",
 		  "pop3", STEP_CONFIRM, NULL },
 		{ MATCH_LOGIN, " logged in with mailbox ",
-		  SYSLOG "gnu-pop3d" PID ": [Uu]ser [`']?(?<user>[^\\s`']{1,128})[`']? "
-		  "logged in with mailbox " TEXT(1,256) " from (?<ip>" IP_CHARS ")$",
+		  SYSLOG "gnu-pop3d" PID ": [Uu]ser " GNU_LOGIN " from (?<ip>" IP_CHARS ")$",
 		  "pop3", STEP_LINE, NULL },
 		{ MATCH_LOGIN, NULL,
 		  GNU_TAG "(?:[Ss]ession ended for no user|[Uu]ser .{0,200}: authentication "
