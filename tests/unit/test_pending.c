@@ -339,7 +339,7 @@ static void test_twins(void **state)
 	assert_int_equal(pending_count(t), 0);
 	/* eviction removes both halves of the oldest pair */
 	for (int i = 0; i < 4; i++) {
-		char id[8];
+		char id[16];
 		snprintf(id, sizeof id, "id%d", i);
 		assert_int_equal(pending_put_pair(t, id, strlen(id), "u", 1, &a,
 						  T0 + i), 0);
