@@ -30,18 +30,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static char *names[] = { "auto" };
-	struct config cfg;
 	char err[CONFIG_ERR_MAX];
 
 	(void)argc;
 	(void)argv;
 	clock_set(FUZZ_CLOCK);
-	memset(&cfg, 0, sizeof cfg);
-	cfg.log_formats.v = names;
-	cfg.log_formats.n = 1;
-	cfg.session_max = 3600;
-	matcher = matcher_new(&cfg, err, sizeof err);
+	matcher = hostile_matcher(err, sizeof err);
 	if (matcher == NULL)
 		fuzz_bug("matcher_new: %s", err);
 	return 0;

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
+#include "match.h"
 #include "util.h"
 
 #define H "Nov 23 11:04:39 mx "	/* syslog header */
@@ -174,6 +176,20 @@ static inline char *fill(const char *template, size_t padlen, char padc,
 	out[n] = '\0';
 	*len = n;
 	return out;
+}
+
+/* hostile_matcher - every built-in format, sessions tracked; NULL with
+ * a message in ERR */
+static inline struct matcher *hostile_matcher(char *err, size_t errsize)
+{
+	static char *names[] = { "auto" };
+	struct config cfg;
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.log_formats.v = names;
+	cfg.log_formats.n = 1;
+	cfg.session_max = 3600;
+	return matcher_new(&cfg, err, errsize);
 }
 
 #endif

@@ -162,16 +162,9 @@ static void attack(struct run *run, const struct template *t, const char *p)
 
 static struct matcher *auto_matcher(void)
 {
-	static char *names[] = { "auto" };
-	struct config cfg;
 	char err[256];
-	struct matcher *m;
+	struct matcher *m = hostile_matcher(err, sizeof err);
 
-	memset(&cfg, 0, sizeof cfg);
-	cfg.log_formats.v = names;
-	cfg.log_formats.n = 1;
-	cfg.session_max = 3600;
-	m = matcher_new(&cfg, err, sizeof err);
 	if (m == NULL)
 		fail_msg("matcher_new: %s", err);
 	return m;
