@@ -40,9 +40,12 @@ struct matcher *matcher_new(const struct config *cfg, char *err, size_t errsize)
 void matcher_free(struct matcher *m);
 
 /* matcher_feed - 1 and *R filled when LINE (LEN bytes, no newline, may
- * contain NULs) completes a login or ends a session, 0 otherwise. SOURCE
+ * contain NULs) completes a login or ends a session, 0 otherwise (also
+ * for a line holding its address field twice: counted, logged). SOURCE
  * names the file the line came from (a small integer per followed file):
- * the lines of a two-line login are tied by (SOURCE, host, program, PID).
+ * the lines of a two-line login are tied by (SOURCE, host, program, PID),
+ * a Dovecot logout to its login by (SOURCE, host, pid, session) or, when
+ * it names neither, (SOURCE, host, service, user).
  * NOW is the line's time: the first line of a two-line login waits
  * MATCH_PENDING_TTL seconds at most. A line read from a user's text never
  * supplies an address. */

@@ -4,9 +4,11 @@
  * NULs allowed) and extracts address, user and time; ties two-line logins
  * by PID and logouts by session id in bounded tables. A built-in rule runs
  * only on lines with one of its format's program tags (tagset.h) and its
- * literal, each distinct literal searched at most once per line. Never
- * authorizes an address that did not come from the field its format
- * defines; never lets a hostile line crash, hang or grow it without bound.
+ * literal, each distinct literal searched at most once per line. A line
+ * holding its format's address field twice is ambiguous and yields
+ * nothing. Never authorizes an address that did not come from the field
+ * its format defines; never lets a hostile line crash, hang or grow it
+ * without bound.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
