@@ -429,6 +429,47 @@ static void test_user_made_safe(void **state)
 	matcher_free(m);
 }
 
+/* a syslog format needs the whole header (stamp, host-shaped host) and
+ * the server's own tag, and nothing after the line's last field */
+static void test_strict_headers(void **state)
+{
+	static const struct { const char *line; int hit; } cases[] = {
+		{ "Mar  7 09:00:00 mail.example.org dovecot[123]: imap-login: Login: "
+		  "user=<a>, method=PLAIN, rip=192.0.2.1, lip=192.0.2.2", 1 },
+		{ "Mar  7 09:00:00 2001:db8::1 dovecot: imap-login: Login: "
+		  "user=<a>, method=PLAIN, rip=192.0.2.1, lip=192.0.2.2", 1 },
+		{ "Mar  7 09:00:00 imap(x dovecot: imap-login: Login: user=<a>, "
+		  "method=PLAIN, rip=192.0.2.1, lip=192.0.2.2", 0 },
+		{ "Mar  7 09:00:00 lmtp(\"a dovecot: imap-login: Login: user=<a>, "
+		  "method=PLAIN, rip=192.0.2.1, lip=192.0.2.2", 0 },
+		{ "Mar  7 09:00:00 mx imap-login: Login: user=<a>, method=PLAIN, "
+		  "rip=192.0.2.1, lip=192.0.2.2", 0 },
+		{ "dovecot: imap-login: Login: user=<a>, method=PLAIN, "
+		  "rip=192.0.2.1, lip=192.0.2.2", 0 },
+		{ "mx dovecot: imap-login: Login: user=<a>, method=PLAIN, "
+		  "rip=192.0.2.1, lip=192.0.2.2", 0 },
+		{ "Mar  7 09:00:00 mx dovecot: imap-login: Login: user=<a>, "
+		  "method=PLAIN, rip=192.0.2.1, lip=192.0.2.2   ", 0 },
+		{ "Mar  7 09:00:00 mx pop3d: LOGIN, user=a, ip=[192.0.2.1], "
+		  "port=[1] ", 0 },
+		{ "Mar  7 09:00:00 mx pop3d: LOGIN, user=a, ip=[192.0.2.1], "
+		  "port=[1]", 1 },
+		{ "pop3d: LOGIN, user=a, ip=[192.0.2.1], port=[1]", 0 },
+		{ "Mar  7 09:00:00 mx qpopper[1]: (v4.1.0) POP login by user \"a\" "
+		  "at (h) 192.0.2.1\t", 0 },
+	};
+	struct matcher *m = matcher_for(NULL);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct match_result r;
+		int hit = matcher_match(m, cases[i].line, strlen(cases[i].line), &r);
+		if (hit != cases[i].hit)
+			fail_msg("case %zu: hit %d: %s", i, hit, cases[i].line);
+	}
+	matcher_free(m);
+}
+
 /* 16 KiB lines built to make backtracking regexes work hard: the matcher
  * must answer (no address) in bounded time; the time is printed only */
 static void test_hostile_long_lines(void **state)
@@ -482,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_time_text),
 		cmocka_unit_test(test_user_made_safe),
 		cmocka_unit_test(test_hostile_long_lines),
+		cmocka_unit_test(test_strict_headers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
