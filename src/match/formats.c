@@ -142,9 +142,9 @@ const struct format_def format_table[] = {
 	{ "dovecot", {
 		{ MATCH_LOGIN, "Login: user=<",
 		  DOVECOT_TAG DOVECOT_SVC ": " DOVECOT_LOGIN, NULL, STEP_LINE, "rip=" },
-		{ MATCH_LOGOUT, ">: ", DOVECOT_TAG DOVECOT_END_ID DOVECOT_BYE,
+		{ MATCH_LOGOUT, ">: ", DOVECOT_TAG DOVECOT_END_ID "(?:Info: )?" DOVECOT_BYE,
 		  NULL, STEP_CLOSE, NULL },
-		{ MATCH_LOGOUT, "): ", DOVECOT_TAG DOVECOT_END_USER DOVECOT_BYE,
+		{ MATCH_LOGOUT, "): ", DOVECOT_TAG DOVECOT_END_USER "(?:Info: )?" DOVECOT_BYE,
 		  NULL, STEP_CLOSE_USER, NULL },
 	}, SESSION_ID,
 	  "dovecot", 0 },
