@@ -42,24 +42,12 @@ void notify_set_parent(int fd)
 	parent_fd = fd;
 }
 
-void notify_forget(void)
+/* detach_stdio - stdio to /dev/null: the caller's terminal or pipe must
+ * not be held open by a daemon it no longer waits for */
+static void detach_stdio(void)
 {
-	if (parent_fd >= 0)
-		close(parent_fd);
-	parent_fd = -1;
-}
+	int fd = open("/dev/null", O_RDWR);
 
-/* release_parent - the parent exits 0; stdio no longer reaches it */
-static void release_parent(void)
-{
-	int fd;
-
-	if (parent_fd < 0)
-		return;
-	while (write(parent_fd, "r", 1) < 0 && errno == EINTR)
-		;
-	notify_forget();
-	fd = open("/dev/null", O_RDWR);
 	if (fd >= 0) {
 		dup2(fd, 0);
 		dup2(fd, 1);
@@ -68,6 +56,25 @@ static void release_parent(void)
 			close(fd);
 	}
 	log_stderr(0);
+}
+
+void notify_forget(void)
+{
+	if (parent_fd < 0)
+		return;
+	close(parent_fd);
+	parent_fd = -1;
+	detach_stdio();		/* a worker forked while the parent waits */
+}
+
+/* release_parent - the parent exits 0; stdio no longer reaches it */
+static void release_parent(void)
+{
+	if (parent_fd < 0)
+		return;
+	while (write(parent_fd, "r", 1) < 0 && errno == EINTR)
+		;
+	notify_forget();
 }
 
 void notify_ready(const char *status)

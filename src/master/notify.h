@@ -9,7 +9,8 @@
 int notify_wanted(void);
 /* notify_set_parent - FD is the pipe to the parent waiting for start-up */
 void notify_set_parent(int fd);
-/* notify_forget - in a forked worker: drop the parent's pipe */
+/* notify_forget - in a worker forked while the parent waits: drop its
+ * pipe and detach stdio from it (errors then go to syslog only) */
 void notify_forget(void);
 /* notify_ready - started (or reloaded): READY=1 with STATUS; the first
  * call also releases the waiting parent and detaches stdio from it */
