@@ -8,11 +8,9 @@ import glob
 import os
 import shutil
 import subprocess
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import sdlib  # noqa: E402
-from popgate_test import (Tap, TOP, wait_until, connect_endpoint,  # noqa: E402
+import sdlib
+from popgate_test import (Tap, TOP, wait_until, connect_endpoint,
                           policy_request, read_policy_answer)
 
 UNIT = "popgated.service"

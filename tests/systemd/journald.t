@@ -6,18 +6,14 @@ Prints login -> first OK latency (median, p99) over 50 logins."""
 import atexit
 import os
 import shutil
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "integration"))
-import sdlib  # noqa: E402
-from popgate_test import (Tap, free_port, wait_until,  # noqa: E402
+import sdlib
+from popgate_test import (Tap, free_port, wait_until,
                           connect_endpoint, policy_request,
                           read_policy_answer)
-from mailstack import _POP3From, NOBODY  # noqa: E402
-from stackconf import dovecot_conf, USERS  # noqa: E402
+from mailstack import _POP3From, NOBODY
+from stackconf import dovecot_conf, USERS
 
 UNIT = "popgated.service"
 LOGINS = 50

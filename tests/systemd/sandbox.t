@@ -10,12 +10,9 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "lib"))
-from popgate_test import (Tap, Daemon, temp_dir, wait_until,  # noqa: E402
+from popgate_test import (Tap, Daemon, temp_dir, wait_until,
                           POPGATED, TOP)
 
 CAP_KILL = 5

@@ -8,12 +8,10 @@ journal message twice, and systemd-analyze security."""
 import atexit
 import os
 import shutil
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import sdlib  # noqa: E402
-from popgate_test import (Tap, free_port, wait_until,  # noqa: E402
+import sdlib
+from popgate_test import (Tap, free_port, wait_until,
                           connect_endpoint, policy_request,
                           read_policy_answer)
 

@@ -14,13 +14,9 @@ import json
 import os
 import re
 import subprocess
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "lib"))
-import popgate_test  # noqa: E402
-from popgate_test import TOP, wait_until  # noqa: E402,F401
+from popgate_test import TOP, wait_until
 
 DEV_LOG = "/dev/log"
 JOURNAL_DEV_LOG = "/run/systemd/journal/dev-log"
