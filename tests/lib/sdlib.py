@@ -13,6 +13,7 @@ import atexit
 import json
 import os
 import re
+import shutil
 import subprocess
 import time
 
@@ -165,12 +166,42 @@ class Systemd:
             os.unlink(DEV_LOG)
 
 
+def check_available(t):
+    """a failed TAP line and exit when no systemd can be booted here"""
+    why = available()
+    if why:
+        t.ok(False, "a booted systemd can be used here", why)
+        t.finish()
+
+
+def booted(t, name):
+    """a Systemd booted for suite NAME, its work directory in the build
+    tree (the namespace hides the machine's /tmp), removed at exit"""
+    work = os.path.abspath(os.path.join(
+        os.environ.get("POPGATE_BUILD", "build"),
+        "systemd-%s.%d" % (name, os.getpid())))
+    os.makedirs(work)
+    atexit.register(shutil.rmtree, work, True)
+    sd = Systemd(work)
+    t.note("booted in %.1f s" % sd.boot())
+    return sd
+
+
 def make_install(sd, prefix="/usr/local"):
     """`make install` of this tree into the namespace, then what README
     says an operator runs (sysusers, tmpfiles, daemon-reload)"""
     return sd.sh('cd "%s" && make -s install PREFIX=%s >/dev/null && '
                  'systemd-sysusers && systemd-tmpfiles --create && '
                  'systemctl daemon-reload' % (TOP, prefix), timeout=300)
+
+
+def installed(t, name):
+    """booted(), then make install as an operator does (one TAP line)"""
+    sd = booted(t, name)
+    r = make_install(sd)
+    t.ok(r.returncode == 0, "make install PREFIX=/usr/local, sysusers, "
+         "tmpfiles, daemon-reload", r.stdout + r.stderr)
+    return sd
 
 
 def exposure(sd, unit):

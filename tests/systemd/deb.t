@@ -3,10 +3,8 @@
 operator gets it: dpkg -i inside a booted systemd (user, conffile,
 /var/lib/popgate, unit enabled and started, answering on Postfix's
 private/ socket), dpkg --purge, and nothing of it left."""
-import atexit
 import glob
 import os
-import shutil
 import subprocess
 
 import sdlib
@@ -17,10 +15,7 @@ UNIT = "popgated.service"
 SOCKET = "/var/spool/postfix/private/popgate"
 
 t = Tap()
-why = sdlib.available()
-if why:
-    t.ok(False, "a booted systemd can be used here", why)
-    t.finish()
+sdlib.check_available(t)
 
 r = subprocess.run(["make", "-s", "deb"], cwd=TOP, capture_output=True,
                    text=True, errors="replace")
@@ -54,12 +49,7 @@ ctl = subprocess.run(["sh", "-c", "dpkg-deb --ctrl-tarfile '%s' | tar -xO "
 t.ok(ctl.strip() == "/etc/popgate/popgate.conf",
      "conffile /etc/popgate/popgate.conf", ctl + conffiles)
 
-work = os.path.abspath(os.path.join(
-    os.environ.get("POPGATE_BUILD", "build"), "systemd-deb.%d" % os.getpid()))
-os.makedirs(work)
-atexit.register(shutil.rmtree, work, True)
-sd = sdlib.Systemd(work)
-t.note("booted in %.1f s" % sd.boot())
+sd = sdlib.booted(t, "deb")
 # a Docker image's policy-rc.d (exit 101) forbids starting services; a
 # real machine has none: remove it in the namespace's /usr overlay only
 sd.run(["rm", "-f", "/usr/sbin/policy-rc.d"])

@@ -3,9 +3,7 @@
 dovecot.service, both run by a real systemd: a POP3 login that is logged
 only to the journal is answered OK by the installed popgated.service.
 Prints login -> first OK latency (median, p99) over 50 logins."""
-import atexit
 import os
-import shutil
 import time
 
 import sdlib
@@ -20,20 +18,8 @@ LOGINS = 50
 D = "/run/popgate-test"
 
 t = Tap()
-why = sdlib.available()
-if why:
-    t.ok(False, "a booted systemd can be used here", why)
-    t.finish()
-work = os.path.abspath(os.path.join(
-    os.environ.get("POPGATE_BUILD", "build"), "systemd-journald.%d" %
-    os.getpid()))
-os.makedirs(work)
-atexit.register(shutil.rmtree, work, True)
-sd = sdlib.Systemd(work)
-t.note("booted in %.1f s" % sd.boot())
-r = sdlib.make_install(sd)
-t.ok(r.returncode == 0, "make install into the booted systemd",
-     r.stdout + r.stderr)
+sdlib.check_available(t)
+sd = sdlib.installed(t, "journald")
 
 # dovecot.service as packaged, with a private configuration (drop-in)
 pop3, imap, port = free_port(), free_port(), free_port()
