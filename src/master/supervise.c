@@ -316,11 +316,14 @@ static int reopen_listeners(struct supervisor *sv, const struct config *new)
 	return 0;
 }
 
-/* reload_failed - the running configuration stays: say so, stay ready */
+/* reload_failed - the running configuration stays: ready again, unless
+ * start-up is not over yet (then readiness comes when it is) */
 static void reload_failed(struct supervisor *sv)
 {
 	char status[256];
 
+	if (!sv->announced)
+		return;
 	status_text(sv, status, sizeof status);
 	notify_ready(status);
 }
@@ -330,7 +333,8 @@ static void reload(struct supervisor *sv)
 	char err[CONFIG_ERR_MAX];
 	struct config new;
 
-	notify_reloading();
+	if (sv->announced)
+		notify_reloading();
 	if (config_load(&new, sv->cfg.file, err, sizeof err) != 0) {
 		log_msg(LOG_ERR, "reload: %s; keeping the running configuration",
 			err);

@@ -137,6 +137,19 @@ t.ok(wait_until(lambda: try_ask(LISTED, port2) == "OK", 30)[0],
 config(action="OK", listen=port2)
 sd.systemctl("reload", UNIT)
 
+# reload with a broken configuration: refused, the running one kept
+sd.write(CONF, "policy_listen = inet:127.0.0.1:%d\nwindow = soon\n" % port2)
+r = sd.systemctl("reload", UNIT)
+ok, _ = wait_until(lambda: any("keeping the running configuration" in
+                               str(e.get("MESSAGE"))
+                               for e in sd.journal("-u", UNIT)), 30)
+t.ok(ok and sd.show(UNIT, "ActiveState") == "active" and
+     try_ask(LISTED, port2) == "OK",
+     "a broken configuration on reload is refused (FILE:LINE logged), "
+     "the running one keeps answering")
+config(action="OK", listen=port2)
+sd.systemctl("reload", UNIT)
+
 # crash restarts: a worker by the master, the master by systemd
 serve = [p for p in sd.pids("popgated") if p != master]
 sd.run(["kill", "-KILL"] + [str(p) for p in serve])
@@ -179,6 +192,7 @@ t.ok(len(ours) > 10 and not dup and not stdout,
 bad = [e["MESSAGE"] for e in ours if e.get("PRIORITY") in ("0", "1", "2", "3",
                                                             "4")
        and "user cannot change" not in e["MESSAGE"]
+       and "keeping the running configuration" not in e["MESSAGE"]
        and "killed by signal 9" not in e["MESSAGE"]]
 t.ok(not bad, "no warning or error under the sandbox (seccomp, "
      "ProtectSystem, ProcSubset...) besides the provoked ones", bad)
