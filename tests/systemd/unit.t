@@ -189,6 +189,22 @@ ours = [e for e in entries if e.get("_COMM") == "popgated"]
 t.ok(len(ours) > 10 and not dup and not stdout,
      "no journal message appears twice (%d popgated entries)" % len(ours), "\n".join(dup + [str(s) for s in stdout]))
 
+fake = [{"_COMM": "popgated", "_PID": "9", "MESSAGE": "warning: x",
+         "__REALTIME_TIMESTAMP": "1000000"},
+        {"_COMM": "popgated", "_PID": "9", "_TRANSPORT": "stdout",
+         "MESSAGE": "popgated: warning: x", "__REALTIME_TIMESTAMP": "1000200"}]
+t.ok(sdlib.duplicates(fake) == ["warning: x"],
+     "the duplicate check finds a syslog + stderr pair (self-test)")
+
+# a broken configuration at start: ExecStartPre says why, once
+sd.write(CONF, "window = soon\n")
+r = sd.systemctl("start", UNIT)
+why = [e.get("MESSAGE") for e in sd.journal("-u", UNIT)
+       if str(e.get("MESSAGE")).startswith(CONF + ":1: ")]
+t.ok(r.returncode != 0 and len(why) == 1,
+     "start with a broken configuration fails; FILE:LINE is in the journal "
+     "once: %r" % why)
+
 bad = [e["MESSAGE"] for e in ours if e.get("PRIORITY") in ("0", "1", "2", "3",
                                                             "4")
        and "user cannot change" not in e["MESSAGE"]
