@@ -5,11 +5,26 @@
  * hold the writer for more than STORE_SWEEP_CHUNK deletes, and never
  * trust a stored value it cannot decode.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "store_priv.h"
+#include "util.h"
 
 #define SWEEP_SCAN_MAX 20000	/* entries looked at per sweep transaction */
+#define HELD_SLOTS 1024		/* records held in a large batch: a power of 2 */
+#define HELD_MIN_OPS 64		/* smaller batches read and write each op */
+
+/* a record held while a large batch is applied: the ops on one address
+ * (a backlog repeats a few addresses thousands of times) cost one read
+ * and one write, not one of each per op */
+struct held {
+	int used;
+	int exists;		/* the record is there, as the ops left it */
+	int dirty;		/* an op changed it: write it back */
+	struct addr addr;
+	struct record r;
+};
 
 /* ---- batches ---- */
 
@@ -54,6 +69,68 @@ static int put_record(struct store *s, MDB_txn *txn, const struct addr *a,
 	return mdb_put(txn, s->records, &k, &v, 0);
 }
 
+/* change_record - OP (a login or a session event) on R, which EXISTS or
+ * not; 1 if R changed (then it exists) */
+static int change_record(struct record *r, int exists,
+			 const struct batch_op *op)
+{
+	if (op->kind == BATCH_LOGIN)
+		record_login(r, exists, op->time, op->service, op->user);
+	else if (!exists)
+		return 0;	/* a session event for a forgotten login */
+	else
+		record_session(r, op->time, op->kind == BATCH_SESSION_OPEN);
+	return 1;
+}
+
+/* held_flush - write H back if an op changed it; then the slot is free */
+static int held_flush(struct store *s, MDB_txn *txn, struct held *h)
+{
+	int rc = h->used && h->dirty ? put_record(s, txn, &h->addr, &h->r) : 0;
+
+	h->used = 0;
+	return rc;
+}
+
+static size_t held_slot(const struct addr *a)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (size_t i = 0; i < sizeof(a->b); i++)
+		h = (h ^ a->b[i]) * 16777619u;
+	return h & (HELD_SLOTS - 1);
+}
+
+/* apply_held_op - a record op through the held records: the same result
+ * as apply_record_op once every slot is flushed */
+static int apply_held_op(struct store *s, MDB_txn *txn, struct held *held,
+			 const struct batch_op *op)
+{
+	struct held *h = &held[held_slot(&op->addr)];
+	int rc;
+
+	if (h->used && memcmp(h->addr.b, op->addr.b, sizeof(h->addr.b)) != 0 &&
+	    (rc = held_flush(s, txn, h)) != 0)
+		return rc;
+	if (op->kind == BATCH_REMOVE) {
+		MDB_val k = { sizeof(op->addr.b), (void *)op->addr.b };
+
+		h->used = 0;	/* whatever it held is deleted */
+		rc = mdb_del(txn, s->records, &k, NULL);
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	}
+	if (!h->used) {
+		if ((rc = get_record(s, txn, &op->addr, &h->r, &h->exists)) != 0)
+			return rc;
+		h->used = 1;
+		h->dirty = 0;
+		h->addr = op->addr;
+	}
+	if (change_record(&h->r, h->exists, op))
+		h->exists = h->dirty = 1;
+	return 0;
+}
+
 static int apply_record_op(struct store *s, MDB_txn *txn,
 			   const struct batch_op *op)
 {
@@ -67,12 +144,8 @@ static int apply_record_op(struct store *s, MDB_txn *txn,
 	}
 	if ((rc = get_record(s, txn, &op->addr, &r, &found)) != 0)
 		return rc;
-	if (op->kind == BATCH_LOGIN)
-		record_login(&r, found, op->time, op->service, op->user);
-	else if (!found)
-		return 0;	/* a session event for a forgotten login */
-	else
-		record_session(&r, op->time, op->kind == BATCH_SESSION_OPEN);
+	if (!change_record(&r, found, op))
+		return 0;
 	return put_record(s, txn, &op->addr, &r);
 }
 
@@ -141,6 +214,8 @@ static int apply_position_op(struct store *s, MDB_txn *txn,
 static int apply_ops(struct store *s, MDB_txn *txn, void *ctx)
 {
 	const struct batch *b = ctx;
+	struct held *held = b->logins >= HELD_MIN_OPS ?
+		xcalloc(HELD_SLOTS, sizeof *held) : NULL;
 	size_t i;
 	int rc = 0;
 
@@ -152,7 +227,8 @@ static int apply_ops(struct store *s, MDB_txn *txn, void *ctx)
 		case BATCH_REMOVE:
 		case BATCH_SESSION_OPEN:
 		case BATCH_SESSION_CLOSE:
-			rc = apply_record_op(s, txn, op);
+			rc = held ? apply_held_op(s, txn, held, op) :
+				apply_record_op(s, txn, op);
 			break;
 		case BATCH_PUT_POSITION:
 		case BATCH_DEL_POSITION:
@@ -163,6 +239,10 @@ static int apply_ops(struct store *s, MDB_txn *txn, void *ctx)
 			break;
 		}
 	}
+	for (i = 0; held != NULL && i < HELD_SLOTS; i++)
+		if (rc == 0)
+			rc = held_flush(s, txn, &held[i]);
+	free(held);
 	return rc;
 }
 
