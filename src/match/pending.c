@@ -22,6 +22,10 @@ struct entry {
 	struct addr addr;
 	time_t since;
 	uint32_t chain;		/* next in the hash bucket, or free list */
+	uint32_t prev;		/* previous in the bucket, NONE at its head:
+				 * unlinking never walks a chain (entries
+				 * sharing a second key share one) */
+	uint32_t slot;		/* its bucket */
 	uint32_t older, newer;	/* age list */
 	uint32_t twin;		/* the same entry under its other key, or NONE */
 	int primary;		/* counted (a twin filed second is not) */
@@ -92,21 +96,17 @@ unsigned long long pending_evicted(const struct pending_table *t)
 	return t->evicted;
 }
 
-/* find - index of KEY and the link that points at it, or NONE; of
- * several entries under KEY the oldest (new ones go to the chain's head) */
-static uint32_t find(struct pending_table *t, const void *key, size_t klen,
-		     uint32_t **link)
+/* find - index of KEY, or NONE; of several entries under KEY the
+ * oldest (new ones go to the chain's head) */
+static uint32_t find(const struct pending_table *t, const void *key,
+		     size_t klen)
 {
-	uint32_t *l = &t->bucket[hash_key(key, klen) & (t->nbuckets - 1)];
+	uint32_t i = t->bucket[hash_key(key, klen) & (t->nbuckets - 1)];
 	uint32_t found = NONE;
 
-	for (; *l != NONE; l = &t->v[*l].chain) {
-		struct entry *e = &t->v[*l];
-		if (e->klen == klen && memcmp(e->key, key, klen) == 0) {
-			*link = l;
-			found = *l;
-		}
-	}
+	for (; i != NONE; i = t->v[i].chain)
+		if (t->v[i].klen == klen && memcmp(t->v[i].key, key, klen) == 0)
+			found = i;
 	return found;
 }
 
@@ -137,14 +137,26 @@ static void age_append(struct pending_table *t, uint32_t i)
 	t->newest = i;
 }
 
-static void drop_index(struct pending_table *t, uint32_t i);
 
-/* drop - remove entry I, whose bucket link is LINK, and its twin */
-static void drop(struct pending_table *t, uint32_t i, uint32_t *link)
+/* chain_unlink - take entry I out of its bucket's chain */
+static void chain_unlink(struct pending_table *t, uint32_t i)
+{
+	struct entry *e = &t->v[i];
+
+	if (e->prev == NONE)
+		t->bucket[e->slot] = e->chain;
+	else
+		t->v[e->prev].chain = e->chain;
+	if (e->chain != NONE)
+		t->v[e->chain].prev = e->prev;
+}
+
+/* drop - remove entry I and its twin */
+static void drop(struct pending_table *t, uint32_t i)
 {
 	uint32_t twin = t->v[i].twin;
 
-	*link = t->v[i].chain;
+	chain_unlink(t, i);
 	age_unlink(t, i);
 	t->v[i].chain = t->free;
 	t->v[i].twin = NONE;
@@ -154,20 +166,8 @@ static void drop(struct pending_table *t, uint32_t i, uint32_t *link)
 		t->count--;
 	if (twin != NONE) {
 		t->v[twin].twin = NONE;
-		drop_index(t, twin);
+		drop(t, twin);
 	}
-}
-
-/* drop_index - remove entry I wherever it is in its chain */
-static void drop_index(struct pending_table *t, uint32_t i)
-{
-	uint32_t *l = &t->bucket[hash_key(t->v[i].key, t->v[i].klen) &
-				 (t->nbuckets - 1)];
-
-	while (*l != NONE && *l != i)
-		l = &t->v[*l].chain;
-	if (*l == i)
-		drop(t, i, l);
 }
 
 /* expired - an entry seen at SINCE is gone at NOW (a clock that went
@@ -181,7 +181,7 @@ static int expired(const struct pending_table *t, time_t since, time_t now)
 static void sweep(struct pending_table *t, time_t now)
 {
 	while (t->oldest != NONE && expired(t, t->v[t->oldest].since, now))
-		drop_index(t, t->oldest);
+		drop(t, t->oldest);
 }
 
 /* make_room - evict the oldest entries until N slots are free */
@@ -191,7 +191,7 @@ static void make_room(struct pending_table *t, uint32_t n)
 		uint32_t old = t->oldest;
 		int counted = t->v[old].primary || t->v[old].twin != NONE;
 
-		drop_index(t, old);
+		drop(t, old);
 		t->evicted += counted;
 	}
 }
@@ -200,7 +200,7 @@ static void make_room(struct pending_table *t, uint32_t n)
 static uint32_t insert(struct pending_table *t, const void *key, size_t klen,
 		       const struct addr *addr, time_t now, int primary)
 {
-	uint32_t i = t->free, *link;
+	uint32_t i = t->free;
 
 	t->free = t->v[i].chain;
 	memcpy(t->v[i].key, key, klen);
@@ -209,9 +209,12 @@ static uint32_t insert(struct pending_table *t, const void *key, size_t klen,
 	t->v[i].since = now;
 	t->v[i].twin = NONE;
 	t->v[i].primary = primary;
-	link = &t->bucket[hash_key(key, klen) & (t->nbuckets - 1)];
-	t->v[i].chain = *link;
-	*link = i;
+	t->v[i].slot = hash_key(key, klen) & (t->nbuckets - 1);
+	t->v[i].prev = NONE;
+	t->v[i].chain = t->bucket[t->v[i].slot];
+	if (t->v[i].chain != NONE)
+		t->v[t->v[i].chain].prev = i;
+	t->bucket[t->v[i].slot] = i;
 	age_append(t, i);
 	t->used++;
 	t->count += primary != 0;
@@ -228,15 +231,15 @@ int pending_put_pair(struct pending_table *t, const void *key, size_t klen,
 		     const void *alias, size_t alen, const struct addr *addr,
 		     time_t now)
 {
-	uint32_t *link, i, j;
+	uint32_t i, j;
 
 	if (klen > PENDING_KEY_MAX || alen > PENDING_KEY_MAX ||
 	    (alias != NULL && t->cap < 2))
 		return -1;
 	sweep(t, now);
-	i = find(t, key, klen, &link);
+	i = find(t, key, klen);
 	if (i != NONE)		/* the same key again: replace */
-		drop(t, i, link);
+		drop(t, i);
 	make_room(t, alias != NULL ? 2 : 1);
 	i = insert(t, key, klen, addr, now, 1);
 	if (alias != NULL) {
@@ -250,18 +253,18 @@ int pending_put_pair(struct pending_table *t, const void *key, size_t klen,
 int pending_take(struct pending_table *t, const void *key, size_t klen,
 		 time_t now, struct addr *addr)
 {
-	uint32_t *link, i;
+	uint32_t i;
 	int live;
 
 	if (klen > PENDING_KEY_MAX)
 		return 0;
 	sweep(t, now);
-	i = find(t, key, klen, &link);
+	i = find(t, key, klen);
 	if (i == NONE)
 		return 0;
 	live = !expired(t, t->v[i].since, now);
 	if (live && addr != NULL)
 		*addr = t->v[i].addr;
-	drop(t, i, link);
+	drop(t, i);
 	return live;
 }
