@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "corpus_set.h"
 
 #include "litscan.h"
 #include "match.h"
@@ -26,7 +27,6 @@
 
 #define NOISE_LINES 1000000
 #define CORPUS_CLOCK 1795000000	/* as test_match.c: 2026-11-18 */
-#define SET_MAX 256
 
 static uint64_t rng = 0x9E3779B97F4A7C15u;
 
@@ -179,38 +179,6 @@ static void test_which_configs(void **state)
 
 /* ---- the corpus in noise, through the real tailer ---- */
 
-struct ipset {
-	char v[SET_MAX][ADDR_TEXT_MAX];
-	size_t n;
-};
-
-static void set_add(struct ipset *s, const char *text)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->v[i], text) == 0)
-			return;
-	assert_true(s->n < SET_MAX);
-	copy_string(s->v[s->n++], text, ADDR_TEXT_MAX);
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long size;
-
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = xmalloc((size_t)size + 1);
-	*len = fread(buf, 1, (size_t)size, f);
-	buf[*len] = '\0';
-	fclose(f);
-	return buf;
-}
-
 /* noise_line - lines of a busy mail log that authorize nothing: Postfix,
  * and lines that hold the literals (tags, "imap", "pop3") in the wrong
  * place or with no login in them */
@@ -321,37 +289,6 @@ static size_t skip_lines(const char *buf, size_t len, void *ctx)
 	return prefilter_scan(ctx, buf, len);
 }
 
-/* same_set - GOT equals the addresses in EXPECT (a .expect file) */
-static int same_set(const char *name, const struct ipset *got,
-		    const char *expect)
-{
-	static struct ipset want;
-	size_t len;
-	char *buf = read_file(expect, &len);
-	int same = 1;
-
-	want.n = 0;
-	for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
-		if (l[0] != '\0' && l[0] != '#')
-			set_add(&want, l);
-	free(buf);
-	for (size_t i = 0; i < want.n; i++) {
-		size_t j = 0;
-
-		while (j < got->n && strcmp(got->v[j], want.v[i]) != 0)
-			j++;
-		if (j == got->n) {
-			printf("  %s: missed %s\n", name, want.v[i]);
-			same = 0;
-		}
-	}
-	if (got->n != want.n) {
-		printf("  %s: %zu addresses, %zu expected\n", name, got->n, want.n);
-		same = 0;
-	}
-	return same;
-}
-
 static void test_corpus_in_noise(void **state)
 {
 	const char *top = getenv("POPGATE_TOP");
@@ -398,7 +335,11 @@ static void test_corpus_in_noise(void **state)
 
 		snprintf(expect, sizeof expect, "%.*s.expect",
 			 (int)(strlen(g.gl_pathv[i]) - 4), g.gl_pathv[i]);
-		if (!same_set(base, &r.got[i], expect))
+		static struct ipset want;
+
+		want.n = 0;
+		read_expect(expect, &want);
+		if (!compare_sets(base, &r.got[i], &want))
 			failures++;
 		snprintf(path, sizeof path, "%s/%zu.log", dir, i);
 		unlink(path);
