@@ -1,8 +1,8 @@
 /*
- * popgated.c - main and supervisor. Parses the configuration, creates the
- * database if needed (and closes it before any fork), binds the
- * listeners, forks the ingest and serve workers, restarts them with
- * back-off, forwards TERM and applies HUP. Never opens LMDB while forking.
+ * popgated.c - main: options, the configuration (-n prints it), the
+ * user check, the database created (a broken one moved aside) and closed
+ * again before any fork, daemonizing; then hands over to supervise().
+ * Never keeps LMDB open into the supervisor's forks.
  */
 #include <fcntl.h>
 #include <pwd.h>

@@ -17,6 +17,7 @@
 #include "counters.h"
 #include "ingest.h"
 #include "log.h"
+#include "listeners.h"
 #include "serve.h"
 #include "supervise.h"
 #include "util.h"

@@ -27,6 +27,26 @@ int store_fail(struct store *s, int rc, const char *what)
 	return -1;
 }
 
+void store_skip_invalid(struct store *s, const char *what)
+{
+	s->invalid++;
+	log_limited(&s->invalid_rl, LOG_WARNING, "%s: skipped a %s value of "
+		    "unknown version or size", s->path, what);
+}
+
+int meta_key(char *key, const char *prefix, const char *name, MDB_val *k)
+{
+	size_t lp = strlen(prefix), ln = strlen(name);
+
+	if (lp + ln > POSITION_NAME_MAX || lp + ln == 0)
+		return -1;
+	memcpy(key, prefix, lp);
+	memcpy(key + lp, name, ln);
+	k->mv_data = key;
+	k->mv_size = lp + ln;
+	return 0;
+}
+
 const char *store_error(const struct store *s)
 {
 	return s->err;

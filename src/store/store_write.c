@@ -13,19 +13,6 @@
 
 /* ---- batches ---- */
 
-int meta_key(char *key, const char *prefix, const char *name, MDB_val *k)
-{
-	size_t lp = strlen(prefix), ln = strlen(name);
-
-	if (lp + ln > POSITION_NAME_MAX || lp + ln == 0)
-		return -1;
-	memcpy(key, prefix, lp);
-	memcpy(key + lp, name, ln);
-	k->mv_data = key;
-	k->mv_size = lp + ln;
-	return 0;
-}
-
 /* get_record - *FOUND = 1 and R filled, or 0 when absent or undecodable;
  * returns an LMDB code */
 static int get_record(struct store *s, MDB_txn *txn, const struct addr *a,
@@ -232,7 +219,7 @@ int store_sweep(struct store *s, time_t now, const struct store_params *p,
 	c.now = now;
 	if (p)
 		c.params = *p;
-	else if (store_get_params(s, &c.params) < 0)
+	else if (store_read_params(s, &c.params) < 0)
 		return -1;
 	if (deleted)
 		*deleted = 0;
