@@ -23,6 +23,12 @@ enum batch_op_kind {
 	BATCH_COUNTER_ADD,	/* name, value */
 	BATCH_SET_PARAMS,	/* params */
 	BATCH_PUT_META,		/* name, bytes (e.g. a journal cursor) */
+	BATCH_SESSION_KEY_OPEN,	/* bytes (key), addr, time, value (cap):
+				 * the table gets KEY -> addr (unless open
+				 * already) and the record a session; a full
+				 * table first closes its oldest at TIME */
+	BATCH_SESSION_KEY_CLOSE,	/* bytes (key), time: closes the session
+				 * KEY opened, if any, whatever its age */
 };
 
 struct batch_op {
@@ -52,6 +58,10 @@ void batch_login(struct batch *b, const struct addr *a, time_t t,
 		 const char *service, const char *user);
 void batch_remove(struct batch *b, const struct addr *a);
 void batch_session(struct batch *b, const struct addr *a, time_t t, int open);
+/* batch_session_key - open (OPEN 1: address A, at most CAP sessions) or
+ * close the session KEY (KLEN bytes, at most STORE_SESSION_KEY_MAX) at T */
+void batch_session_key(struct batch *b, const void *key, size_t klen,
+		       const struct addr *a, time_t t, int open, size_t cap);
 void batch_put_position(struct batch *b, const char *name,
 			const struct position *p);
 void batch_del_position(struct batch *b, const char *name);

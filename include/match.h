@@ -20,9 +20,12 @@ enum match_kind {
 	MATCH_LOGOUT,		/* session ended (session tracking) */
 };
 
+#define MATCH_SESSION_KEY_MAX 80	/* "sid:" and a session id */
+
 struct match_result {
 	enum match_kind kind;
 	struct addr addr;
+	int has_addr;			/* 0: a logout known by its session key */
 	const char *format;		/* name of the format that matched */
 	char service[RECORD_SERVICE_MAX];	/* "pop3", "imap", ... */
 	char user[RECORD_USER_MAX];	/* escaped/bounded, may be empty */
@@ -30,6 +33,12 @@ struct match_result {
 	size_t time_len;		/*   (0 = none) */
 	int session;			/* MATCH_LOGIN whose logout this matcher
 					 * will report: a session may be open */
+	unsigned char session_key[MATCH_SESSION_KEY_MAX];	/* the session a
+					 * login opens or a logout closes; the
+					 * same bytes for both lines, stable
+					 * across restarts ("sid:" + Dovecot's
+					 * session id) */
+	size_t session_key_len;		/* 0: the session is the address's */
 };
 
 struct matcher;
@@ -54,12 +63,10 @@ int matcher_match(struct matcher *m, const char *line, size_t len,
 
 #define MATCH_PENDING_TTL 120	/* seconds a first line waits */
 #define MATCH_PENDING_MAX 4096	/* first lines waiting, oldest evicted */
-#define MATCH_SESSIONS_MAX 16384	/* session ids awaiting a logout */
 
-/* matcher_pending - first lines waiting now; matcher_sessions - session
- * ids waiting for their logout (tests and statistics) */
+/* matcher_pending - first lines waiting now (tests and statistics); open
+ * sessions are the sink's (sink.h), kept in the database */
 size_t matcher_pending(const struct matcher *m);
-size_t matcher_sessions(const struct matcher *m);
 /* matcher_rules_run - regexes tried so far: a line whose program tag
  * belongs to no format (and no custom pattern is set) tries none */
 unsigned long long matcher_rules_run(const struct matcher *m);

@@ -16,6 +16,7 @@
 #define RECORD_SERVICE_MAX 16	/* including the NUL */
 #define RECORD_USER_MAX 64	/* including the NUL */
 #define POSITION_NAME_MAX 511	/* LMDB's default max key size */
+#define STORE_SESSION_KEY_MAX 128	/* a session's key, in bytes */
 
 /* one allow-list entry, decoded (the on-disk value is a fixed layout) */
 struct record {

@@ -23,7 +23,7 @@
 #define SINK_RETRY_FIRST_MS 100	/* back-off after a failed commit ... */
 #define SINK_RETRY_MAX_MS 5000	/* ... doubling up to this */
 #define SINK_SESSIONS_MAX 16384	/* open sessions kept; the oldest closes */
-#define SINK_SESSION_KEY_MAX 128	/* longer session keys are not kept */
+#define SINK_SESSION_KEY_MAX STORE_SESSION_KEY_MAX	/* longer keys are not kept */
 #define SINK_META_MAX 4		/* meta names whose latest value waits */
 
 /* one recognised login or logout */
@@ -39,10 +39,17 @@ struct sink_event {
 	int session;		/* a login whose logout will be reported: it
 				 * opens a session (session tracking) */
 	const void *session_key;	/* the session's key: a login opens it, a
-					 * logout closes it; NULL: the session
-					 * is keyed by the client address */
-	size_t session_key_len;
+					 * logout closes it (and then needs no
+					 * address); NULL: the session is the
+					 * client address's (Courier, UW) */
+	size_t session_key_len;	/* 1..SINK_SESSION_KEY_MAX bytes */
 };
+
+/* Session keys are bytes that the login and the logout of one session
+ * both carry and that mean the same after a restart. Dovecot: "sid:"
+ * followed by its session id (the log's session=<ID> and <pid><ID>, the
+ * auth policy's "session_id"), whatever source reports it. */
+#define SINK_DOVECOT_KEY_PREFIX "sid:"
 
 enum sink_outcome {
 	SINK_LOGIN,		/* login in the batch */
@@ -60,6 +67,10 @@ struct sink *sink_new(const struct config *cfg, struct store *store);
 /* sink_free - frees the sink (not the store); commit first */
 void sink_free(struct sink *s);
 
+/* sink_set_sessions_max - keep at most MAX open keyed sessions (default
+ * SINK_SESSIONS_MAX; tests): a login beyond closes the oldest first */
+void sink_set_sessions_max(struct sink *s, size_t max);
+
 /* sink_time - the time of an event stamped STAMP that arrives at NOW: the
  * stamp, or NOW when there is none (0) or it is more than
  * SINK_FUTURE_SLACK seconds ahead. Sources use it for their own needs
@@ -69,12 +80,16 @@ time_t sink_time(time_t stamp, time_t now);
 /* sink_login - record a login from SOURCE ("file", "journal", "push": the
  * log line names it). Ignored networks are checked on the address as
  * given, before the IPv6 prefix; a login older than the window counts as
- * backlog_skipped; a live login is logged, a backlog rate-limited */
+ * backlog_skipped; a live login is logged, a backlog rate-limited. With
+ * session tracking, E->session opens a session, kept in the database
+ * with the login (reloads and restarts keep it); when the table is full
+ * its oldest session is closed at this login's time */
 enum sink_outcome sink_login(struct sink *s, const char *source,
 			     const struct sink_event *e);
 /* sink_logout - close the session E names (by key, or by address), at
  * E's time, however old: the address stays authorized one window from
- * then. Nothing without session tracking */
+ * then. A key that no open session has closes nothing. Nothing without
+ * session tracking */
 enum sink_outcome sink_logout(struct sink *s, const char *source,
 			      const struct sink_event *e);
 /* sink_match - a matcher's result R for a line whose time is T (0: now):

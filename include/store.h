@@ -40,6 +40,7 @@ struct store_stats {
 	size_t last_txn;	/* LMDB transaction id */
 	struct store_params params;
 	size_t invalid;		/* values skipped: unknown version or size */
+	size_t sessions;	/* open sessions in the session table */
 };
 
 struct store;

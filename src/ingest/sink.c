@@ -35,6 +35,7 @@ struct sink {
 	int failed;		/* the batch failed to commit: retry it */
 	long long retry_ms;	/* not before (monotonic) */
 	unsigned backoff_ms;
+	size_t sessions_max;	/* open keyed sessions kept */
 	struct ratelimit rl_store, rl_backlog, rl_covers;
 };
 
@@ -48,6 +49,7 @@ struct sink *sink_new(const struct config *cfg, struct store *store)
 	s->params.window = cfg->window;
 	s->params.session_max = cfg->session_tracking ? cfg->session_max : 0;
 	s->params.ipv6_prefix = cfg->ipv6_prefix;
+	s->sessions_max = SINK_SESSIONS_MAX;
 	pthread_mutexattr_init(&attr);
 	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(&s->lock, &attr);
@@ -68,6 +70,13 @@ void sink_free(struct sink *s)
 	batch_free(&s->batch);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
+}
+
+void sink_set_sessions_max(struct sink *s, size_t max)
+{
+	pthread_mutex_lock(&s->lock);
+	s->sessions_max = max;
+	pthread_mutex_unlock(&s->lock);
 }
 
 time_t sink_time(time_t stamp, time_t now)
@@ -156,7 +165,13 @@ static void open_session(struct sink *s, const struct addr *key, time_t t,
 {
 	if (s->params.session_max == 0 || !e->session)
 		return;
-	batch_session(&s->batch, key, t, 1);
+	if (e->session_key == NULL)
+		batch_session(&s->batch, key, t, 1);
+	else if (e->session_key_len > 0 &&
+		 e->session_key_len <= SINK_SESSION_KEY_MAX)
+		batch_session_key(&s->batch, e->session_key,
+				  e->session_key_len, key, t, 1,
+				  s->sessions_max);
 }
 
 enum sink_outcome sink_login(struct sink *s, const char *source,
@@ -189,12 +204,14 @@ enum sink_outcome sink_logout(struct sink *s, const char *source,
 {
 	time_t t = sink_time(e->time, clock_now());
 	struct addr key;
+	int keyed = e->session_key != NULL;
 
 	(void)source;
-	if (!e->has_addr)
-		return SINK_LOGOUT;
+	if (keyed ? e->session_key_len == 0 ||
+	    e->session_key_len > SINK_SESSION_KEY_MAX : !e->has_addr)
+		return SINK_LOGOUT;	/* names no session it could close */
 	pthread_mutex_lock(&s->lock);
-	if (!record_key(s, &e->addr, &key)) {
+	if (!keyed && !record_key(s, &e->addr, &key)) {
 		pthread_mutex_unlock(&s->lock);
 		return SINK_IGNORED;
 	}
@@ -202,7 +219,11 @@ enum sink_outcome sink_logout(struct sink *s, const char *source,
 		pthread_mutex_unlock(&s->lock);
 		return SINK_LOGOUT;
 	}
-	batch_session(&s->batch, &key, t, 0);
+	if (keyed)
+		batch_session_key(&s->batch, e->session_key,
+				  e->session_key_len, NULL, t, 0, 0);
+	else
+		batch_session(&s->batch, &key, t, 0);
 	s->changed = 1;
 	pthread_mutex_unlock(&s->lock);
 	return SINK_LOGOUT;
@@ -217,13 +238,17 @@ enum sink_outcome sink_match(struct sink *s, const char *source,
 	counters_note_match(r->format);
 	memset(&e, 0, sizeof e);
 	e.addr = r->addr;
-	e.has_addr = 1;
+	e.has_addr = r->has_addr;
 	e.user = r->user;
 	e.service = r->service;
 	e.format = r->format;
 	e.time = t;
 	e.live = live;
 	e.session = r->session;
+	if (r->session_key_len > 0) {
+		e.session_key = r->session_key;
+		e.session_key_len = r->session_key_len;
+	}
 	if (r->kind == MATCH_LOGOUT)
 		return sink_logout(s, source, &e);
 	return sink_login(s, source, &e);

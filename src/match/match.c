@@ -2,7 +2,7 @@
  * match.c - the PCRE2 engine: compiles the built-in formats and custom
  * patterns once (JIT when available), runs them over raw log lines (bytes,
  * NULs allowed) and extracts address, user and time; ties two-line logins
- * by PID and logouts by session id in bounded tables. A built-in rule runs
+ * by PID in a bounded table and names a logout's session by its id. A built-in rule runs
  * only on lines with one of its format's program tags (tagset.h) and its
  * literal, each distinct literal searched at most once per line. Never
  * authorizes an address that did not come from the field its format
@@ -27,7 +27,6 @@
 #define JIT_STACK_MIN (32 * 1024)
 #define JIT_STACK_MAX (1024 * 1024)
 #define TIME_TEXT_MAX 64	/* a stamp at the start is never longer */
-#define SESSION_TTL_DEFAULT (24 * 3600)	/* without a session_max */
 
 struct rule {
 	enum match_kind kind;
@@ -56,7 +55,6 @@ struct matcher {
 	pcre2_jit_stack *jit_stack;
 	struct ratelimit rl_error;
 	struct pending_table *pending;	/* (source, host, pid) -> first line */
-	struct pending_table *sessions;	/* (source, host, pid, sid) -> login */
 };
 
 static int group_number(const pcre2_code *re, const char *name)
@@ -276,8 +274,6 @@ struct matcher *matcher_new(const struct config *cfg, char *err, size_t errsize)
 		return NULL;
 	}
 	m->pending = pending_new(MATCH_PENDING_MAX, MATCH_PENDING_TTL);
-	m->sessions = pending_new(MATCH_SESSIONS_MAX, cfg->session_max > 0 ?
-				  (time_t)cfg->session_max : SESSION_TTL_DEFAULT);
 	m->md = pcre2_match_data_create(16, NULL);
 	m->mctx = pcre2_match_context_create(NULL);
 	m->jit_stack = pcre2_jit_stack_create(JIT_STACK_MIN, JIT_STACK_MAX, NULL);
@@ -320,7 +316,6 @@ void matcher_free(struct matcher *m)
 	pcre2_match_context_free(m->mctx);
 	pcre2_jit_stack_free(m->jit_stack);
 	pending_free(m->pending);
-	pending_free(m->sessions);
 	free(m);
 }
 
@@ -388,7 +383,9 @@ static void fill_fields(const struct matcher *m, const struct rule *rule,
 
 	r->kind = rule->kind;
 	r->format = rule->format;
+	r->has_addr = 1;
 	r->session = 0;
+	r->session_key_len = 0;
 	r->user[0] = '\0';
 	if (group_span(m, rule->g_user, &s, &n))
 		copy_user(r->user, sizeof(r->user), line + s, n);
@@ -459,27 +456,41 @@ static size_t state_key(const struct matcher *m, const struct rule *rule,
 	return used;
 }
 
+/* session_key - "sid:" and the line's session id into R: the key the
+ * sink keeps an open session under (by no means the line's source, host
+ * or pid: the same after a restart, and the same in a report pushed by
+ * Dovecot); 0 when the line has none */
+static int session_key(const struct matcher *m, const struct rule *rule,
+		       const char *line, struct match_result *r)
+{
+	size_t s, n;
+
+	if (!group_span(m, rule->g_sid, &s, &n) ||
+	    n + 4 > sizeof r->session_key)
+		return 0;
+	memcpy(r->session_key, "sid:", 4);
+	memcpy(r->session_key + 4, line + s, n);
+	r->session_key_len = n + 4;
+	return 1;
+}
+
 /* line_result - a rule whose line carries the address; a login that
- * logged its session id is remembered for the logout */
+ * logged its session id carries the key of its session */
 static int line_result(struct matcher *m, const struct rule *rule,
 		       unsigned source, const char *line, size_t len,
 		       time_t now, struct match_result *r)
 {
-	unsigned char key[PENDING_KEY_MAX];
-	size_t klen;
-
+	(void)source;
+	(void)now;
 	if (!line_addr(m, rule, line, &r->addr))
 		return 0;
 	fill_fields(m, rule, line, len, r);
 	if (rule->kind != MATCH_LOGIN)
 		return 1;
-	if (rule->session == SESSION_IP) {
+	if (rule->session == SESSION_IP)
 		r->session = 1;
-	} else if (rule->session == SESSION_ID) {
-		klen = state_key(m, rule, source, line, 1, key);
-		r->session = klen > 0 &&
-		    pending_put(m->sessions, key, klen, &r->addr, now) == 0;
-	}
+	else if (rule->session == SESSION_ID)
+		r->session = session_key(m, rule, line, r);
 	return 1;
 }
 
@@ -508,10 +519,11 @@ static int state_result(struct matcher *m, const struct rule *rule,
 		if (!pending_take(m->pending, key, klen, now, &addr))
 			return 0;
 		break;
-	case STEP_CLOSE:
-		if (!pending_take(m->sessions, key, klen, now, &addr))
-			return 0;
-		break;
+	case STEP_CLOSE:	/* the sink knows the session's address */
+		fill_fields(m, rule, line, len, r);
+		memset(&r->addr, 0, sizeof r->addr);
+		r->has_addr = 0;
+		return session_key(m, rule, line, r);
 	default:
 		return 0;
 	}
@@ -574,11 +586,6 @@ int matcher_match(struct matcher *m, const char *line, size_t len,
 size_t matcher_pending(const struct matcher *m)
 {
 	return pending_count(m->pending);
-}
-
-size_t matcher_sessions(const struct matcher *m)
-{
-	return pending_count(m->sessions);
 }
 
 unsigned long long matcher_rules_run(const struct matcher *m)

@@ -363,6 +363,7 @@ int store_stats(struct store *s, time_t now, struct store_stats *st)
 	struct count_ctx c = { now, st };
 	MDB_envinfo info;
 	MDB_stat mst;
+	MDB_txn *txn;
 	size_t invalid_before = s->invalid;
 
 	memset(st, 0, sizeof(*st));
@@ -370,6 +371,10 @@ int store_stats(struct store *s, time_t now, struct store_stats *st)
 	    store_each(s, count_record, &c) < 0)
 		return -1;
 	st->invalid = s->invalid - invalid_before;
+	if (s->has_sessions && store_read_begin(s, &txn) == 0) {
+		st->sessions = store_session_count(s, txn);
+		store_read_end(s, txn);
+	}
 	if (s->env && mdb_env_info(s->env, &info) == 0 &&
 	    mdb_env_stat(s->env, &mst) == 0) {
 		st->map_size = info.me_mapsize;

@@ -1,8 +1,10 @@
 /*
  * test_sink.c - the one login sink on a real database: the window and
  * future-stamp rules, ignore_networks before and after the IPv6 prefix,
- * sessions, commits from two threads at once, and a failing commit that
- * keeps its batch and backs off.
+ * sessions by address and by key (kept across a new sink on the reopened
+ * store, closed by old logouts, the oldest closed when the table is
+ * full, pruned by the sweep), commits from two threads at once, and a
+ * failing commit that keeps its batch and backs off.
  */
 #include "unit.h"
 
@@ -165,6 +167,204 @@ static void test_session_by_address(void **state)
 	assert_int_equal(listed(x, "192.0.2.9", NOW + 2 * w), 0);
 }
 
+/* ---- keyed sessions, kept in the database ---- */
+
+static enum sink_outcome keyed(struct sink_fixture *x, int login,
+			       const char *text, const char *key, time_t t)
+{
+	struct sink_event e = event(text ? text : "0.0.0.0", t, login);
+
+	e.session_key = key;
+	e.session_key_len = strlen(key);
+	if (login)
+		return sink_login(x->sink, "test", &e);
+	e.has_addr = 0;
+	return sink_logout(x->sink, "test", &e);
+}
+
+static uint32_t open_sessions(struct sink_fixture *x, const char *text)
+{
+	struct addr a = ip(text);
+	struct record r;
+
+	return store_get(x->f.s, &a, &r) == 1 ? r.open_sessions : 0;
+}
+
+/* restart - a new sink on the store reopened, as after HUP or a restart */
+static void restart(struct sink_fixture *x)
+{
+	sink_free(x->sink);
+	assert_int_equal(reopen(&x->f, 0), STORE_OK);
+	x->sink = sink_new(&x->cfg, x->f.s);
+}
+
+static void test_session_survives_restart(void **state)
+{
+	struct sink_fixture *x = *state;
+	time_t w = (time_t)x->cfg.window;
+
+	assert_int_equal(keyed(x, 1, "192.0.2.20", "sid:AAAA", NOW - 100),
+			 SINK_LOGIN);
+	/* a replayed login line opens nothing more */
+	assert_int_equal(keyed(x, 1, "192.0.2.20", "sid:AAAA", NOW - 100),
+			 SINK_LOGIN);
+	assert_int_equal(sink_commit(x->sink), 0);
+	assert_int_equal(open_sessions(x, "192.0.2.20"), 1);
+	restart(x);
+	clock_set(NOW + w + 50);
+	assert_int_equal(listed(x, "192.0.2.20", NOW + w + 50), 1);
+	/* a key no session has closes nothing */
+	assert_int_equal(keyed(x, 0, NULL, "sid:OTHER", NOW + w), SINK_LOGOUT);
+	assert_int_equal(sink_commit(x->sink), 0);
+	assert_int_equal(open_sessions(x, "192.0.2.20"), 1);
+	assert_int_equal(keyed(x, 0, NULL, "sid:AAAA", NOW + w), SINK_LOGOUT);
+	assert_int_equal(sink_commit(x->sink), 0);
+	assert_int_equal(open_sessions(x, "192.0.2.20"), 0);
+	assert_int_equal(listed(x, "192.0.2.20", NOW + 2 * w - 1), 1);
+	assert_int_equal(listed(x, "192.0.2.20", NOW + 2 * w), 0);
+}
+
+/* a logout read from a backlog closes its session however old it is */
+static void test_old_logout_closes(void **state)
+{
+	struct sink_fixture *x = *state;
+	time_t w = (time_t)x->cfg.window;	/* 1800 < session_max 3600 */
+	struct sink_event e = event("192.0.2.21", NOW + 500, 0);
+
+	assert_int_equal(keyed(x, 1, "192.0.2.21", "sid:BBBB", NOW - 100),
+			 SINK_LOGIN);
+	assert_int_equal(login_at(x, "192.0.2.22", NOW - 100, 1), SINK_LOGIN);
+	assert_int_equal(sink_commit(x->sink), 0);
+	restart(x);
+	clock_set(NOW + 3000);
+	assert_int_equal(listed(x, "192.0.2.21", NOW + 3000), 1);
+	assert_int_equal(listed(x, "192.0.2.22", NOW + 3000), 1);
+	assert_int_equal(keyed(x, 0, NULL, "sid:BBBB", NOW + 500), SINK_LOGOUT);
+	e.live = 0;
+	assert_int_equal(sink_logout(x->sink, "test", &e), SINK_LOGOUT);
+	e = event("192.0.2.22", NOW + 500, 0);
+	assert_int_equal(sink_logout(x->sink, "test", &e), SINK_LOGOUT);
+	assert_int_equal(sink_commit(x->sink), 0);
+	assert_true(NOW + 500 + w < NOW + 3000);
+	assert_int_equal(listed(x, "192.0.2.21", NOW + 3000), 0);
+	assert_int_equal(listed(x, "192.0.2.22", NOW + 3000), 0);
+}
+
+/* a full table closes its oldest session at the new login's time */
+static void test_full_table_closes_the_oldest(void **state)
+{
+	struct sink_fixture *x = *state;
+	time_t w = (time_t)x->cfg.window;
+	uint64_t evicted = 0;
+
+	sink_set_sessions_max(x->sink, 3);
+	assert_int_equal(keyed(x, 1, "192.0.2.31", "sid:1", NOW - 40), SINK_LOGIN);
+	assert_int_equal(keyed(x, 1, "192.0.2.32", "sid:2", NOW - 30), SINK_LOGIN);
+	assert_int_equal(sink_commit(x->sink), 0);
+	assert_int_equal(keyed(x, 1, "192.0.2.33", "sid:3", NOW - 20), SINK_LOGIN);
+	assert_int_equal(keyed(x, 1, "192.0.2.34", "sid:4", NOW - 10), SINK_LOGIN);
+	assert_int_equal(sink_commit(x->sink), 0);
+	assert_int_equal(open_sessions(x, "192.0.2.31"), 0);
+	assert_int_equal(open_sessions(x, "192.0.2.32"), 1);
+	assert_int_equal(open_sessions(x, "192.0.2.34"), 1);
+	/* its window started at the evicting login, not at session_max */
+	assert_int_equal(listed(x, "192.0.2.31", NOW - 10 + w - 1), 1);
+	assert_int_equal(listed(x, "192.0.2.31", NOW - 10 + w), 0);
+	assert_int_equal(listed(x, "192.0.2.32", NOW - 10 + w), 1);
+	assert_int_equal(store_get_counter(x->f.s, "sessions_closed_evicted",
+					   &evicted), 0);
+	assert_int_equal(evicted, 1);
+	/* the evicted session's logout closes nothing else */
+	assert_int_equal(keyed(x, 0, NULL, "sid:1", NOW), SINK_LOGOUT);
+	assert_int_equal(sink_commit(x->sink), 0);
+	assert_int_equal(open_sessions(x, "192.0.2.32"), 1);
+}
+
+/* the default cap: SINK_SESSIONS_MAX sessions, then the oldest closes */
+static void test_default_cap(void **state)
+{
+	struct sink_fixture *x = *state;
+	char text[32], key[32];
+	uint64_t evicted = 0;
+
+	for (unsigned i = 0; i <= SINK_SESSIONS_MAX; i++) {
+		snprintf(text, sizeof text, "10.9.%u.%u", i >> 8, i & 0xff);
+		snprintf(key, sizeof key, "sid:%u", i);
+		assert_int_equal(keyed(x, 1, text, key, NOW - 600 + i / 64),
+				 SINK_LOGIN);
+		if (sink_full(x->sink))
+			assert_int_equal(sink_commit(x->sink), 0);
+	}
+	assert_int_equal(sink_commit(x->sink), 0);
+	assert_int_equal(store_get_counter(x->f.s, "sessions_closed_evicted",
+					   &evicted), 0);
+	assert_int_equal(evicted, 1);
+	assert_int_equal(open_sessions(x, "10.9.0.0"), 0);
+	assert_int_equal(open_sessions(x, "10.9.0.1"), 1);
+}
+
+/* sessions past session_max are forgotten by the sweep */
+static void test_sweep_prunes_sessions(void **state)
+{
+	struct sink_fixture *x = *state;
+	struct store_params p = { x->cfg.window, 3600, 0 };
+	size_t deleted;
+
+	assert_int_equal(keyed(x, 1, "192.0.2.40", "sid:OLD", NOW - 100),
+			 SINK_LOGIN);
+	assert_int_equal(sink_commit(x->sink), 0);
+	assert_int_equal(store_sweep(x->f.s, NOW + 3600, &p, &deleted), 0);
+	assert_int_equal(deleted, 1);	/* its record expired at session_max */
+	/* a login of the same session id later opens it afresh */
+	clock_set(NOW + 3600);
+	assert_int_equal(keyed(x, 1, "192.0.2.40", "sid:OLD", NOW + 3600),
+			 SINK_LOGIN);
+	assert_int_equal(sink_commit(x->sink), 0);
+	assert_int_equal(open_sessions(x, "192.0.2.40"), 1);
+}
+
+/* drop_sessions - the file as an older popgated left it: no "sessions" */
+static void drop_sessions(const char *path)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 4), 0);
+	assert_int_equal(mdb_env_open(env, path, MDB_NOSUBDIR, 0640), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "sessions", 0, &dbi), 0);
+	assert_int_equal(mdb_drop(txn, dbi, 1), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+/* a file from before the session table: readable as it is, given the
+ * table when the daemon opens it to write */
+static void test_file_without_sessions(void **state)
+{
+	struct sink_fixture *x = *state;
+	struct store_stats st;
+
+	login_at(x, "192.0.2.70", NOW, 0);
+	assert_int_equal(sink_commit(x->sink), 0);
+	sink_free(x->sink);
+	x->sink = NULL;
+	store_close(x->f.s);
+	x->f.s = NULL;
+	drop_sessions(x->f.path);
+	assert_int_equal(reopen(&x->f, STORE_READONLY), STORE_OK);
+	assert_int_equal(store_stats(x->f.s, NOW, &st), 0);
+	assert_int_equal(st.entries, 1);
+	assert_int_equal(st.sessions, 0);
+	restart(x);
+	assert_int_equal(keyed(x, 1, "192.0.2.71", "sid:NEW", NOW), SINK_LOGIN);
+	assert_int_equal(sink_commit(x->sink), 0);
+	assert_int_equal(store_stats(x->f.s, NOW, &st), 0);
+	assert_int_equal(st.sessions, 1);
+}
+
 /* ---- two threads ---- */
 
 #define PER_THREAD 3000
@@ -249,6 +449,18 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ignored_and_prefix,
 						sink_setup, sink_teardown),
 		cmocka_unit_test_setup_teardown(test_session_by_address,
+						sink_setup, sink_teardown),
+		cmocka_unit_test_setup_teardown(test_session_survives_restart,
+						sink_setup, sink_teardown),
+		cmocka_unit_test_setup_teardown(test_old_logout_closes,
+						sink_setup, sink_teardown),
+		cmocka_unit_test_setup_teardown(test_full_table_closes_the_oldest,
+						sink_setup, sink_teardown),
+		cmocka_unit_test_setup_teardown(test_default_cap,
+						sink_setup, sink_teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_prunes_sessions,
+						sink_setup, sink_teardown),
+		cmocka_unit_test_setup_teardown(test_file_without_sessions,
 						sink_setup, sink_teardown),
 		cmocka_unit_test_setup_teardown(test_two_sources_at_once,
 						sink_setup, sink_teardown),

@@ -1,0 +1,113 @@
+#!/usr/bin/python3
+"""persist.t - open sessions are kept in the database, so they outlive
+the ingest worker: an open Dovecot session, then a HUP (the workers are
+replaced) or a full restart, then its logout: the address is authorized
+for one window after the logout and no longer (not until session_max).
+A logout read from the backlog after a restart closes its session
+however old it is. Short window (3 s), session_max 1 h."""
+
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.environ.get("POPGATE_TOP", "."), "tests/lib"))
+from popgate_test import Tap, Daemon, temp_dir, append, syslog_stamp, wait_until
+
+WINDOW = 3
+DEADLINE = WINDOW + 30	# generous: nominally one window
+
+t = Tap()
+
+
+def login(ip, pid, sid):
+    return ("%s mail dovecot: imap-login: Login: user=<alice>, method=PLAIN, rip=%s, "
+            "lip=127.0.0.1, mpid=%d, session=<%s>\n" % (syslog_stamp(), ip, pid, sid))
+
+
+def logout(pid, sid):
+    return ("%s mail dovecot: imap(alice)<%d><%s>: Disconnected: Logged out "
+            "in=26 out=801\n" % (syslog_stamp(), pid, sid))
+
+
+def open_session(d, name, ip, pid, sid):
+    append(d.log_file, login(ip, pid, sid))
+    t.ok(d.wait_action(ip, "OK", DEADLINE) is not None, "%s: login authorizes %s" % (name, ip))
+
+
+def still_open(d, name, ip):
+    """outlive the window: the session alone keeps the address listed"""
+    time.sleep(WINDOW + 1)
+    t.ok(d.try_policy(ip) == "OK", "%s: still authorized %ds after the login (window %ds)"
+         % (name, WINDOW + 1, WINDOW))
+
+
+def closes_after_window(d, name, ip, pid, sid):
+    append(d.log_file, logout(pid, sid))
+    start = time.monotonic()
+    gone, elapsed = wait_until(lambda: d.try_policy(ip) == "DUNNO", DEADLINE, 0.05)
+    t.ok(gone and elapsed >= WINDOW - 1.5,
+         "%s: the logout closes the session: authorized for the window after it, "
+         "then not (%.2fs after the logout)" % (name, time.monotonic() - start))
+
+
+def open_sessions(d):
+    """the session table's size from popgate-dump -s"""
+    m = re.search(r"^open sessions: (\d+)$", d.dump("-s").stdout, re.M)
+    return int(m.group(1)) if m else None
+
+
+def ingest_replaced(d, before):
+    """the workers after a HUP are new processes"""
+    now, elapsed = wait_until(lambda: set(d.children()) - before and
+                              len(d.children()) >= len(before), 30, 0.05)
+    return bool(now), elapsed
+
+
+def main():
+    tmp = temp_dir()
+    d = Daemon(tmp, window="%ds" % WINDOW, session_max="1h", sweep_interval="1s")
+    open(d.log_file, "w").close()
+    d.start()
+    try:
+        # HUP: the ingest worker is replaced, its memory gone
+        open_session(d, "hup", "192.0.2.60", 8001, "persistHUPaaaa1")
+        before = set(d.children())
+        d.hup()
+        replaced, elapsed = ingest_replaced(d, before)
+        t.ok(replaced, "HUP replaced the workers (%.2fs)" % elapsed)
+        t.ok(d.wait_ready(), "answers again after the HUP")
+        still_open(d, "hup", "192.0.2.60")
+        n = open_sessions(d)
+        t.ok(n == 1, "popgate-dump -s shows the open session after the HUP (%s)" % n)
+        closes_after_window(d, "hup", "192.0.2.60", 8001, "persistHUPaaaa1")
+        n = open_sessions(d)
+        t.ok(n == 0, "popgate-dump -s: none open after the logout (%s)" % n)
+
+        # a full restart
+        open_session(d, "restart", "192.0.2.61", 8002, "persistRSTbbbb2")
+        t.ok(d.stop() == 0, "restart: popgated exits 0 on TERM")
+        d.start()
+        still_open(d, "restart", "192.0.2.61")
+        closes_after_window(d, "restart", "192.0.2.61", 8002, "persistRSTbbbb2")
+
+        # the logout is written while popgated is down and is older than
+        # the window when it is read back
+        open_session(d, "backlog", "192.0.2.62", 8003, "persistOLDcccc3")
+        t.ok(d.stop() == 0, "backlog: popgated exits 0 on TERM")
+        append(d.log_file, logout(8003, "persistOLDcccc3"))
+        time.sleep(WINDOW + 1.5)
+        d.start()
+        gone, elapsed = wait_until(lambda: d.try_policy("192.0.2.62") == "DUNNO",
+                                   DEADLINE, 0.05)
+        t.ok(gone, "backlog: a logout older than the window still closes its "
+             "session (%.2fs after the restart)" % elapsed)
+        entry = [e for e in d.dump_json() if e["ip"] == "192.0.2.62"]
+        t.ok(not entry or entry[0].get("open_sessions", 0) == 0,
+             "backlog: no session left open", entry)
+    finally:
+        t.ok(d.stop() == 0, "popgated exits 0 on TERM")
+    t.finish()
+
+
+main()
