@@ -6,13 +6,11 @@ for one window after the logout and no longer (not until session_max).
 A logout read from the backlog after a restart closes its session
 however old it is. Short window (3 s), session_max 1 h."""
 
-import os
 import re
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.environ.get("POPGATE_TOP", "."), "tests/lib"))
-from popgate_test import Tap, Daemon, temp_dir, append, syslog_stamp, wait_until
+from popgate_test import Tap, Daemon, temp_dir, append, wait_until
+from sessionlib import dovecot_login, dovecot_logout
 
 WINDOW = 3
 DEADLINE = WINDOW + 30	# generous: nominally one window
@@ -20,18 +18,8 @@ DEADLINE = WINDOW + 30	# generous: nominally one window
 t = Tap()
 
 
-def login(ip, pid, sid):
-    return ("%s mail dovecot: imap-login: Login: user=<alice>, method=PLAIN, rip=%s, "
-            "lip=127.0.0.1, mpid=%d, session=<%s>\n" % (syslog_stamp(), ip, pid, sid))
-
-
-def logout(pid, sid):
-    return ("%s mail dovecot: imap(alice)<%d><%s>: Disconnected: Logged out "
-            "in=26 out=801\n" % (syslog_stamp(), pid, sid))
-
-
 def open_session(d, name, ip, pid, sid):
-    append(d.log_file, login(ip, pid, sid))
+    append(d.log_file, dovecot_login(ip, pid, sid))
     t.ok(d.wait_action(ip, "OK", DEADLINE) is not None, "%s: login authorizes %s" % (name, ip))
 
 
@@ -43,7 +31,7 @@ def still_open(d, name, ip):
 
 
 def closes_after_window(d, name, ip, pid, sid):
-    append(d.log_file, logout(pid, sid))
+    append(d.log_file, dovecot_logout(pid, sid))
     start = time.monotonic()
     gone, elapsed = wait_until(lambda: d.try_policy(ip) == "DUNNO", DEADLINE, 0.05)
     t.ok(gone and elapsed >= WINDOW - 1.5,
@@ -95,7 +83,7 @@ def main():
         # the window when it is read back
         open_session(d, "backlog", "192.0.2.62", 8003, "persistOLDcccc3")
         t.ok(d.stop() == 0, "backlog: popgated exits 0 on TERM")
-        append(d.log_file, logout(8003, "persistOLDcccc3"))
+        append(d.log_file, dovecot_logout(8003, "persistOLDcccc3"))
         time.sleep(WINDOW + 1.5)
         d.start()
         gone, elapsed = wait_until(lambda: d.try_policy("192.0.2.62") == "DUNNO",

@@ -10,21 +10,11 @@ import sys
 import time
 
 from popgate_test import Tap, Daemon, temp_dir, append, syslog_stamp, wait_until
+from sessionlib import dovecot_login, dovecot_logout
 
 WINDOW = 2
 
 t = Tap()
-
-
-def dovecot_login(ip, pid, sid, user="alice"):
-    return ("%s mail dovecot: imap-login: Login: user=<%s>, method=PLAIN, rip=%s, "
-            "lip=127.0.0.1, mpid=%d, session=<%s>\n" % (syslog_stamp(), user, ip, pid, sid))
-
-
-def dovecot_logout(pid, sid, user="alice"):
-    return ("%s mail dovecot: imap(%s)<%d><%s>: Disconnected: Logged out in=26 "
-            "out=801 deleted=0 expunged=0 trashed=0 hdr_count=0 hdr_bytes=0 "
-            "body_count=0 body_bytes=0\n" % (syslog_stamp(), user, pid, sid))
 
 
 def courier(kind, ip, user="bob"):

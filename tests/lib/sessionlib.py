@@ -1,0 +1,17 @@
+"""sessionlib - what the session-tracking suites (tests/sessions) share:
+the lines of a Dovecot IMAP session, stamped now."""
+
+from popgate_test import syslog_stamp
+
+
+def dovecot_login(ip, pid, sid, user="alice"):
+    """imap-login's Login line: the mail process PID and the session id"""
+    return ("%s mail dovecot: imap-login: Login: user=<%s>, method=PLAIN, rip=%s, "
+            "lip=127.0.0.1, mpid=%d, session=<%s>\n" % (syslog_stamp(), user, ip, pid, sid))
+
+
+def dovecot_logout(pid, sid, user="alice"):
+    """the mail process's logout line for that session"""
+    return ("%s mail dovecot: imap(%s)<%d><%s>: Disconnected: Logged out in=26 "
+            "out=801 deleted=0 expunged=0 trashed=0 hdr_count=0 hdr_bytes=0 "
+            "body_count=0 body_bytes=0\n" % (syslog_stamp(), user, pid, sid))
