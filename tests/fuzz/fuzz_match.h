@@ -1,7 +1,8 @@
 /*
  * fuzz_match.h - what every match result must satisfy, shared by the
  * matcher harnesses (fuzz_match.c, fuzz_pattern.c): the address is text
- * of the input, user and service are printable, the time stamp lies in
+ * of the input (a logout may have a session key from the line instead),
+ * user and service are printable, the time stamp lies in
  * the line and time_parse reads it without running past it.
  */
 #ifndef POPGATE_FUZZ_MATCH_H
@@ -66,6 +67,18 @@ static inline void fuzz_check_match(const char *line, size_t len,
 		fuzz_bug("match time stamp outside the line");
 	if (r->time_len > 0)
 		(void)time_parse(r->time_text, r->time_len, FUZZ_CLOCK, &t);
+	if (r->session_key_len > sizeof r->session_key ||
+	    (r->session_key_len > 4 &&
+	     memmem(line, len, r->session_key + 4,
+		    r->session_key_len - 4) == NULL))
+		fuzz_bug("format %s gave a session key not in the line",
+			 r->format);
+	if (!r->has_addr) {	/* a logout known by its session key */
+		if (r->kind != MATCH_LOGOUT || r->session_key_len == 0)
+			fuzz_bug("format %s gave neither address nor session",
+				 r->format);
+		return;
+	}
 	if (!fuzz_text_has_addr(input, size, &r->addr)) {
 		addr_format(&r->addr, shown, sizeof shown);
 		fuzz_bug("format %s gave %s, not in the input", r->format, shown);
