@@ -80,7 +80,8 @@ time_t sink_time(time_t stamp, time_t now);
 /* sink_login - record a login from SOURCE ("file", "journal", "push": the
  * log line names it). Ignored networks are checked on the address as
  * given, before the IPv6 prefix; a login older than the window counts as
- * backlog_skipped; a live login is logged, a backlog rate-limited. With
+ * backlog_skipped; a live login is logged, a backlog rate-limited; one
+ * without an address (HAS_ADDR 0) is ignored. With
  * session tracking, E->session opens a session, kept in the database
  * with the login (reloads and restarts keep it); when the table is full
  * its oldest session is closed at this login's time */

@@ -180,6 +180,8 @@ enum sink_outcome sink_login(struct sink *s, const char *source,
 	time_t now = clock_now(), t = sink_time(e->time, now);
 	struct addr key;
 
+	if (!e->has_addr)
+		return SINK_IGNORED;	/* a login must name its client */
 	pthread_mutex_lock(&s->lock);
 	if (t + (time_t)s->params.window <= now) {
 		pthread_mutex_unlock(&s->lock);
