@@ -4,7 +4,8 @@ the ingest worker: an open Dovecot session, then a HUP (the workers are
 replaced) or a full restart, then its logout: the address is authorized
 for one window after the logout and no longer (not until session_max).
 A logout read from the backlog after a restart closes its session
-however old it is. Short window (3 s), session_max 1 h."""
+however old it is. Short window (3 s), session_max 1 h. A login beyond
+the table's 16384 open sessions closes the oldest."""
 
 import re
 import time
@@ -14,6 +15,7 @@ from sessionlib import dovecot_login, dovecot_logout
 
 WINDOW = 3
 DEADLINE = WINDOW + 30	# generous: nominally one window
+SESSIONS_MAX = 16384	# SINK_SESSIONS_MAX
 
 t = Tap()
 
@@ -95,7 +97,36 @@ def main():
              "backlog: no session left open", entry)
     finally:
         t.ok(d.stop() == 0, "popgated exits 0 on TERM")
+    full_table()
     t.finish()
+
+
+def full_table():
+    """one session more than the table holds: the oldest is closed"""
+    tmp = temp_dir()
+    d = Daemon(tmp, window="1h", session_max="2h")
+    open(d.log_file, "w").close()
+    d.start()
+    ips = ["10.%d.%d.%d" % (1 + i // 65536, (i // 256) % 256, i % 256)
+           for i in range(SESSIONS_MAX + 1)]
+    try:
+        append(d.log_file, "".join(dovecot_login(ip, 10000 + i, "fullTABLE%05d" % i)
+                                   for i, ip in enumerate(ips)))
+        got, elapsed = wait_until(lambda: open_sessions(d) == SESSIONS_MAX and
+                                  evicted(d) == 1, DEADLINE + 60, 0.2)
+        t.ok(got, "full table: %d sessions open, the oldest closed and counted "
+             "(%.2fs)" % (SESSIONS_MAX, elapsed), d.dump("-s").stdout[-600:])
+        first = [e for e in d.dump_json() if e["ip"] in (ips[0], ips[1])]
+        t.ok(len(first) == 2 and first[0]["ip"] == ips[0] and
+             first[0].get("open_sessions", 0) == 0 and first[1].get("open_sessions") == 1,
+             "full table: the first login's session is closed, the second's open", first)
+    finally:
+        t.ok(d.stop() == 0, "full table: popgated exits 0 on TERM")
+
+
+def evicted(d):
+    m = re.search(r"^  sessions_closed_evicted: (\d+)$", d.dump("-s").stdout, re.M)
+    return int(m.group(1)) if m else 0
 
 
 main()
