@@ -1,7 +1,15 @@
 """sessionlib - what the session-tracking suites (tests/sessions) share:
-the lines of a Dovecot IMAP session, stamped now."""
+a started daemon on an empty log, the lines of a Dovecot IMAP session,
+stamped now."""
 
-from popgate_test import syslog_stamp
+from popgate_test import Daemon, temp_dir, syslog_stamp
+
+
+def session_daemon(**settings):
+    """popgated in a fresh directory, following an empty mail.log"""
+    d = Daemon(temp_dir(), **settings)
+    open(d.log_file, "w").close()
+    return d.start()
 
 
 def dovecot_login(ip, pid, sid, user="alice"):

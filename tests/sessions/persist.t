@@ -10,8 +10,8 @@ the table's 16384 open sessions closes the oldest."""
 import re
 import time
 
-from popgate_test import Tap, Daemon, temp_dir, append, wait_until
-from sessionlib import dovecot_login, dovecot_logout
+from popgate_test import Tap, append, wait_until
+from sessionlib import dovecot_login, dovecot_logout, session_daemon
 
 WINDOW = 3
 DEADLINE = WINDOW + 30	# generous: nominally one window
@@ -55,10 +55,7 @@ def ingest_replaced(d, before):
 
 
 def main():
-    tmp = temp_dir()
-    d = Daemon(tmp, window="%ds" % WINDOW, session_max="1h", sweep_interval="1s")
-    open(d.log_file, "w").close()
-    d.start()
+    d = session_daemon(window="%ds" % WINDOW, session_max="1h", sweep_interval="1s")
     try:
         # HUP: the ingest worker is replaced, its memory gone
         open_session(d, "hup", "192.0.2.60", 8001, "persistHUPaaaa1")
@@ -103,10 +100,7 @@ def main():
 
 def full_table():
     """one session more than the table holds: the oldest is closed"""
-    tmp = temp_dir()
-    d = Daemon(tmp, window="1h", session_max="2h")
-    open(d.log_file, "w").close()
-    d.start()
+    d = session_daemon(window="1h", session_max="2h")
     ips = ["10.%d.%d.%d" % (1 + i // 65536, (i // 256) % 256, i % 256)
            for i in range(SESSIONS_MAX + 1)]
     try:

@@ -5,12 +5,10 @@ logout line, then for one more window; a session that is never closed
 stops authorizing at session_max; session_tracking = no ignores sessions.
 Dovecot (session id), Courier and UW (address on the logout line)."""
 
-import os
-import sys
 import time
 
-from popgate_test import Tap, Daemon, temp_dir, append, syslog_stamp, wait_until
-from sessionlib import dovecot_login, dovecot_logout
+from popgate_test import Tap, append, syslog_stamp, wait_until
+from sessionlib import dovecot_login, dovecot_logout, session_daemon
 
 WINDOW = 2
 
@@ -42,10 +40,7 @@ def check_session(d, name, ip, login, logout):
 
 
 def main():
-    tmp = temp_dir()
-    d = Daemon(tmp, window="%ds" % WINDOW, session_max="1h", sweep_interval="1s")
-    open(d.log_file, "w").close()
-    d.start()
+    d = session_daemon(window="%ds" % WINDOW, session_max="1h", sweep_interval="1s")
     try:
         check_session(d, "dovecot", "192.0.2.10", dovecot_login("192.0.2.10", 5001, "sessAAAA"),
                       dovecot_logout(5001, "sessAAAA"))
@@ -68,10 +63,7 @@ def main():
         t.ok(d.stop() == 0, "popgated exits 0 on TERM")
 
     # session_max caps a session whose logout never comes
-    tmp = temp_dir()
-    d = Daemon(tmp, window="1s", session_max="3s")
-    open(d.log_file, "w").close()
-    d.start()
+    d = session_daemon(window="1s", session_max="3s")
     try:
         append(d.log_file, dovecot_login("192.0.2.20", 6001, "sessCCCC"))
         d.wait_action("192.0.2.20", "OK", 10)
@@ -84,10 +76,7 @@ def main():
         d.stop()
 
     # session_tracking = no: the window runs from the login
-    tmp = temp_dir()
-    d = Daemon(tmp, window="%ds" % WINDOW, session_tracking="no")
-    open(d.log_file, "w").close()
-    d.start()
+    d = session_daemon(window="%ds" % WINDOW, session_tracking="no")
     try:
         append(d.log_file, dovecot_login("192.0.2.30", 7001, "sessDDDD"))
         d.wait_action("192.0.2.30", "OK", 10)
