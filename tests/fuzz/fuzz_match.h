@@ -78,6 +78,21 @@ static inline int fuzz_alias_from_line(const char *line, size_t len,
 	    user < end && memmem(line, len, user, (size_t)(end - user)) != NULL;
 }
 
+/* fuzz_check_session - R's session key and alias came from LINE */
+static inline void fuzz_check_session(const char *line, size_t len,
+				      const struct match_result *r)
+{
+	if (r->session_key_len > sizeof r->session_key ||
+	    (r->session_key_len > 4 &&
+	     memmem(line, len, r->session_key + 4,
+		    r->session_key_len - 4) == NULL))
+		fuzz_bug("format %s gave a session key not in the line",
+			 r->format);
+	if (!fuzz_alias_from_line(line, len, r))
+		fuzz_bug("format %s gave a session alias not from the line",
+			 r->format);
+}
+
 /* fuzz_check_match - R came from LINE[0..LEN), a line of INPUT[0..SIZE) */
 static inline void fuzz_check_match(const char *line, size_t len,
 				    const char *input, size_t size,
@@ -94,15 +109,7 @@ static inline void fuzz_check_match(const char *line, size_t len,
 		fuzz_bug("match time stamp outside the line");
 	if (r->time_len > 0)
 		(void)time_parse(r->time_text, r->time_len, FUZZ_CLOCK, &t);
-	if (r->session_key_len > sizeof r->session_key ||
-	    (r->session_key_len > 4 &&
-	     memmem(line, len, r->session_key + 4,
-		    r->session_key_len - 4) == NULL))
-		fuzz_bug("format %s gave a session key not in the line",
-			 r->format);
-	if (!fuzz_alias_from_line(line, len, r))
-		fuzz_bug("format %s gave a session alias not from the line",
-			 r->format);
+	fuzz_check_session(line, len, r);
 	if (!r->has_addr) {	/* a logout known by its session key or alias */
 		if (r->kind != MATCH_LOGOUT ||
 		    (r->session_key_len == 0 && r->session_alias_len == 0))

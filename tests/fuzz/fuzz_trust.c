@@ -66,8 +66,7 @@ static void feed(const char *template, const char *text, size_t tlen,
 		len = cuts[s->cut - 1];
 	memset(&r, 0, sizeof r);
 	if (matcher_feed(matcher, source, line, len, FUZZ_CLOCK, &r))
-		/* a session key or alias, like the address, is line text */
-		fuzz_check_match(line, len, line, len, &r);
+		fuzz_check_session(line, len, &r);	/* the line's text */
 	else
 		r.kind = MATCH_LOGOUT;	/* nothing recorded */
 	if (r.kind == MATCH_LOGIN &&
