@@ -1,23 +1,26 @@
 /*
  * store_write.c - the changes made inside write transactions: applying a
- * batch (logins merged with max(), removals, sessions, positions,
- * counters, meta) and the expiry sweep in bounded chunks. It must never
+ * batch (logins merged with max(), removals, sessions with the session
+ * table, positions, counters, meta) and the expiry sweep in bounded
+ * chunks. It must never
  * hold the writer for more than STORE_SWEEP_CHUNK deletes, and never
  * trust a stored value it cannot decode.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "counters.h"
 #include "store_priv.h"
 #include "util.h"
 
 #define SWEEP_SCAN_MAX 20000	/* entries looked at per sweep transaction */
 #define HELD_SLOTS 1024		/* records held in a large batch: a power of 2 */
-#define HELD_MIN_OPS 64		/* smaller batches read and write each op */
+#define HELD_MIN_LOGINS 64	/* smaller batches hold one record at a time */
 
-/* a record held while a large batch is applied: the ops on one address
- * (a backlog repeats a few addresses thousands of times) cost one read
- * and one write, not one of each per op */
+/* a record held while a batch is applied: every change to it goes
+ * through here, so the ops on one address (a backlog repeats a few
+ * addresses thousands of times) cost one read and one write per
+ * transaction, not one of each per op */
 struct held {
 	int used;
 	int exists;		/* the record is there, as the ops left it */
@@ -26,20 +29,12 @@ struct held {
 	struct record r;
 };
 
+struct held_set {
+	struct held *v;
+	size_t n;		/* a power of 2 */
+};
+
 /* ---- batches ---- */
-
-int meta_key(char *key, const char *prefix, const char *name, MDB_val *k)
-{
-	size_t lp = strlen(prefix), ln = strlen(name);
-
-	if (lp + ln > POSITION_NAME_MAX || lp + ln == 0)
-		return -1;
-	memcpy(key, prefix, lp);
-	memcpy(key + lp, name, ln);
-	k->mv_data = key;
-	k->mv_size = lp + ln;
-	return 0;
-}
 
 /* get_record - *FOUND = 1 and R filled, or 0 when absent or undecodable;
  * returns an LMDB code */
@@ -69,20 +64,6 @@ static int put_record(struct store *s, MDB_txn *txn, const struct addr *a,
 	return mdb_put(txn, s->records, &k, &v, 0);
 }
 
-/* change_record - OP (a login or a session event) on R, which EXISTS or
- * not; 1 if R changed (then it exists) */
-static int change_record(struct record *r, int exists,
-			 const struct batch_op *op)
-{
-	if (op->kind == BATCH_LOGIN)
-		record_login(r, exists, op->time, op->service, op->user);
-	else if (!exists)
-		return 0;	/* a session event for a forgotten login */
-	else
-		record_session(r, op->time, op->kind == BATCH_SESSION_OPEN);
-	return 1;
-}
-
 /* held_flush - write H back if an op changed it; then the slot is free */
 static int held_flush(struct store *s, MDB_txn *txn, struct held *h)
 {
@@ -92,61 +73,78 @@ static int held_flush(struct store *s, MDB_txn *txn, struct held *h)
 	return rc;
 }
 
-static size_t held_slot(const struct addr *a)
+/* held_slot - the slot of A in HS (flushing another address out of it) */
+static struct held *held_slot(struct store *s, MDB_txn *txn,
+			      struct held_set *hs, const struct addr *a,
+			      int *rc)
 {
-	uint32_t h = 2166136261u;	/* FNV-1a */
+	uint32_t x = 2166136261u;	/* FNV-1a */
+	struct held *h;
 
 	for (size_t i = 0; i < sizeof(a->b); i++)
-		h = (h ^ a->b[i]) * 16777619u;
-	return h & (HELD_SLOTS - 1);
+		x = (x ^ a->b[i]) * 16777619u;
+	h = &hs->v[x & (hs->n - 1)];
+	*rc = 0;
+	if (h->used && memcmp(h->addr.b, a->b, sizeof(a->b)) != 0)
+		*rc = held_flush(s, txn, h);
+	return h;
 }
 
-/* apply_held_op - a record op through the held records: the same result
- * as apply_record_op once every slot is flushed */
-static int apply_held_op(struct store *s, MDB_txn *txn, struct held *held,
-			 const struct batch_op *op)
+/* held_record - A's record, read once into its slot; NULL on error */
+static struct held *held_record(struct store *s, MDB_txn *txn,
+				struct held_set *hs, const struct addr *a,
+				int *rc)
 {
-	struct held *h = &held[held_slot(&op->addr)];
-	int rc;
+	struct held *h = held_slot(s, txn, hs, a, rc);
 
-	if (h->used && memcmp(h->addr.b, op->addr.b, sizeof(h->addr.b)) != 0 &&
-	    (rc = held_flush(s, txn, h)) != 0)
-		return rc;
-	if (op->kind == BATCH_REMOVE) {
-		MDB_val k = { sizeof(op->addr.b), (void *)op->addr.b };
-
-		h->used = 0;	/* whatever it held is deleted */
-		rc = mdb_del(txn, s->records, &k, NULL);
-		return rc == MDB_NOTFOUND ? 0 : rc;
-	}
-	if (!h->used) {
-		if ((rc = get_record(s, txn, &op->addr, &h->r, &h->exists)) != 0)
-			return rc;
+	if (*rc == 0 && !h->used) {
+		if ((*rc = get_record(s, txn, a, &h->r, &h->exists)) != 0)
+			return NULL;
 		h->used = 1;
 		h->dirty = 0;
-		h->addr = op->addr;
+		h->addr = *a;
 	}
-	if (change_record(&h->r, h->exists, op))
-		h->exists = h->dirty = 1;
+	return *rc == 0 ? h : NULL;
+}
+
+/* session_on_record - one session of A's record opened or closed at T
+ * (nothing when A was forgotten) */
+static int session_on_record(struct store *s, MDB_txn *txn,
+			     struct held_set *hs, const struct addr *a,
+			     int64_t t, int open)
+{
+	int rc;
+	struct held *h = held_record(s, txn, hs, a, &rc);
+
+	if (h == NULL || !h->exists)
+		return rc;
+	record_session(&h->r, t, open);
+	h->dirty = 1;
 	return 0;
 }
 
 static int apply_record_op(struct store *s, MDB_txn *txn,
-			   const struct batch_op *op)
+			   struct held_set *hs, const struct batch_op *op)
 {
 	MDB_val k = { sizeof(op->addr.b), (void *)op->addr.b };
-	struct record r;
-	int found, rc;
+	struct held *h;
+	int rc;
 
 	if (op->kind == BATCH_REMOVE) {
-		rc = mdb_del(txn, s->records, &k, NULL);
+		h = held_slot(s, txn, hs, &op->addr, &rc);
+		h->used = 0;	/* whatever it held is deleted */
+		if (rc == 0)
+			rc = mdb_del(txn, s->records, &k, NULL);
 		return rc == MDB_NOTFOUND ? 0 : rc;
 	}
-	if ((rc = get_record(s, txn, &op->addr, &r, &found)) != 0)
+	if (op->kind != BATCH_LOGIN)
+		return session_on_record(s, txn, hs, &op->addr, op->time,
+					 op->kind == BATCH_SESSION_OPEN);
+	if ((h = held_record(s, txn, hs, &op->addr, &rc)) == NULL)
 		return rc;
-	if (!change_record(&r, found, op))
-		return 0;
-	return put_record(s, txn, &op->addr, &r);
+	record_login(&h->r, h->exists, op->time, op->service, op->user);
+	h->exists = h->dirty = 1;
+	return 0;
 }
 
 static int apply_counter(struct store *s, MDB_txn *txn, MDB_val *k,
@@ -167,6 +165,59 @@ static int apply_counter(struct store *s, MDB_txn *txn, MDB_val *k,
 	v.mv_data = buf;
 	v.mv_size = sizeof(buf);
 	return mdb_put(txn, s->meta, k, &v, 0);
+}
+
+/* evict_oldest - a full table: its oldest session closes at T (its
+ * window starts then), counted; *FOUND 0 when there was none */
+static int evict_oldest(struct store *s, MDB_txn *txn, struct held_set *hs,
+			int64_t t, int *found)
+{
+	char key[POSITION_NAME_MAX + 1];
+	struct addr a;
+	MDB_val k;
+	int rc = store_session_take_oldest(s, txn, &a, found);
+
+	if (rc || !*found)
+		return rc;
+	if ((rc = session_on_record(s, txn, hs, &a, t, 0)) != 0)
+		return rc;
+	meta_key(key, META_COUNTER_PREFIX,
+		 counters_name(COUNTER_SESSIONS_CLOSED_EVICTED), &k);
+	return apply_counter(s, txn, &k, 1);
+}
+
+/* apply_session_key_op - a keyed session opened or closed (by its key,
+ * or by its alias: that name's oldest): the table and the record's count
+ * change together */
+static int apply_session_key_op(struct store *s, MDB_txn *txn,
+				struct held_set *hs, const struct batch_op *op)
+{
+	size_t klen = op->nbytes - op->nalias;
+	const char *alias = (const char *)op->bytes + klen;
+	struct addr a;
+	int rc, found = 1, opened = 0, full = 1;
+
+	if (!s->has_sessions)
+		return 0;
+	if (op->kind == BATCH_SESSION_KEY_CLOSE) {
+		rc = klen > 0 ?
+		    store_session_close(s, txn, op->bytes, klen, &a, &found) :
+		    store_session_close_alias(s, txn, alias, op->nalias, &a,
+					      &found);
+		return rc || !found ? rc : session_on_record(s, txn, hs, &a,
+							      op->time, 0);
+	}
+	while (full && found) {
+		rc = store_session_open(s, txn, op->bytes, klen, alias,
+					op->nalias, &op->addr, op->time,
+					op->value, &opened, &full);
+		if (rc == 0 && full)
+			rc = evict_oldest(s, txn, hs, op->time, &found);
+		if (rc)
+			return rc;
+	}
+	return opened ? session_on_record(s, txn, hs, &op->addr, op->time,
+					  1) : 0;
 }
 
 static int apply_meta_op(struct store *s, MDB_txn *txn,
@@ -214,11 +265,16 @@ static int apply_position_op(struct store *s, MDB_txn *txn,
 static int apply_ops(struct store *s, MDB_txn *txn, void *ctx)
 {
 	const struct batch *b = ctx;
-	struct held *held = b->logins >= HELD_MIN_OPS ?
-		xcalloc(HELD_SLOTS, sizeof *held) : NULL;
+	struct held one;
+	struct held_set hs = { &one, 1 };
 	size_t i;
 	int rc = 0;
 
+	memset(&one, 0, sizeof one);
+	if (b->logins >= HELD_MIN_LOGINS) {
+		hs.v = xcalloc(HELD_SLOTS, sizeof *hs.v);
+		hs.n = HELD_SLOTS;
+	}
 	for (i = 0; i < b->n && rc == 0; i++) {
 		const struct batch_op *op = &b->ops[i];
 
@@ -227,22 +283,26 @@ static int apply_ops(struct store *s, MDB_txn *txn, void *ctx)
 		case BATCH_REMOVE:
 		case BATCH_SESSION_OPEN:
 		case BATCH_SESSION_CLOSE:
-			rc = held ? apply_held_op(s, txn, held, op) :
-				apply_record_op(s, txn, op);
+			rc = apply_record_op(s, txn, &hs, op);
 			break;
 		case BATCH_PUT_POSITION:
 		case BATCH_DEL_POSITION:
 			rc = apply_position_op(s, txn, op);
+			break;
+		case BATCH_SESSION_KEY_OPEN:
+		case BATCH_SESSION_KEY_CLOSE:
+			rc = apply_session_key_op(s, txn, &hs, op);
 			break;
 		default:
 			rc = apply_meta_op(s, txn, op);
 			break;
 		}
 	}
-	for (i = 0; held != NULL && i < HELD_SLOTS; i++)
+	for (i = 0; i < hs.n; i++)
 		if (rc == 0)
-			rc = held_flush(s, txn, &held[i]);
-	free(held);
+			rc = held_flush(s, txn, &hs.v[i]);
+	if (hs.v != &one)
+		free(hs.v);
 	return rc;
 }
 
@@ -302,6 +362,34 @@ static int sweep_ops(struct store *s, MDB_txn *txn, void *ctx)
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+struct prune_chunk {
+	int64_t before;		/* sessions opened before this go */
+	size_t pruned;		/* out */
+};
+
+static int prune_ops(struct store *s, MDB_txn *txn, void *ctx)
+{
+	struct prune_chunk *c = ctx;
+
+	return store_session_prune(s, txn, c->before, STORE_SWEEP_CHUNK,
+				   &c->pruned);
+}
+
+/* prune_sessions - forget open sessions older than session_max (all of
+ * them without session tracking): their records expire without them */
+static int prune_sessions(struct store *s, time_t now,
+			  const struct store_params *p)
+{
+	struct prune_chunk c = { p->session_max ? (int64_t)now -
+				 (int64_t)p->session_max : INT64_MAX,
+				 STORE_SWEEP_CHUNK };
+
+	while (s->has_sessions && c.pruned == STORE_SWEEP_CHUNK)
+		if (store_write_txn(s, prune_ops, &c, "sweep sessions") < 0)
+			return -1;
+	return 0;
+}
+
 int store_sweep(struct store *s, time_t now, const struct store_params *p,
 		size_t *deleted)
 {
@@ -312,7 +400,7 @@ int store_sweep(struct store *s, time_t now, const struct store_params *p,
 	c.now = now;
 	if (p)
 		c.params = *p;
-	else if (store_get_params(s, &c.params) < 0)
+	else if (store_read_params(s, &c.params) < 0)
 		return -1;
 	if (deleted)
 		*deleted = 0;
@@ -331,7 +419,7 @@ int store_sweep(struct store *s, time_t now, const struct store_params *p,
 		c.from = c.next;
 		c.has_from = 1;
 	}
-	return 0;
+	return prune_sessions(s, now, &c.params);
 }
 
 void store_sweep_chunks(const struct store *s, size_t *txns, size_t *max)
