@@ -34,6 +34,7 @@ struct sink {
 	int committed_change;	/* a commit changed it: sink_take_changed */
 	int failed;		/* the batch failed to commit: retry it */
 	long long retry_ms;	/* not before (monotonic) */
+	long long last_commit_ms;	/* monotonic: sink_commit_due */
 	unsigned backoff_ms;
 	size_t sessions_max;	/* open keyed sessions kept */
 	struct ratelimit rl_store, rl_backlog, rl_covers;
@@ -147,6 +148,10 @@ static void log_login(struct sink *s, const char *source,
 	const char *u = e->user ? e->user : "", *v = e->service ?
 		e->service : "";
 
+	if (!e->live && log_limit_reached(&s->rl_backlog)) {
+		log_limited(&s->rl_backlog, LOG_INFO, "backlog: login");
+		return;		/* counted as suppressed, not formatted */
+	}
 	addr_format(&e->addr, ip, sizeof ip);
 	log_escape(user, sizeof user, u, strnlen(u, RECORD_USER_MAX));
 	log_escape(svc, sizeof svc, v, strnlen(v, RECORD_SERVICE_MAX));
@@ -358,6 +363,27 @@ int sink_full(struct sink *s)
 	return full;
 }
 
+int sink_backlog_full(struct sink *s)
+{
+	int full;
+
+	pthread_mutex_lock(&s->lock);
+	full = s->batch.logins >= SINK_BACKLOG_LOGINS_PER_TXN;
+	pthread_mutex_unlock(&s->lock);
+	return full;
+}
+
+int sink_commit_due(struct sink *s)
+{
+	int due;
+
+	pthread_mutex_lock(&s->lock);
+	due = s->batch.logins >= SINK_BACKLOG_LOGINS_PER_TXN ||
+	    clock_mono_ms() - s->last_commit_ms >= SINK_BACKLOG_COMMIT_MS;
+	pthread_mutex_unlock(&s->lock);
+	return due;
+}
+
 /* failed_commit - keep the batch, double the back-off, log once */
 static void failed_commit(struct sink *s)
 {
@@ -378,6 +404,7 @@ static int commit_locked(struct sink *s)
 {
 	if (s->failed && clock_mono_ms() < s->retry_ms)
 		return -1;
+	s->last_commit_ms = clock_mono_ms();
 	flush_meta(s);
 	counters_flush(&s->batch);
 	if (s->batch.n == 0)
