@@ -353,24 +353,25 @@ static void flush_meta(struct sink *s)
 
 /* ---- committing ---- */
 
-int sink_full(struct sink *s)
+/* logins_reach - the batch holds at least N logins */
+static int logins_reach(struct sink *s, size_t n)
 {
 	int full;
 
 	pthread_mutex_lock(&s->lock);
-	full = s->batch.logins >= SINK_LOGINS_PER_TXN;
+	full = s->batch.logins >= n;
 	pthread_mutex_unlock(&s->lock);
 	return full;
 }
 
+int sink_full(struct sink *s)
+{
+	return logins_reach(s, SINK_LOGINS_PER_TXN);
+}
+
 int sink_backlog_full(struct sink *s)
 {
-	int full;
-
-	pthread_mutex_lock(&s->lock);
-	full = s->batch.logins >= SINK_BACKLOG_LOGINS_PER_TXN;
-	pthread_mutex_unlock(&s->lock);
-	return full;
+	return logins_reach(s, SINK_BACKLOG_LOGINS_PER_TXN);
 }
 
 int sink_commit_due(struct sink *s)
