@@ -4,11 +4,13 @@ conflict with the installed Postfix as packages), run with private
 configurations inside private mount, network and UTS namespaces: only
 that namespace's loopback exists, /var/lib is a private tmpfs (so the
 contrib/mta/ recipes run verbatim with their /var/lib/popgate paths), the
-host name is qualified (sendmail sleeps 60 s otherwise) and the user
-Debian-exim exists (Debian's exim4 insists on it)."""
+host name is qualified (sendmail sleeps 60 s otherwise), and /etc is an
+overlay where the user Debian-exim exists (Debian's exim4 insists on it)
+and the recipes' /etc/mail/access and /etc/tcp.smtp can be written."""
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -49,16 +51,25 @@ def sandbox():
     subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0755", "popgate-test",
                     "/var/lib"], check=True)
     os.mkdir(VARLIB, 0o755)
-    etc = pt.temp_dir("popgate-mta-etc-")
-    for name, line in (("passwd", "Debian-exim:x:%d:%d::/nonexistent:/usr/sbin/nologin\n"),
-                       ("group", "Debian-exim:x:%d:\n")):
-        with open("/etc/" + name) as f:
-            text = f.read()
-        path = os.path.join(etc, name)
-        with open(path, "w") as f:
-            f.write(text + (line % ((EXIM_UID, EXIM_UID) if "%d:%d" in line else EXIM_UID)))
-        os.chmod(path, 0o644)
-        subprocess.run(["mount", "--bind", path, "/etc/" + name], check=True)
+    # /etc: an overlay on a private tmpfs, so the recipes' own paths
+    # (/etc/mail/access, /etc/tcp.smtp) can be written
+    over = pt.temp_dir("popgate-mta-etc-")
+    subprocess.run(["mount", "-t", "tmpfs", "popgate-test", over], check=True)
+    os.mkdir(over + "/upper")
+    os.mkdir(over + "/work")
+    subprocess.run(["mount", "-t", "overlay", "overlay", "-o",
+                    "lowerdir=/etc,upperdir=%s/upper,workdir=%s/work" % (over, over),
+                    "/etc"], check=True)
+    os.makedirs("/etc/mail", 0o755, exist_ok=True)
+    pt.append("/etc/passwd", "Debian-exim:x:%d:%d::/nonexistent:/usr/sbin/nologin\n"
+              % (EXIM_UID, EXIM_UID))
+    pt.append("/etc/group", "Debian-exim:x:%d:\n" % EXIM_UID)
+    # names for the test clients: without DNS a PTR lookup is a temporary
+    # failure, and sendmail answers 450 instead of refusing
+    with open("/etc/hosts", "w") as f:
+        f.write("127.0.0.1 localhost %s\n::1 localhost ip6-localhost\n" % HOSTNAME)
+        for i in range(2, 32):
+            f.write("127.0.0.%d client%d.example\n" % (i, i))
     os.environ["PATH"] = SENDMAIL_LIB + ":" + os.environ["PATH"]
 
 
@@ -176,6 +187,7 @@ class Sendmail:
                     "define(`confSERVICE_SWITCH_FILE', `%s')dnl\n"
                     "define(`confHOST_STATUS_DIRECTORY', `')dnl\n"
                     "FEATURE(`no_default_msa')dnl\n"
+                    "FEATURE(`accept_unresolvable_domains')dnl\n"
                     "DAEMON_OPTIONS(`Port=%d, Addr=127.0.0.1, Name=MTA')dnl\n"
                     "include(`%s/%s')dnl\n"
                     "MAILER(`smtp')dnl\n"
@@ -186,6 +198,7 @@ class Sendmail:
         with open(self.cf, "w") as out:
             subprocess.run([os.path.join(X, "m4/usr/bin/m4"), "-D_CF_DIR_=%s/" % cfdir,
                             os.path.join(cfdir, "m4/cf.m4"), mc], stdout=out, check=True)
+        shutil.copy(self.cf, "/etc/mail/sendmail.cf")	# makemap reads it
         self.proc = None
         self.last = ""
 
@@ -238,14 +251,14 @@ def swaks(ip, port, holder):
                         "--quit-after", "RCPT", "--timeout", "30"],
                        capture_output=True, text=True, timeout=90)
     holder.last = r.stdout + r.stderr
-    lines = r.stdout.splitlines()
-    for i, line in enumerate(lines):
-        if "RCPT TO:" in line:
-            for reply in lines[i + 1:]:
-                m = re.match(r"^<[~*-]*\s+(\d{3})[ -]", reply)
-                if m:
-                    return m.group(1)
-    return "none"
+    # the first refusal (MAIL FROM or RCPT TO: swaks marks it "<**"), or
+    # else the reply to RCPT TO
+    refused = re.search(r"^<\*\*\s+(\d{3})[ -]", r.stdout, re.M)
+    if refused:
+        return refused.group(1)
+    after = r.stdout.split("-> RCPT TO:", 1)
+    m = re.search(r"^<-\s+(\d{3})[ -]", after[1], re.M) if len(after) > 1 else None
+    return m.group(1) if m else "none"
 
 
 # ---- ucspi-tcp ----
