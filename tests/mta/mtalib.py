@@ -24,7 +24,7 @@ X = os.path.join(DEBS, "x")
 PACKAGES = ("exim4-daemon-light", "libidn12", "sendmail-bin", "sendmail-cf",
             "ucspi-tcp", "ucspi-tcp-ipv6", "m4")
 CONTRIB = os.path.join(pt.TOP, "contrib", "mta")
-VARLIB = "/var/lib/popgate"
+VARLIB = "/var/lib/popgate/export"
 HOSTNAME = "mx.popgate.test"
 EXIM_UID = 64990
 SENDMAIL_LIB = os.path.join(X, "sendmail-bin/usr/libexec/sendmail")
@@ -50,7 +50,8 @@ def sandbox():
     socket.sethostname(HOSTNAME)
     subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0755", "popgate-test",
                     "/var/lib"], check=True)
-    os.mkdir(VARLIB, 0o755)
+    os.makedirs(VARLIB, 0o755)
+    os.chmod(os.path.dirname(VARLIB), 0o751)	# as contrib/popgate.tmpfiles
     # /etc: an overlay on a private tmpfs, so the recipes' own paths
     # (/etc/mail/access, /etc/tcp.smtp) can be written
     over = pt.temp_dir("popgate-mta-etc-")
