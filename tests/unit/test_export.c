@@ -1,6 +1,6 @@
 /*
  * test_export.c - the access-map export: line formats (Postfix, Sendmail,
- * IPv6 prefixes), the file built from a real LMDB store (expired entries
+ * Exim, tcprules, IPv6 prefixes), export_prepend, the file built from a real LMDB store (expired entries
  * left out, outside writes noticed, rewrites coalesced), export_command,
  * and atomic replacement under a reader that runs during 1000 rewrites.
  */
@@ -277,6 +277,55 @@ static void test_sendmail_and_command(void **state)
 	unlink(ran);
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* export_prepend: the static rules on top (a newline added), re-read at
+ * each rewrite; unreadable -> the old map stays rather than one without
+ * them. tcprules: an IPv6 entry is left out, never a line tcprules rejects */
+static void test_prepend_and_left_out(void **state)
+{
+	struct config cfg;
+	struct store *s = open_db();
+	struct exporter *e;
+	char prepend[256];
+
+	(void)state;
+	path_in_dir(prepend, "static");
+	write_file(prepend, "127.:allow,RELAYCLIENT=\"\"\n:allow");
+	config_for(&cfg, EXPORT_TCPRULES, "");
+	free(cfg.export_prepend);
+	cfg.export_prepend = xstrdup(prepend);
+	e = exporter_new(&cfg);
+	login(s, "192.0.2.7", T0);
+	login(s, "2001:db8::1", T0);
+	exporter_tick(e, s, T0, 1);
+	expect_file("127.:allow,RELAYCLIENT=\"\"\n:allow\n"
+		    "192.0.2.7:allow,RELAYCLIENT=\"\"\n");
+	unlink(prepend);
+	login(s, "192.0.2.9", T0);
+	sleep_ms(1020);
+	exporter_tick(e, s, T0, 1);
+	expect_file("127.:allow,RELAYCLIENT=\"\"\n:allow\n"
+		    "192.0.2.7:allow,RELAYCLIENT=\"\"\n");
+	write_file(prepend, ":deny\n");
+	sleep_ms(1020);
+	exporter_tick(e, s, T0, 0);	/* still due: the failed rewrite */
+	expect_file(":deny\n192.0.2.7:allow,RELAYCLIENT=\"\"\n"
+		    "192.0.2.9:allow,RELAYCLIENT=\"\"\n");
+	exporter_free(e);
+	config_free(&cfg);
+	store_close(s);
+	unlink(prepend);
+	unlink(db);
+}
+
 /* ---- atomic replacement ---- */
 
 static volatile int rewriting;
@@ -373,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_off),
 		cmocka_unit_test(test_content_and_updates),
 		cmocka_unit_test(test_sendmail_and_command),
+		cmocka_unit_test(test_prepend_and_left_out),
 		cmocka_unit_test(test_atomic_replace),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
