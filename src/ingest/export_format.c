@@ -116,28 +116,6 @@ static size_t sendmail_key(const unsigned g[GROUPS], int n,
 	return emit_line(emit, ctx, "Connect:IPv6:%s %s\n", text, st->value);
 }
 
-static size_t sendmail_entry(const struct export_style *st,
-			     const struct addr *a, export_emit_fn *emit,
-			     void *ctx)
-{
-	char text[ADDR_TEXT_MAX], full[ADDR_TEXT_MAX];
-	unsigned g[GROUPS];
-	size_t lines;
-
-	addr_format(a, text, sizeof text);
-	if (addr_is_v4(a))
-		return emit_line(emit, ctx, "Connect:%s %s\n", text, st->value);
-	if (st->ipv6_prefix < 128)
-		return each_prefix_key(st, a, sendmail_key, emit, ctx);
-	groups_of(a, g);
-	groups_text(g, GROUPS, 0, full, sizeof full);
-	lines = emit_line(emit, ctx, "Connect:IPv6:%s %s\n", full, st->value);
-	if (strcmp(full, text) != 0)	/* a sendmail built without IPV6_FULL */
-		lines += emit_line(emit, ctx, "Connect:IPv6:%s %s\n", text,
-				   st->value);
-	return lines;
-}
-
 /* ---- ucspi-tcp: tcprules, looked up as the text tcpserver prints and
  * then cut after each '.' or ':' from the right ---- */
 
@@ -156,26 +134,50 @@ static size_t tcprules_key(const unsigned g[GROUPS], int n,
 	return emit_line(emit, ctx, "%s:%s\n", text, TCPRULES_ALLOW);
 }
 
-static size_t tcprules_entry(const struct export_style *st,
-			     const struct addr *a, export_emit_fn *emit,
-			     void *ctx)
+/* ---- Sendmail and tcprules: keys in each text form the MTA may use ---- */
+
+typedef void text6_fn(const unsigned g[GROUPS], char *buf, size_t size);
+
+static void full_text(const unsigned g[GROUPS], char *buf, size_t size)
 {
-	char text[ADDR_TEXT_MAX], patched[ADDR_TEXT_MAX];
+	groups_text(g, GROUPS, 0, buf, size);
+}
+
+struct key_style {
+	const char *v4, *v6;	/* line formats: key, value */
+	const char *value;	/* NULL = the configured value */
+	key_fn *prefix_key;	/* a network's key(s) */
+	text6_fn *own_text;	/* the MTA's own IPv6 text */
+};
+
+static const struct key_style sendmail_keys = {
+	"Connect:%s %s\n", "Connect:IPv6:%s %s\n", NULL, sendmail_key, full_text
+};
+static const struct key_style tcprules_keys = {
+	"%s:%s\n", "%s:%s\n", TCPRULES_ALLOW, tcprules_key, ucspi_text
+};
+
+/* keyed_entry - an IPv6 address in the MTA's own form, then in RFC 5952
+ * form when that differs (another build of the same MTA) */
+static size_t keyed_entry(const struct export_style *st,
+			  const struct key_style *ks, const struct addr *a,
+			  export_emit_fn *emit, void *ctx)
+{
+	const char *value = ks->value ? ks->value : st->value;
+	char text[ADDR_TEXT_MAX], own[ADDR_TEXT_MAX];
 	unsigned g[GROUPS];
 	size_t lines;
 
 	addr_format(a, text, sizeof text);
 	if (addr_is_v4(a))
-		return emit_line(emit, ctx, "%s:%s\n", text, TCPRULES_ALLOW);
-	if (st->format != EXPORT_TCPRULES_IPV6)
-		return 0;	/* ucspi-tcp 0.88 fails on any IPv6 line */
+		return emit_line(emit, ctx, ks->v4, text, value);
 	if (st->ipv6_prefix < 128)
-		return each_prefix_key(st, a, tcprules_key, emit, ctx);
+		return each_prefix_key(st, a, ks->prefix_key, emit, ctx);
 	groups_of(a, g);
-	ucspi_text(g, patched, sizeof patched);
-	lines = emit_line(emit, ctx, "%s:%s\n", patched, TCPRULES_ALLOW);
-	if (strcmp(patched, text) != 0)	/* an RFC 5952 tcpserver */
-		lines += emit_line(emit, ctx, "%s:%s\n", text, TCPRULES_ALLOW);
+	ks->own_text(g, own, sizeof own);
+	lines = emit_line(emit, ctx, ks->v6, own, value);
+	if (strcmp(own, text) != 0)
+		lines += emit_line(emit, ctx, ks->v6, text, value);
 	return lines;
 }
 
@@ -203,10 +205,13 @@ size_t export_entry(const struct export_style *st, const struct addr *a,
 {
 	switch (st->format) {
 	case EXPORT_SENDMAIL:
-		return sendmail_entry(st, a, emit, ctx);
+		return keyed_entry(st, &sendmail_keys, a, emit, ctx);
 	case EXPORT_TCPRULES:
+		if (!addr_is_v4(a))
+			return 0;	/* ucspi-tcp 0.88 fails on any IPv6 line */
+		/* fall through */
 	case EXPORT_TCPRULES_IPV6:
-		return tcprules_entry(st, a, emit, ctx);
+		return keyed_entry(st, &tcprules_keys, a, emit, ctx);
 	case EXPORT_POSTFIX:
 	case EXPORT_EXIM:
 		break;

@@ -11,12 +11,7 @@ import sys
 from servelib import pt, add, remove, sanitizer_clean  # noqa: E402
 
 
-def read(path):
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError:
-        return None
+read = pt.read
 
 
 def key(ip):
