@@ -72,7 +72,7 @@ struct config {
 	char *export_prepend;		/* "" = none: static rules on top */
 	char *export_command;		/* "" = none */
 	struct net_list ignore_networks;
-	unsigned ipv6_prefix;		/* 1..128 */
+	unsigned ipv6_prefix;		/* 32..128 */
 	char *syslog_name;		/* syslog tag */
 	int syslog_facility;		/* index: see config_facility() */
 	char *user;			/* "" = no privilege drop */

@@ -67,7 +67,7 @@ static const struct key_def keys[] = {
 	KEY("export_command", value_string, "", export_command, 0, 0, NULL),
 	KEY("ignore_networks", value_networks, "127.0.0.0/8, ::1/128",
 	    ignore_networks, 0, 0, NULL),
-	KEY("ipv6_prefix", value_number, "128", ipv6_prefix, 1, 128, NULL),
+	KEY("ipv6_prefix", value_number, "128", ipv6_prefix, 32, 128, NULL),
 	KEY("syslog_name", value_string, "popgated", syslog_name, 1, 0, NULL),
 	KEY("syslog_facility", value_choice, "mail", syslog_facility, 0, 0,
 	    facility_names),
