@@ -27,6 +27,13 @@ enum counter_id {
 	COUNTER_CLOSED_MALFORMED,	/* closed without an answer */
 	COUNTER_CLOSED_IDLE,		/* closed after idle_timeout */
 	COUNTER_LOOKUP_ERRORS,		/* database unreadable: answered "no" */
+	COUNTER_CLOSED_SLOW,		/* request not complete in request_timeout */
+	COUNTER_SYNC_WAITS,		/* "not listed" answers that waited for ingest */
+	COUNTER_SYNC_TURNED_OK,		/* ... and were listed after the wait */
+	COUNTER_PUSH_REPORTS,		/* Dovecot reports of a successful login */
+	COUNTER_PUSH_DROPPED,		/* ... dropped: the channel to ingest was full */
+	COUNTER_PUSH_UNAUTHORIZED,	/* Dovecot requests without the API header */
+	COUNTER_PUSH_MALFORMED,		/* Dovecot connections closed on bad input */
 	COUNTER_COUNT
 };
 

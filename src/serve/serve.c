@@ -1,9 +1,11 @@
 /*
  * serve.c - the serve worker: drops privileges, then runs one epoll loop
- * over the policy and socketmap listeners, their connections, the pipe
- * from the master and a signalfd. Bounded: at most max_clients
- * connections, idle ones closed, accepting paused on EMFILE. Must never
- * answer OK for anything the database does not authorize.
+ * over the policy, socketmap and Dovecot listeners, their connections,
+ * the channel to ingest, the pipe from the master and a signalfd.
+ * Bounded: at most max_clients connections, idle ones and ones whose
+ * request takes longer than request_timeout closed, accepting paused on
+ * EMFILE. Must never answer OK for anything the database does not
+ * authorize.
  */
 #include <errno.h>
 #include <grp.h>
@@ -19,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "counters.h"
 #include "serve.h"
 #include "serve_int.h"
@@ -41,9 +44,10 @@ struct server {
 	int ep;
 	struct listen_watch *lw;
 	size_t nlisteners;
-	struct watch parent_watch, signal_watch;
+	struct watch parent_watch, signal_watch, channel_watch;
 	int parent_fd, sigfd;
 	struct conn *head, *tail;	/* idle list: least recently active first */
+	struct conn *shead, *stail;	/* incomplete requests: oldest first */
 	size_t nconns;
 	long long accept_paused_until;	/* 0 = accepting */
 	long long drain_start, drain_until;	/* TERM seen: draining (0 = no) */
@@ -150,9 +154,49 @@ static void idle_append(struct server *sv, struct conn *c)
 	sv->tail = c;
 }
 
+/* ---- incomplete requests: request_timeout, O(1) per event ---- */
+
+static void slow_unlink(struct server *sv, struct conn *c)
+{
+	if (c->req_start_ms == 0)
+		return;
+	if (c->sprev)
+		c->sprev->snext = c->snext;
+	else
+		sv->shead = c->snext;
+	if (c->snext)
+		c->snext->sprev = c->sprev;
+	else
+		sv->stail = c->sprev;
+	c->sprev = c->snext = NULL;
+	c->req_start_ms = 0;
+}
+
+/* slow_update - start the clock at a request's first byte, stop it when
+ * no request is incomplete */
+static void slow_update(struct server *sv, struct conn *c)
+{
+	if (!conn_partial(c)) {
+		slow_unlink(sv, c);
+		return;
+	}
+	if (c->req_start_ms != 0)
+		return;
+	c->req_start_ms = clock_mono_ms();
+	c->sprev = sv->stail;
+	c->snext = NULL;
+	if (sv->stail)
+		sv->stail->snext = c;
+	else
+		sv->shead = c;
+	sv->stail = c;
+}
+
 static void close_conn(struct server *sv, struct conn *c)
 {
 	idle_unlink(sv, c);
+	slow_unlink(sv, c);
+	link_forget(&sv->answerer.link, c);
 	epoll_ctl(sv->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	conn_free(c);
 	sv->nconns--;
@@ -172,6 +216,7 @@ static void update_conn(struct server *sv, struct conn *c, int active)
 		idle_unlink(sv, c);
 		idle_append(sv, c);
 	}
+	slow_update(sv, c);
 	want = conn_wanted_events(c);
 	if (want == c->events)
 		return;
@@ -218,7 +263,7 @@ static void set_accepting(struct server *sv, int on)
 
 static void add_conn(struct server *sv, int fd, const struct listener *l)
 {
-	struct conn *c = conn_new(fd, l->socketmap, l->name);
+	struct conn *c = conn_new(fd, l->proto, l->name);
 
 	c->events = EPOLLIN;
 	if (watch_fd(sv, fd, EPOLLIN, c) != 0) {
@@ -266,6 +311,27 @@ static void on_accept(struct server *sv, const struct listener *l)
 	}
 }
 
+/* ---- read your writes ---- */
+
+/* resume_waiting - answer the conns whose sync is done or whose wait is
+ * over (FORCE: all of them) */
+static void resume_waiting(struct server *sv, int force)
+{
+	long long now = clock_mono_ms();
+	struct conn *c;
+
+	while ((c = link_next_ready(&sv->answerer.link, now, force)) != NULL) {
+		conn_resume(c, &sv->answerer);
+		update_conn(sv, c, 1);
+	}
+}
+
+static void on_channel(struct server *sv)
+{
+	link_readable(&sv->answerer.link);
+	resume_waiting(sv, 0);
+}
+
 /* ---- the loop ---- */
 
 /* start_drain - on TERM: accept nothing more (what waits in the backlog is
@@ -277,6 +343,7 @@ static void start_drain(struct server *sv)
 	sv->accept_paused_until = 0;
 	sv->drain_start = clock_mono_ms();
 	sv->drain_until = sv->drain_start + DRAIN_MS;
+	resume_waiting(sv, 1);
 	log_debug(1, "serve: stopping; answering pending requests");
 }
 
@@ -341,15 +408,41 @@ static void dispatch(struct server *sv, struct epoll_event *ev)
 	case WATCH_SIGNAL:
 		on_signal(sv);
 		break;
+	case WATCH_CHANNEL:
+		on_channel(sv);
+		break;
 	}
 }
 
-/* timers - close idle connections, resume accepting, keep the database
- * open; returns the epoll timeout until the nearest deadline */
+/* close_slow - connections whose request took longer than
+ * request_timeout; returns when the next one is due (or NEXT) */
+static long long close_slow(struct server *sv, long long now, long long next)
+{
+	long long limit = 1000LL * sv->cfg->request_timeout;
+
+	while (sv->shead && sv->shead->req_start_ms + limit <= now) {
+		log_debug(2, "serve: %s: request not complete in %us; closing",
+			  sv->shead->listener, sv->cfg->request_timeout);
+		counters_inc(COUNTER_CLOSED_SLOW);
+		close_conn(sv, sv->shead);
+	}
+	if (sv->shead && sv->shead->req_start_ms + limit < next)
+		next = sv->shead->req_start_ms + limit;
+	return next;
+}
+
+/* timers - answer waits that are over, close idle and slow connections,
+ * resume accepting, keep the database open; returns the epoll timeout
+ * until the nearest deadline */
 static int timers(struct server *sv)
 {
 	long long now = clock_mono_ms(), idle_ms = 1000LL * sv->cfg->idle_timeout;
-	long long next = now + answerer_maintain(&sv->answerer);
+	long long next = now + answerer_maintain(&sv->answerer), due;
+
+	resume_waiting(sv, 0);
+	due = link_next_due(&sv->answerer.link);
+	if (due >= 0 && due < next)
+		next = due;
 
 	if (sv->drain_until) {
 		next = drain(sv, now);
@@ -363,6 +456,7 @@ static int timers(struct server *sv)
 	}
 	if (sv->head && sv->head->last_ms + idle_ms < next)
 		next = sv->head->last_ms + idle_ms;
+	next = close_slow(sv, now, next);
 	if (sv->accept_paused_until) {
 		if (now >= sv->accept_paused_until)
 			set_accepting(sv, 1);
@@ -390,6 +484,12 @@ static int setup(struct server *sv, const struct listeners *l)
 	}
 	sv->signal_watch.kind = WATCH_SIGNAL;
 	sv->parent_watch.kind = WATCH_PARENT;
+	sv->channel_watch.kind = WATCH_CHANNEL;
+	if (sv->answerer.link.fd >= 0 &&
+	    watch_fd(sv, sv->answerer.link.fd, EPOLLIN, &sv->channel_watch)) {
+		log_msg(LOG_ERR, "serve: epoll_ctl: %m");
+		return -1;
+	}
 	if (watch_fd(sv, sv->sigfd, EPOLLIN, &sv->signal_watch) != 0 ||
 	    (sv->parent_fd >= 0 &&
 	     watch_fd(sv, sv->parent_fd, EPOLLIN, &sv->parent_watch) != 0)) {
@@ -410,6 +510,8 @@ static void teardown(struct server *sv)
 {
 	while (sv->head)
 		close_conn(sv, sv->head);
+	if (sv->answerer.link.fd >= 0)
+		close(sv->answerer.link.fd);
 	answerer_free(&sv->answerer);
 	free(sv->lw);
 	if (sv->ep >= 0)
@@ -432,6 +534,8 @@ int serve_run(const struct config *cfg, const struct listeners *l, int parent_fd
 	if (cfg->user[0] != '\0' && drop_privileges(cfg->user) != 0)
 		return 1;
 	answerer_init(&sv.answerer, cfg);
+	link_init(&sv.answerer.link, channel_take(CHANNEL_SERVE),
+		  cfg->sync_wait_ms);
 	go_to_empty_dir();
 	if (setup(&sv, l) != 0)
 		sv.stop = rc = 1;

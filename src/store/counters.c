@@ -49,6 +49,13 @@ static const char *const counter_names[COUNTER_COUNT] = {
 	[COUNTER_CLOSED_MALFORMED] = "closed_malformed",
 	[COUNTER_CLOSED_IDLE] = "closed_idle",
 	[COUNTER_LOOKUP_ERRORS] = "lookup_errors",
+	[COUNTER_CLOSED_SLOW] = "closed_slow",
+	[COUNTER_SYNC_WAITS] = "sync_waits",
+	[COUNTER_SYNC_TURNED_OK] = "sync_turned_ok",
+	[COUNTER_PUSH_REPORTS] = "push_reports",
+	[COUNTER_PUSH_DROPPED] = "push_dropped",
+	[COUNTER_PUSH_UNAUTHORIZED] = "push_unauthorized",
+	[COUNTER_PUSH_MALFORMED] = "push_malformed",
 };
 
 /* owned by this file: the mapping (NULL = counting off) and the ingest
