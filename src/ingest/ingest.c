@@ -13,8 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "export.h"
 #include "counters.h"
+#include "inbox.h"
 #include "ingest.h"
 #include "journal.h"
 #include "log.h"
@@ -48,6 +50,7 @@ struct ingest {
 	time_t stamp_now, stamp_value;	/* ... at this now, and its time */
 	struct ratelimit rl_store, rl_name, rl_backlog;
 	struct journal *journal;	/* the journal thread, or NULL */
+	struct inbox *inbox;	/* the channel from serve, or NULL */
 	pthread_mutex_t store_lock;	/* every store call, either thread */
 	int journal_changed;	/* under store_lock: export tick needed */
 };
@@ -60,7 +63,13 @@ static void on_stop_signal(int sig)
 	stop_requested = 1;
 }
 
-/* catch_signals - TERM/INT interrupt the wait (no SA_RESTART) */
+static void on_wake_signal(int sig)
+{
+	(void)sig;		/* only interrupts the wait: a sync is asked */
+}
+
+/* catch_signals - TERM/INT stop, USR1 (from the inbox thread) wakes;
+ * both interrupt the wait (no SA_RESTART) */
 static void catch_signals(void)
 {
 	struct sigaction sa;
@@ -71,10 +80,13 @@ static void catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_wake_signal;
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
@@ -334,14 +346,22 @@ static void periodic(struct ingest *in)
 	pthread_mutex_unlock(&in->store_lock);
 }
 
-/* start_journal - the journal thread, when the config wants it */
-static void start_journal(struct ingest *in)
+/* start_threads - the inbox (pushed logins, syncs), then the journal
+ * thread when the config wants it */
+static void start_threads(struct ingest *in)
 {
+	struct inbox_env ienv = { in->cfg, &in->params, in->store,
+				  &in->store_lock, &in->journal_changed };
 	struct journal_env env = { in->cfg, &in->params, in->store,
-				   &in->store_lock, &in->journal_changed };
+				   &in->store_lock, &in->journal_changed,
+				   NULL };
 
+	in->inbox = inbox_start(&ienv, channel_take(CHANNEL_INGEST));
+	env.inbox = in->inbox;
 	if (journal_wanted(in->cfg))
 		in->journal = journal_start(&env);
+	if (in->journal != NULL)
+		inbox_source_on(in->inbox, SYNC_JOURNAL);
 }
 
 static int restore_one(const char *name, const struct position *p,
@@ -383,7 +403,7 @@ static int setup(struct ingest *in, const struct config *cfg)
 	for (size_t i = 0; i < cfg->log_files.n; i++)
 		tail_add(in->tailer, cfg->log_files.v[i]);
 	tail_start(in->tailer);
-	start_journal(in);
+	start_threads(in);
 	in->next_sweep_ms = clock_mono_ms() +
 		(long long)cfg->sweep_interval * 1000;
 	return 0;
@@ -424,6 +444,11 @@ int ingest_run(const struct config *cfg, int ready_fd, int parent_fd)
 	}
 	signal_ready(ready_fd);
 	while (!stop_requested && !parent_gone(parent_fd)) {
+		uint32_t gen;
+		int syncing = inbox_sync_wanted(in.inbox, SYNC_FILES, &gen);
+
+		if (syncing)
+			tail_catch_up(in.tailer);
 		if (!in.failed) {
 			int more = tail_deliver(in.tailer, on_line, &in);
 
@@ -434,8 +459,12 @@ int ingest_run(const struct config *cfg, int ready_fd, int parent_fd)
 		} else if (clock_mono_ms() >= in.retry_ms) {
 			commit(&in);
 		}
-		tail_wait(in.tailer, 1);
+		if (syncing)	/* read to the end (or the commit failed) */
+			inbox_synced(in.inbox, SYNC_FILES, gen);
+		else
+			tail_wait(in.tailer, 1);
 	}
+	inbox_stop(in.inbox);	/* commits what was pushed */
 	journal_stop(in.journal);	/* commits what it read */
 	commit(&in);
 	log_debug(1, "ingest: exiting");

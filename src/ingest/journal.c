@@ -212,32 +212,52 @@ static int wait_ms(sd_journal *j)
 		(int)((until - now + 999) / 1000);
 }
 
-/* wait_for_entries - until the journal changes, a stop, or a second;
- * JOURNAL_TOO 0: the stop pipe only (a failed commit waits to retry) */
+/* wait_for_entries - until the journal changes, a sync request, a stop,
+ * or a second; JOURNAL_TOO 0: no journal fd (a failed commit waits to
+ * retry) */
 static void wait_for_entries(struct journal *jr, int journal_too)
 {
-	struct pollfd p[2] = { { jr->stop_pipe[0], POLLIN, 0 }, { -1, 0, 0 } };
+	struct pollfd p[3] = { { jr->stop_pipe[0], POLLIN, 0 },
+			       { inbox_wake_fd(jr->env.inbox), POLLIN, 0 },
+			       { -1, 0, 0 } };
 	int timeout = WAIT_MAX_MS;
+	char buf[64];
 
 	if (journal_too && jr->fd >= 0) {
 		int ev = sd_journal_get_events(jr->j);
 
-		p[1].fd = jr->fd;
-		p[1].events = (short)(ev > 0 ? ev : POLLIN);
+		p[2].fd = jr->fd;
+		p[2].events = (short)(ev > 0 ? ev : POLLIN);
 		timeout = wait_ms(jr->j);
 	}
-	if (poll(p, 2, timeout) < 0 && errno != EINTR)
+	if (poll(p, 3, timeout) < 0 && errno != EINTR)
 		log_limited(&jr->rl_read, LOG_ERR, "journal: poll: %s",
 			    strerror(errno));
-	if (p[1].fd >= 0)
+	if (p[1].fd >= 0 && (p[1].revents & POLLIN))
+		while (read(p[1].fd, buf, sizeof buf) > 0)
+			;
+	if (p[2].fd >= 0)
 		sd_journal_process(jr->j);
+}
+
+/* read_all - drain and commit until the end (or a failed commit) */
+static void read_all(struct journal *jr)
+{
+	while (!jr->failed && drain(jr))
+		commit(jr);
+	commit(jr);
 }
 
 static void *reader_main(void *arg)
 {
 	struct journal *jr = arg;
+	uint32_t gen;
 
 	while (!stop_requested(jr)) {
+		if (inbox_sync_wanted(jr->env.inbox, SYNC_JOURNAL, &gen)) {
+			read_all(jr);
+			inbox_synced(jr->env.inbox, SYNC_JOURNAL, gen);
+		}
 		if (!jr->failed) {
 			int more = drain(jr);
 

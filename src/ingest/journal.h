@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "inbox.h"
 #include "log.h"
 #include "ingest.h"
 #include "match.h"
@@ -29,6 +30,7 @@ struct journal_env {
 	pthread_mutex_t *store_lock;	/* held around every use of STORE */
 	int *changed;		/* set under STORE_LOCK after a commit that may
 				 * have changed the allow-list (export tick) */
+	struct inbox *inbox;	/* sync requests from serve, or NULL */
 };
 
 struct journal;

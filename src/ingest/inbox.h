@@ -1,0 +1,45 @@
+/*
+ * inbox.h - the ingest end of the channel from serve: a thread that
+ * records logins pushed by Dovecot and answers sync requests once every
+ * source (the file tailer in the main loop, the journal thread) has read
+ * to its end and committed. Private to the ingest worker.
+ */
+#ifndef POPGATE_INBOX_H
+#define POPGATE_INBOX_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "store.h"
+
+/* the sources a sync waits for */
+enum sync_source { SYNC_FILES, SYNC_JOURNAL, SYNC_SOURCES };
+
+struct inbox_env {
+	const struct config *cfg;
+	const struct store_params *params;
+	struct store *store;
+	pthread_mutex_t *store_lock;	/* held around every use of STORE */
+	int *changed;		/* set under STORE_LOCK: export tick needed */
+};
+
+struct inbox;
+
+/* inbox_start - start the thread on channel end FD (-1: NULL, nothing to
+ * do). The calling thread is the main loop: it is woken for syncs by
+ * SIGUSR1, whose handler the caller installs without SA_RESTART */
+struct inbox *inbox_start(const struct inbox_env *env, int fd);
+/* inbox_stop - commit, join, free (NULL is fine) */
+void inbox_stop(struct inbox *ib);
+
+/* inbox_source_on - SRC takes part in syncs (the journal, when it runs) */
+void inbox_source_on(struct inbox *ib, enum sync_source src);
+/* inbox_sync_wanted - SRC should read to its end and commit, then call
+ * inbox_synced with *GEN. 0: nothing asked (also for a NULL inbox) */
+int inbox_sync_wanted(struct inbox *ib, enum sync_source src, uint32_t *gen);
+void inbox_synced(struct inbox *ib, enum sync_source src, uint32_t gen);
+/* inbox_wake_fd - readable when a sync is asked for (for poll) or -1 */
+int inbox_wake_fd(struct inbox *ib);
+
+#endif
