@@ -45,7 +45,8 @@ struct conn *conn_new(int fd, enum listen_proto proto, const char *listener)
 
 void conn_free(struct conn *c)
 {
-	close(c->fd);
+	if (c->fd >= 0)
+		close(c->fd);
 	free(c->in);
 	free(c->out);
 	free(c);
@@ -299,6 +300,7 @@ static void answer_all(struct conn *c, struct answerer *a)
 		}
 		if (!next_request(c, a))
 			break;
+		c->answered = 1;
 	}
 	if (c->in_start > 0) {
 		memmove(c->in, c->in + c->in_start, c->in_len - c->in_start);
@@ -398,6 +400,7 @@ void conn_resume(struct conn *c, struct answerer *a)
 		reply_socketmap(c, a, listed);
 	else
 		reply_policy(c, a, listed);
+	c->answered = 1;
 	answer_all(c, a);
 	conn_writable(c, a);
 }
@@ -406,6 +409,6 @@ int conn_partial(const struct conn *c)
 {
 	if (c->dead || c->held || c->waiting)
 		return 0;
-	return c->in_len > c->in_start ||
+	return !c->answered || c->in_len > c->in_start ||
 		(c->proto == PROTO_POLICY && c->parser.request_len > 0);
 }

@@ -48,6 +48,7 @@ struct server {
 	int parent_fd, sigfd;
 	struct conn *head, *tail;	/* idle list: least recently active first */
 	struct conn *shead, *stail;	/* incomplete requests: oldest first */
+	struct conn *graveyard;	/* closed, freed after the batch of events */
 	size_t nconns;
 	long long accept_paused_until;	/* 0 = accepting */
 	long long drain_start, drain_until;	/* TERM seen: draining (0 = no) */
@@ -192,14 +193,31 @@ static void slow_update(struct server *sv, struct conn *c)
 	sv->stail = c;
 }
 
+/* close_conn - close C now; its memory is freed after the current batch
+ * of events (an event for it may still be in the batch: an eviction or a
+ * resumed wait closes connections other than the one being handled) */
 static void close_conn(struct server *sv, struct conn *c)
 {
 	idle_unlink(sv, c);
 	slow_unlink(sv, c);
 	link_forget(&sv->answerer.link, c);
 	epoll_ctl(sv->ep, EPOLL_CTL_DEL, c->fd, NULL);
-	conn_free(c);
+	close(c->fd);
+	c->fd = -1;
+	c->closed = 1;
+	c->next = sv->graveyard;
+	sv->graveyard = c;
 	sv->nconns--;
+}
+
+static void bury(struct server *sv)
+{
+	while (sv->graveyard) {
+		struct conn *c = sv->graveyard;
+
+		sv->graveyard = c->next;
+		conn_free(c);
+	}
 }
 
 /* update_conn - after an event: close it, or register what it waits for */
@@ -272,7 +290,22 @@ static void add_conn(struct server *sv, int fd, const struct listener *l)
 		return;
 	}
 	idle_append(sv, c);
+	slow_update(sv, c);
 	sv->nconns++;
+}
+
+/* evict_slow - at max_clients: the connection whose request has been
+ * incomplete longest makes room (clients that dribble bytes, or say
+ * nothing, cannot keep out a normal one, whose request comes in one
+ * write); idle connections between requests are kept */
+static void evict_slow(struct server *sv)
+{
+	if (sv->shead == NULL)
+		return;
+	log_debug(2, "serve: %s: max_clients reached; closing the slowest "
+		  "request", sv->shead->listener);
+	counters_inc(COUNTER_CLOSED_SLOW);
+	close_conn(sv, sv->shead);
 }
 
 static void on_accept(struct server *sv, const struct listener *l)
@@ -298,6 +331,8 @@ static void on_accept(struct server *sv, const struct listener *l)
 			}
 			return;
 		}
+		if (sv->nconns >= sv->cfg->max_clients)
+			evict_slow(sv);
 		if (sv->nconns >= sv->cfg->max_clients) {
 			log_limited(&sv->rl_full, LOG_WARNING,
 				    "serve: %s: %u clients connected (max_clients); "
@@ -400,7 +435,8 @@ static void dispatch(struct server *sv, struct epoll_event *ev)
 			on_accept(sv, ((struct listen_watch *)w)->l);
 		break;
 	case WATCH_CONN:
-		on_conn_event(sv, (struct conn *)w, ev->events);
+		if (!((struct conn *)w)->closed)
+			on_conn_event(sv, (struct conn *)w, ev->events);
 		break;
 	case WATCH_PARENT:
 		on_parent(sv, ev->events);
@@ -510,6 +546,7 @@ static void teardown(struct server *sv)
 {
 	while (sv->head)
 		close_conn(sv, sv->head);
+	bury(sv);
 	if (sv->answerer.link.fd >= 0)
 		close(sv->answerer.link.fd);
 	answerer_free(&sv->answerer);
@@ -553,6 +590,7 @@ int serve_run(const struct config *cfg, const struct listeners *l, int parent_fd
 		}
 		for (i = 0; i < n; i++)
 			dispatch(&sv, &evs[i]);
+		bury(&sv);
 	}
 	teardown(&sv);
 	return rc;

@@ -98,13 +98,16 @@ struct conn {
 	struct policy_parser parser;
 	int eof;		/* the client has finished sending */
 	int dead;		/* close it now */
+	int closed;		/* closed: ignore events still queued for it */
 	int held;		/* complete requests wait for the output to drain */
 	int waiting;		/* the first unanswered request waits for a sync */
 	struct addr wait_client;	/* ... about this client */
 	uint32_t wait_seq;	/* ... this sync */
 	long long wait_until;	/* ... at most until (monotonic) */
 	struct conn *wprev, *wnext;	/* the link's queue of waiting conns */
-	long long req_start_ms;	/* first byte of an incomplete request, 0 none */
+	int answered;		/* a request was answered (the first one's time
+				 * counts from the connection) */
+	long long req_start_ms;	/* an incomplete request began, 0 none */
 	struct conn *sprev, *snext;	/* incomplete requests, oldest first */
 	unsigned events;	/* epoll events registered */
 	long long last_ms;	/* last activity (monotonic) */
@@ -126,7 +129,8 @@ int conn_finished(const struct conn *c);
 /* conn_resume - the sync C waited for is done or its wait is over: look
  * its client up again, answer, go on with the requests after it */
 void conn_resume(struct conn *c, struct answerer *a);
-/* conn_partial - a request has begun but is not complete (request_timeout) */
+/* conn_partial - a request has begun (or, before the first answer, the
+ * connection was made) but is not complete: request_timeout runs */
 int conn_partial(const struct conn *c);
 
 /* dovecot_answer - the push source: answer REQ (an HTTP request from
