@@ -7,16 +7,13 @@
 # API header records nothing. Private temp dir, 127.0.0.1 high ports
 # only; never asserts a timing (measured times are printed).
 import json
-import os
 import socket
 import sys
-import time
 
 sys.dont_write_bytecode = True   # leave no __pycache__ in the tree
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mailstack import MailStack, Tap, wait_until, free_port  # noqa: E402
-from stackconf import contrib  # noqa: E402
+from mailstack import MailStack, Tap, wait_until, free_port
+from stackconf import contrib
 
 DEADLINE = 20.0
 SECRET = 'X-API-Key: e2e-push-secret'

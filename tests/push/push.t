@@ -13,11 +13,9 @@ import random
 import signal
 import socket
 import subprocess
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "race"))
-from racelib import pt, DEADLINE, counters, worker_pid, flushed  # noqa: E402
+from racelib import pt, DEADLINE, counters, worker_pid, flushed
 
 KEY = "X-API-Key: push-test-secret"
 OK_BODY = b'{"status":0,"msg":""}'

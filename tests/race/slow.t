@@ -7,15 +7,12 @@ times out), the slow ones are closed without an answer (closed_slow), a
 client idle between requests is not, and the daemon keeps running.
 Times are printed, never asserted as bounds."""
 
-import os
 import resource
 import selectors
 import socket
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from racelib import pt, DEADLINE, counters, flushed  # noqa: E402
+from racelib import pt, DEADLINE, counters, flushed
 
 SLOW = 1000
 TIMEOUT = 2		# request_timeout, seconds

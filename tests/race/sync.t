@@ -9,12 +9,10 @@ Times are measured and printed, never asserted as upper bounds."""
 
 import os
 import signal
-import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from racelib import (pt, DEADLINE, counters, worker_pid, race, ask_policy,  # noqa: E402
+from racelib import (pt, DEADLINE, counters, worker_pid, race, ask_policy,
                      ask_socketmap, describe, flushed)
 
 t = pt.Tap()

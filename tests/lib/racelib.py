@@ -1,14 +1,12 @@
-"""racelib - what the read-your-writes and slow-client suites share on top
-of tests/lib/popgate_test.py: the serve counters, the ingest worker's
+"""racelib - what the read-your-writes, slow-client and push suites share
+on top of popgate_test: the serve counters, the ingest worker's
 pid, a socketmap exchange and the login-then-query race itself."""
 
 import os
 import re
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.environ.get("POPGATE_TOP", "."), "tests/lib"))
-import popgate_test as pt  # noqa: E402
+import popgate_test as pt
 
 DEADLINE = 10.0
 
