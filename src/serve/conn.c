@@ -154,15 +154,30 @@ static void reply_socketmap(struct conn *c, struct answerer *a, int listed)
 	out_append(c, reply, n);
 }
 
+/* consume - USED bytes of the input make up the request about to be
+ * answered; 1 when all of them had arrived before the last sync this
+ * connection waited for was asked (that sync covers it: no new wait) */
+static int consume(struct conn *c, size_t used)
+{
+	int covered = c->covered >= used;
+
+	c->in_start += used;
+	c->covered = covered ? c->covered - used : 0;
+	return covered;
+}
+
 /* answer_lookup - answer for CLIENT, or queue C to wait for a sync when
- * it is not listed; 1 answered, 0 waiting */
+ * it is not listed (unless a sync since its arrival is done); 1
+ * answered, 0 waiting */
 static int answer_lookup(struct conn *c, struct answerer *a,
 			 const struct addr *client)
 {
 	int listed = answerer_lookup(a, client);
 
-	if (!listed && link_wait(&a->link, c, client))
+	if (!listed && !c->req_covered && link_wait(&a->link, c, client)) {
+		c->covered = c->in_len - c->in_start;
 		return 0;
+	}
 	if (c->proto == PROTO_SOCKETMAP)
 		reply_socketmap(c, a, listed);
 	else
@@ -218,7 +233,7 @@ static int next_policy(struct conn *c, struct answerer *a)
 	enum policy_result r = policy_feed(&c->parser, c->in + c->in_start,
 					   c->in_len - c->in_start, &used, &req);
 
-	c->in_start += used;
+	c->req_covered = consume(c, used);
 	if (r == POLICY_ERROR) {
 		reject(c, a, c->parser.error, c->parser.error_line);
 		return 0;
@@ -242,7 +257,7 @@ static int next_socketmap(struct conn *c, struct answerer *a)
 	}
 	if (r == SOCKETMAP_MORE)
 		return 0;
-	c->in_start += used;
+	c->req_covered = consume(c, used);
 	return answer_socketmap(c, a, data, len);
 }
 
@@ -300,7 +315,7 @@ static void answer_all(struct conn *c, struct answerer *a)
 		}
 		if (!next_request(c, a))
 			break;
-		c->answered = 1;
+		c->answered = c->progressed = 1;
 	}
 	if (c->in_start > 0) {
 		memmove(c->in, c->in + c->in_start, c->in_len - c->in_start);
@@ -400,7 +415,7 @@ void conn_resume(struct conn *c, struct answerer *a)
 		reply_socketmap(c, a, listed);
 	else
 		reply_policy(c, a, listed);
-	c->answered = 1;
+	c->answered = c->progressed = 1;
 	answer_all(c, a);
 	conn_writable(c, a);
 }

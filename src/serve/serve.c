@@ -173,15 +173,18 @@ static void slow_unlink(struct server *sv, struct conn *c)
 	c->req_start_ms = 0;
 }
 
-/* slow_update - start the clock at a request's first byte, stop it when
- * no request is incomplete */
+/* slow_update - start the clock at a request's first byte (or at the
+ * connection), restart it when a request was answered meanwhile (a
+ * pipelining client always has a partial one), stop it when no request
+ * is incomplete */
 static void slow_update(struct server *sv, struct conn *c)
 {
-	if (!conn_partial(c)) {
+	int restart = c->progressed;
+
+	c->progressed = 0;
+	if (!conn_partial(c) || restart)
 		slow_unlink(sv, c);
-		return;
-	}
-	if (c->req_start_ms != 0)
+	if (!conn_partial(c) || c->req_start_ms != 0)
 		return;
 	c->req_start_ms = clock_mono_ms();
 	c->sprev = sv->stail;
@@ -302,8 +305,10 @@ static void evict_slow(struct server *sv)
 {
 	if (sv->shead == NULL)
 		return;
-	log_debug(2, "serve: %s: max_clients reached; closing the slowest "
-		  "request", sv->shead->listener);
+	log_limited(&sv->rl_full, LOG_WARNING, "serve: %s: %u clients "
+		    "connected (max_clients); closing the one whose request "
+		    "has been incomplete longest", sv->shead->listener,
+		    sv->cfg->max_clients);
 	counters_inc(COUNTER_CLOSED_SLOW);
 	close_conn(sv, sv->shead);
 }

@@ -102,11 +102,15 @@ struct conn {
 	int held;		/* complete requests wait for the output to drain */
 	int waiting;		/* the first unanswered request waits for a sync */
 	struct addr wait_client;	/* ... about this client */
+	size_t covered;		/* input bytes (from in_start) that arrived
+				 * before the sync it waited for was asked */
+	int req_covered;	/* the request being answered is among them */
 	uint32_t wait_seq;	/* ... this sync */
 	long long wait_until;	/* ... at most until (monotonic) */
 	struct conn *wprev, *wnext;	/* the link's queue of waiting conns */
 	int answered;		/* a request was answered (the first one's time
 				 * counts from the connection) */
+	int progressed;		/* a request was answered since the clock began */
 	long long req_start_ms;	/* an incomplete request began, 0 none */
 	struct conn *sprev, *snext;	/* incomplete requests, oldest first */
 	unsigned events;	/* epoll events registered */
