@@ -40,6 +40,12 @@
  */
 
 #define WAIT_MAX_MS 1000	/* safety-net wake-up */
+/* journald tells readers about new entries through a timer (250 ms after
+ * the first write of a quiet spell), but its entries are in the mapped
+ * file at once: for a while after an entry of our units, look for more
+ * this often instead of waiting for the notice; idle, only the notice */
+#define EAGER_MS 20
+#define EAGER_FOR_MS 30000
 #define FUTURE_SLACK 60		/* an entry further ahead counts as now */
 #define UNIT_MAX 256
 
@@ -56,6 +62,7 @@ struct journal {
 	int changed;		/* the batch may change the allow-list */
 	int failed;		/* the batch failed to commit: retry it */
 	int caught_up;		/* reached the end once: entries are live */
+	long long eager_until;	/* look for entries every EAGER_MS until */
 	uint64_t entries, matched, recorded, skipped, overlong;
 	struct ratelimit rl_store, rl_read, rl_backlog;
 	struct jline line;
@@ -132,6 +139,7 @@ static int drain(struct journal *jr)
 			jr->caught_up = 1;
 			return 0;
 		}
+		jr->eager_until = clock_mono_ms() + EAGER_FOR_MS;
 		handle_entry(jr);
 		note_cursor(jr);
 	}
@@ -230,6 +238,9 @@ static void wait_for_entries(struct journal *jr, int journal_too)
 		p[2].events = (short)(ev > 0 ? ev : POLLIN);
 		timeout = wait_ms(jr->j);
 	}
+	if (journal_too && clock_mono_ms() < jr->eager_until &&
+	    timeout > EAGER_MS)
+		timeout = EAGER_MS;
 	if (poll(p, 3, timeout) < 0 && errno != EINTR)
 		log_limited(&jr->rl_read, LOG_ERR, "journal: poll: %s",
 			    strerror(errno));
