@@ -68,11 +68,13 @@ struct config {
 	enum export_format export_format;
 	char *export_command;		/* "" = none */
 	struct net_list ignore_networks;
-	unsigned ipv6_prefix;		/* 1..128 */
+	unsigned ipv6_prefix;		/* 32..128 */
 	unsigned request_timeout;	/* seconds: a request must complete */
 	unsigned sync_wait_ms;		/* wait for ingest before "not listed"; 0 off */
 	struct endpoint_list dovecot_policy_listen;	/* at most one inet: */
 	char *dovecot_policy_api_header;	/* "Name: value", "" = none */
+	char *syslog_name;		/* syslog tag */
+	int syslog_facility;		/* index: see config_facility() */
 	char *user;			/* "" = no privilege drop */
 	enum start_at start_at;
 	unsigned rotate_wait;		/* seconds */
@@ -101,6 +103,8 @@ int config_parse(struct config *cfg, const char *name, const char *buf,
  * of DESIGN's table, like postconf */
 void config_print(const struct config *cfg, FILE *out);
 void config_free(struct config *cfg);
+/* config_facility - syslog_facility as a LOG_ value (LOG_MAIL, ...) */
+int config_facility(const struct config *cfg);
 
 /* format_duration - "30m", "5s", "1d": the largest exact unit */
 void format_duration(unsigned seconds, char *buf, size_t size);
