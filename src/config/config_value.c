@@ -120,11 +120,12 @@ static int parse_api_header(const struct key_def *k, const char *value,
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~";
 	char buf[QUOTE_MAX];
 	size_t name = strspn(value, token);
-	const char *v = value + name + 1, *c;
+	const char *v = value + name, *c;
 
 	if (*value == '\0')
 		return parse_string(k, value, line, field, msg, msgsize);
-	v += strspn(v, " \t");
+	if (*v == ':')
+		v += 1 + strspn(v + 1, " \t");
 	for (c = v; *c >= 0x20 && *c <= 0x7e; c++)
 		;
 	if (name == 0 || value[name] != ':' || *v == '\0' || *c != '\0')
