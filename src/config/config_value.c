@@ -372,25 +372,34 @@ static int parse_duration_text(const char *value, unsigned *out)
 	return 0;
 }
 
+/* duration_fail - the message for a duration VALUE that parse_duration_text
+ * refused (RC -1: syntax, UNITS its suffixes) or that is out of LO..HI */
+static int duration_fail(char *msg, size_t msgsize, const char *value, int rc,
+			 const char *units, const char *lo, const char *hi)
+{
+	char buf[QUOTE_MAX];
+
+	if (rc == -1)
+		return value_say(msg, msgsize, "bad duration \"%s\" (expected a "
+				 "number with an optional %s suffix)",
+				 value_shown(value, buf), units);
+	return value_say(msg, msgsize, "duration \"%s\" out of range "
+			 "(expected %s to %s)", value_shown(value, buf), lo, hi);
+}
+
 static int parse_duration(const struct key_def *k, const char *value,
 			  unsigned line, void *field, char *msg, size_t msgsize)
 {
-	char buf[QUOTE_MAX], lo[16], hi[16];
+	char lo[16], hi[16];
 	unsigned seconds;
 	int rc = parse_duration_text(value, &seconds);
 
 	(void)line;
-	if (rc == -1)
-		return value_say(msg, msgsize, "bad duration \"%s\" (expected a "
-				 "number with an optional s, m, h or d suffix)",
-				 value_shown(value, buf));
-	if (rc == -2 || seconds < k->min || seconds > k->max) {
-		format_duration(k->min, lo, sizeof lo);
-		format_duration(k->max, hi, sizeof hi);
-		return value_say(msg, msgsize, "duration \"%s\" out of range "
-				 "(expected %s to %s)", value_shown(value, buf),
-				 lo, hi);
-	}
+	format_duration(k->min, lo, sizeof lo);
+	format_duration(k->max, hi, sizeof hi);
+	if (rc != 0 || seconds < k->min || seconds > k->max)
+		return duration_fail(msg, msgsize, value, rc, "s, m, h or d", lo,
+				     hi);
 	*(unsigned *)field = seconds;
 	return 0;
 }
@@ -418,7 +427,7 @@ static int parse_duration_ms(const struct key_def *k, const char *value,
 			     unsigned line, void *field, char *msg,
 			     size_t msgsize)
 {
-	char buf[QUOTE_MAX], lo[16], hi[16];
+	char lo[16], hi[16];
 	size_t digits = strspn(value, "0123456789");
 	unsigned n = 0;
 	int rc = 0;
@@ -435,17 +444,11 @@ static int parse_duration_ms(const struct key_def *k, const char *value,
 		rc = n > UINT_MAX / 1000 ? -2 : 0;
 		n *= 1000;
 	}
-	if (rc == -1)
-		return value_say(msg, msgsize, "bad duration \"%s\" (expected a "
-				 "number with an optional ms, s, m, h or d "
-				 "suffix)", value_shown(value, buf));
-	if (rc == -2 || n < k->min || n > k->max) {
-		format_duration_ms(k->min, lo, sizeof lo);
-		format_duration_ms(k->max, hi, sizeof hi);
-		return value_say(msg, msgsize, "duration \"%s\" out of range "
-				 "(expected %s to %s)", value_shown(value, buf),
-				 lo, hi);
-	}
+	format_duration_ms(k->min, lo, sizeof lo);
+	format_duration_ms(k->max, hi, sizeof hi);
+	if (rc != 0 || n < k->min || n > k->max)
+		return duration_fail(msg, msgsize, value, rc, "ms, s, m, h or d",
+				     lo, hi);
 	*(unsigned *)field = n;
 	return 0;
 }

@@ -7,6 +7,7 @@ import re
 import time
 
 import popgate_test as pt
+from servelib import worker_pid  # noqa: F401 (for the suites)
 
 DEADLINE = 10.0
 
@@ -33,17 +34,6 @@ def flushed(d):
     before = counters(d).get("lines_read", 0)
     pt.append(d.log_file, pt.noise_line(before))
     return wait_counter(d, "lines_read", lambda v: v > before)[0] > before
-
-
-def worker_pid(d, name):
-    """pid of the running NAME worker (popgated -v), or None"""
-    def find():
-        pids = re.findall(r"started %s worker, pid (\d+)" % name, d.log())
-        if pids and os.path.exists("/proc/%s" % pids[-1]):
-            return int(pids[-1])
-        return None
-    pid, _ = pt.wait_until(find, DEADLINE, 0.02)
-    return pid
 
 
 def netstring(text):
