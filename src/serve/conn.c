@@ -29,6 +29,45 @@
 #define HTTP_400 "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n" \
 	"Connection: close\r\n\r\n"
 
+void conn_list_init(struct conn_list *l, size_t link)
+{
+	l->head = l->tail = NULL;
+	l->link = link;
+}
+
+static struct conn_link *link_of(const struct conn_list *l, struct conn *c)
+{
+	return (struct conn_link *)((char *)c + l->link);
+}
+
+void conn_list_append(struct conn_list *l, struct conn *c)
+{
+	struct conn_link *k = link_of(l, c);
+
+	k->prev = l->tail;
+	k->next = NULL;
+	if (l->tail)
+		link_of(l, l->tail)->next = c;
+	else
+		l->head = c;
+	l->tail = c;
+}
+
+void conn_list_remove(struct conn_list *l, struct conn *c)
+{
+	struct conn_link *k = link_of(l, c);
+
+	if (k->prev)
+		link_of(l, k->prev)->next = k->next;
+	else
+		l->head = k->next;
+	if (k->next)
+		link_of(l, k->next)->prev = k->prev;
+	else
+		l->tail = k->prev;
+	k->prev = k->next = NULL;
+}
+
 struct conn *conn_new(int fd, enum listen_proto proto, const char *listener)
 {
 	struct conn *c = xcalloc(1, sizeof *c);

@@ -7,6 +7,7 @@
  * count for it. Also hands pushed logins to ingest, dropping (counted)
  * when the channel is full. A listed client never comes here.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "counters.h"
@@ -16,6 +17,7 @@
 void link_init(struct link *l, int fd, unsigned wait_ms)
 {
 	memset(l, 0, sizeof *l);
+	conn_list_init(&l->waiting, offsetof(struct conn, wait_link));
 	l->fd = fd;
 	l->wait_ms = fd >= 0 ? wait_ms : 0;
 }
@@ -60,13 +62,7 @@ int link_wait(struct link *l, struct conn *c, const struct addr *client)
 	c->waiting = 1;
 	c->wait_client = *client;
 	c->wait_until = now + l->wait_ms;
-	c->wprev = l->tail;
-	c->wnext = NULL;
-	if (l->tail)
-		l->tail->wnext = c;
-	else
-		l->head = c;
-	l->tail = c;
+	conn_list_append(&l->waiting, c);
 	return 1;
 }
 
@@ -74,15 +70,7 @@ void link_forget(struct link *l, struct conn *c)
 {
 	if (!c->waiting)
 		return;
-	if (c->wprev)
-		c->wprev->wnext = c->wnext;
-	else
-		l->head = c->wnext;
-	if (c->wnext)
-		c->wnext->wprev = c->wprev;
-	else
-		l->tail = c->wprev;
-	c->wprev = c->wnext = NULL;
+	conn_list_remove(&l->waiting, c);
 	c->waiting = 0;
 }
 
@@ -106,7 +94,7 @@ void link_readable(struct link *l)
 
 struct conn *link_next_ready(struct link *l, long long now, int force)
 {
-	struct conn *c = l->head;
+	struct conn *c = l->waiting.head;
 
 	if (c == NULL || !(force || seq_done(l, c->wait_seq) ||
 			   now >= c->wait_until))
@@ -117,7 +105,7 @@ struct conn *link_next_ready(struct link *l, long long now, int force)
 
 long long link_next_due(const struct link *l)
 {
-	return l->head ? l->head->wait_until : -1;
+	return l->waiting.head ? l->waiting.head->wait_until : -1;
 }
 
 int link_push_login(struct link *l, const struct channel_msg *m)

@@ -11,6 +11,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -47,8 +48,8 @@ struct server {
 	size_t nlisteners;
 	struct watch parent_watch, signal_watch, channel_watch;
 	int parent_fd, sigfd;
-	struct conn *head, *tail;	/* idle list: least recently active first */
-	struct conn *shead, *stail;	/* incomplete requests: oldest first */
+	struct conn_list idle;	/* least recently active first */
+	struct conn_list slow;	/* incomplete requests: oldest first */
 	struct conn *graveyard;	/* closed, freed after the batch of events */
 	size_t nconns;
 	long long accept_paused_until;	/* 0 = accepting */
@@ -131,29 +132,10 @@ static int watch_fd(struct server *sv, int fd, unsigned events, void *ptr)
 
 /* ---- idle list: O(1) per event ---- */
 
-static void idle_unlink(struct server *sv, struct conn *c)
-{
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		sv->head = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	else
-		sv->tail = c->prev;
-	c->prev = c->next = NULL;
-}
-
 static void idle_append(struct server *sv, struct conn *c)
 {
 	c->last_ms = clock_mono_ms();
-	c->prev = sv->tail;
-	c->next = NULL;
-	if (sv->tail)
-		sv->tail->next = c;
-	else
-		sv->head = c;
-	sv->tail = c;
+	conn_list_append(&sv->idle, c);
 }
 
 /* ---- incomplete requests: request_timeout, O(1) per event ---- */
@@ -162,15 +144,7 @@ static void slow_unlink(struct server *sv, struct conn *c)
 {
 	if (c->req_start_ms == 0)
 		return;
-	if (c->sprev)
-		c->sprev->snext = c->snext;
-	else
-		sv->shead = c->snext;
-	if (c->snext)
-		c->snext->sprev = c->sprev;
-	else
-		sv->stail = c->sprev;
-	c->sprev = c->snext = NULL;
+	conn_list_remove(&sv->slow, c);
 	c->req_start_ms = 0;
 }
 
@@ -188,13 +162,7 @@ static void slow_update(struct server *sv, struct conn *c)
 	if (!conn_partial(c) || c->req_start_ms != 0)
 		return;
 	c->req_start_ms = clock_mono_ms();
-	c->sprev = sv->stail;
-	c->snext = NULL;
-	if (sv->stail)
-		sv->stail->snext = c;
-	else
-		sv->shead = c;
-	sv->stail = c;
+	conn_list_append(&sv->slow, c);
 }
 
 /* close_conn - close C now; its memory is freed after the current batch
@@ -202,14 +170,14 @@ static void slow_update(struct server *sv, struct conn *c)
  * resumed wait closes connections other than the one being handled) */
 static void close_conn(struct server *sv, struct conn *c)
 {
-	idle_unlink(sv, c);
+	conn_list_remove(&sv->idle, c);
 	slow_unlink(sv, c);
 	link_forget(&sv->answerer.link, c);
 	epoll_ctl(sv->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	c->fd = -1;
 	c->closed = 1;
-	c->next = sv->graveyard;
+	c->idle_link.next = sv->graveyard;
 	sv->graveyard = c;
 	sv->nconns--;
 }
@@ -219,7 +187,7 @@ static void bury(struct server *sv)
 	while (sv->graveyard) {
 		struct conn *c = sv->graveyard;
 
-		sv->graveyard = c->next;
+		sv->graveyard = c->idle_link.next;
 		conn_free(c);
 	}
 }
@@ -235,7 +203,7 @@ static void update_conn(struct server *sv, struct conn *c, int active)
 		return;
 	}
 	if (active) {
-		idle_unlink(sv, c);
+		conn_list_remove(&sv->idle, c);
 		idle_append(sv, c);
 	}
 	slow_update(sv, c);
@@ -304,14 +272,14 @@ static void add_conn(struct server *sv, int fd, const struct listener *l)
  * write); idle connections between requests are kept */
 static void evict_slow(struct server *sv)
 {
-	if (sv->shead == NULL)
+	if (sv->slow.head == NULL)
 		return;
 	log_limited(&sv->rl_full, LOG_WARNING, "serve: %s: %u clients "
 		    "connected (max_clients); closing the one whose request "
-		    "has been incomplete longest", sv->shead->listener,
+		    "has been incomplete longest", sv->slow.head->listener,
 		    sv->cfg->max_clients);
 	counters_inc(COUNTER_CLOSED_SLOW);
-	close_conn(sv, sv->shead);
+	close_conn(sv, sv->slow.head);
 }
 
 static void on_accept(struct server *sv, const struct listener *l)
@@ -395,14 +363,14 @@ static long long drain(struct server *sv, long long now)
 {
 	long long quiet_since;
 
-	while (sv->head) {
-		quiet_since = sv->head->last_ms > sv->drain_start
-			? sv->head->last_ms : sv->drain_start;
+	while (sv->idle.head) {
+		quiet_since = sv->idle.head->last_ms > sv->drain_start
+			? sv->idle.head->last_ms : sv->drain_start;
 		if (quiet_since + DRAIN_IDLE_MS > now)
 			break;
-		close_conn(sv, sv->head);
+		close_conn(sv, sv->idle.head);
 	}
-	if (sv->head == NULL || now >= sv->drain_until) {
+	if (sv->idle.head == NULL || now >= sv->drain_until) {
 		sv->stop = 1;
 		return now;
 	}
@@ -468,14 +436,14 @@ static long long close_slow(struct server *sv, long long now, long long next)
 {
 	long long limit = 1000LL * sv->cfg->request_timeout;
 
-	while (sv->shead && sv->shead->req_start_ms + limit <= now) {
+	while (sv->slow.head && sv->slow.head->req_start_ms + limit <= now) {
 		log_debug(2, "serve: %s: request not complete in %us; closing",
-			  sv->shead->listener, sv->cfg->request_timeout);
+			  sv->slow.head->listener, sv->cfg->request_timeout);
 		counters_inc(COUNTER_CLOSED_SLOW);
-		close_conn(sv, sv->shead);
+		close_conn(sv, sv->slow.head);
 	}
-	if (sv->shead && sv->shead->req_start_ms + limit < next)
-		next = sv->shead->req_start_ms + limit;
+	if (sv->slow.head && sv->slow.head->req_start_ms + limit < next)
+		next = sv->slow.head->req_start_ms + limit;
 	return next;
 }
 
@@ -496,14 +464,14 @@ static int timers(struct server *sv)
 		next = drain(sv, now);
 		return next > now ? (int)(next - now) : 0;
 	}
-	while (sv->head && sv->head->last_ms + idle_ms <= now) {
+	while (sv->idle.head && sv->idle.head->last_ms + idle_ms <= now) {
 		log_debug(2, "serve: %s: closing an idle connection",
-			  sv->head->listener);
+			  sv->idle.head->listener);
 		counters_inc(COUNTER_CLOSED_IDLE);
-		close_conn(sv, sv->head);
+		close_conn(sv, sv->idle.head);
 	}
-	if (sv->head && sv->head->last_ms + idle_ms < next)
-		next = sv->head->last_ms + idle_ms;
+	if (sv->idle.head && sv->idle.head->last_ms + idle_ms < next)
+		next = sv->idle.head->last_ms + idle_ms;
 	next = close_slow(sv, now, next);
 	if (sv->accept_paused_until) {
 		if (now >= sv->accept_paused_until)
@@ -556,8 +524,8 @@ static int setup(struct server *sv, const struct listeners *l)
 
 static void teardown(struct server *sv)
 {
-	while (sv->head)
-		close_conn(sv, sv->head);
+	while (sv->idle.head)
+		close_conn(sv, sv->idle.head);
 	bury(sv);
 	if (sv->answerer.link.fd >= 0)
 		close(sv->answerer.link.fd);
@@ -576,6 +544,8 @@ int serve_run(const struct config *cfg, const struct listeners *l, int parent_fd
 	int rc = 0;
 
 	memset(&sv, 0, sizeof sv);
+	conn_list_init(&sv.idle, offsetof(struct conn, idle_link));
+	conn_list_init(&sv.slow, offsetof(struct conn, slow_link));
 	sv.cfg = cfg;
 	sv.parent_fd = parent_fd;
 	sv.ep = sv.sigfd = -1;

@@ -26,6 +26,21 @@
 
 struct conn;
 
+/* an intrusive list of connections: each list has its own link in every
+ * struct conn (idle order, incomplete requests, waits for a sync) */
+struct conn_link {
+	struct conn *prev, *next;
+};
+
+struct conn_list {
+	struct conn *head, *tail;	/* oldest first */
+	size_t link;		/* offsetof(struct conn, the list's link) */
+};
+
+void conn_list_init(struct conn_list *l, size_t link);
+void conn_list_append(struct conn_list *l, struct conn *c);
+void conn_list_remove(struct conn_list *l, struct conn *c);	/* C is in L */
+
 /* the serve end of the channel to ingest: one per process */
 struct link {
 	int fd;			/* -1: no channel (nothing waits, pushes dropped) */
@@ -34,7 +49,7 @@ struct link {
 	uint32_t done;		/* the last sync ingest reported done */
 	long long sent_ms;	/* when SENT went out */
 	int want_next;		/* a waiter needs a sync after SENT */
-	struct conn *head, *tail;	/* waiting, oldest (first due) first */
+	struct conn_list waiting;	/* oldest (first due) first */
 	struct ratelimit rl_drop;
 };
 
@@ -107,15 +122,16 @@ struct conn {
 	int req_covered;	/* the request being answered is among them */
 	uint32_t wait_seq;	/* ... this sync */
 	long long wait_until;	/* ... at most until (monotonic) */
-	struct conn *wprev, *wnext;	/* the link's queue of waiting conns */
+	struct conn_link wait_link;	/* in the link's queue of waiting conns */
 	int answered;		/* a request was answered (the first one's time
 				 * counts from the connection) */
 	int progressed;		/* a request was answered since the clock began */
 	long long req_start_ms;	/* an incomplete request began, 0 none */
-	struct conn *sprev, *snext;	/* incomplete requests, oldest first */
+	struct conn_link slow_link;	/* in the list of incomplete requests */
 	unsigned events;	/* epoll events registered */
 	long long last_ms;	/* last activity (monotonic) */
-	struct conn *prev, *next;	/* idle list, least recently active first */
+	struct conn_link idle_link;	/* in the idle list (least recently
+					 * active first), then the graveyard */
 };
 
 struct conn *conn_new(int fd, enum listen_proto proto, const char *listener);
