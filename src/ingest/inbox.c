@@ -1,8 +1,7 @@
 /*
  * inbox.c - a thread of the ingest worker on its end of the channel from
- * serve. A pushed login goes through the rules every source shares
- * (ingest_match: window, ignore_networks, ipv6_prefix) and is committed
- * under the store lock. A sync request is answered once the main loop
+ * serve. A pushed login goes to the login sink like every source's
+ * (window, ignore_networks, ipv6_prefix, sessions), committed at once. A sync request is answered once the main loop
  * (files) and the journal thread have each read to their end and
  * committed, or after SYNC_GIVE_UP: a stuck source never keeps serve
  * waiting past its own sync_wait, and the thread never blocks on serve.
@@ -18,9 +17,7 @@
 
 #include "channel.h"
 #include "inbox.h"
-#include "ingest.h"
 #include "log.h"
-#include "match.h"
 #include "util.h"
 
 #define KICK_MS 5		/* re-wake the main loop this often */
@@ -28,7 +25,9 @@
 #define LOGINS_PER_COMMIT 256
 
 struct inbox {
-	struct inbox_env env;
+	const struct config *cfg;
+	struct sink *sink;
+	int sessions;		/* pushed logins open sessions */
 	int fd;
 	int stop_pipe[2];
 	int wake_pipe[2];	/* journal thread: a sync is asked for */
@@ -38,10 +37,7 @@ struct inbox {
 	uint32_t asked;		/* syncs asked for so far */
 	uint32_t done[SYNC_SOURCES];
 	int on[SYNC_SOURCES];
-	struct batch batch;
-	uint64_t recorded, skipped;
-	int changed;
-	struct ratelimit rl_log, rl_store;
+	struct ratelimit rl_log;
 };
 
 /* ---- what the sources call ---- */
@@ -89,41 +85,28 @@ int inbox_wake_fd(struct inbox *ib)
 
 static void login(struct inbox *ib, const struct channel_msg *m)
 {
-	struct match_result r;
+	char key[sizeof SINK_DOVECOT_KEY_PREFIX + CHANNEL_SESSION_MAX];
+	struct sink_event e;
+	size_t n = strlen(m->session);
 
-	memset(&r, 0, sizeof r);
-	r.kind = MATCH_LOGIN;
-	r.addr = m->addr;
-	r.format = "dovecot-policy";
-	copy_string(r.service, m->service, sizeof r.service);
-	copy_string(r.user, m->user, sizeof r.user);
-	/* no session: without Dovecot's log nothing would ever close it */
-	if (ingest_tally(ingest_match(ib->env.cfg, ib->env.params, &ib->batch,
-				      &r, (time_t)m->time, 1, &ib->rl_log),
-			 &ib->recorded, &ib->skipped))
-		ib->changed = 1;
-}
-
-static void commit(struct inbox *ib)
-{
-	int rc;
-
-	if (ib->recorded)
-		batch_counter_add(&ib->batch, "logins_recorded", ib->recorded);
-	ib->recorded = ib->skipped = 0;
-	if (ib->batch.n == 0)
-		return;
-	pthread_mutex_lock(ib->env.store_lock);
-	rc = store_apply(ib->env.store, &ib->batch);
-	if (rc != 0)
-		log_limited(&ib->rl_store, LOG_ERR, "dovecot policy: cannot "
-			    "commit %zu pushed changes: %s; dropped",
-			    ib->batch.n, store_error(ib->env.store));
-	else if (ib->changed)
-		*ib->env.changed = 1;
-	pthread_mutex_unlock(ib->env.store_lock);
-	batch_clear(&ib->batch);	/* a push is not replayed: never retried */
-	ib->changed = 0;
+	memset(&e, 0, sizeof e);
+	e.addr = m->addr;
+	e.has_addr = 1;
+	e.user = m->user;
+	e.service = m->service;
+	e.format = "dovecot-policy";
+	e.time = (time_t)m->time;
+	e.live = 1;
+	if (ib->sessions && n > 0 &&
+	    n + sizeof SINK_DOVECOT_KEY_PREFIX - 1 <= SINK_SESSION_KEY_MAX) {
+		memcpy(key, SINK_DOVECOT_KEY_PREFIX,
+		       sizeof SINK_DOVECOT_KEY_PREFIX - 1);
+		memcpy(key + sizeof SINK_DOVECOT_KEY_PREFIX - 1, m->session, n);
+		e.session = 1;
+		e.session_key = key;
+		e.session_key_len = n + sizeof SINK_DOVECOT_KEY_PREFIX - 1;
+	}
+	sink_login(ib->sink, "push", &e);
 }
 
 /* ---- syncs ---- */
@@ -213,7 +196,7 @@ static void *inbox_main(void *arg)
 		if (p[0].revents)
 			break;
 		gone = take_messages(ib, &want_sync, &seq);
-		commit(ib);
+		sink_commit(ib->sink);
 		if (want_sync) {
 			run_sync(ib);
 			reply_synced(ib, seq);
@@ -221,7 +204,7 @@ static void *inbox_main(void *arg)
 		if (gone)
 			break;
 	}
-	commit(ib);
+	sink_commit(ib->sink);
 	return NULL;
 }
 
@@ -234,13 +217,13 @@ static void inbox_free(struct inbox *ib)
 			close(ib->wake_pipe[i]);
 	}
 	close(ib->fd);
-	batch_free(&ib->batch);
 	pthread_cond_destroy(&ib->cv);
 	pthread_mutex_destroy(&ib->mu);
 	free(ib);
 }
 
-struct inbox *inbox_start(const struct inbox_env *env, int fd)
+struct inbox *inbox_start(const struct config *cfg, struct sink *sink,
+			  int sessions, int fd)
 {
 	struct inbox *ib;
 	sigset_t all, old;
@@ -249,14 +232,14 @@ struct inbox *inbox_start(const struct inbox_env *env, int fd)
 	if (fd < 0)
 		return NULL;
 	ib = xcalloc(1, sizeof *ib);
-	ib->env = *env;
+	ib->cfg = cfg;
+	ib->sink = sink;
+	ib->sessions = sessions;
 	ib->fd = fd;
 	ib->main_thread = pthread_self();
 	ib->on[SYNC_FILES] = 1;
 	pthread_mutex_init(&ib->mu, NULL);
 	pthread_cond_init(&ib->cv, NULL);
-	batch_init(&ib->batch);
-	batch_set_params(&ib->batch, env->params);
 	ib->stop_pipe[0] = ib->stop_pipe[1] = -1;
 	ib->wake_pipe[0] = ib->wake_pipe[1] = -1;
 	if (pipe2(ib->stop_pipe, O_CLOEXEC) != 0 ||

@@ -11,25 +11,20 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "store.h"
+#include "sink.h"
 
 /* the sources a sync waits for */
 enum sync_source { SYNC_FILES, SYNC_JOURNAL, SYNC_SOURCES };
 
-struct inbox_env {
-	const struct config *cfg;
-	const struct store_params *params;
-	struct store *store;
-	pthread_mutex_t *store_lock;	/* held around every use of STORE */
-	int *changed;		/* set under STORE_LOCK: export tick needed */
-};
-
 struct inbox;
 
 /* inbox_start - start the thread on channel end FD (-1: NULL, nothing to
- * do). The calling thread is the main loop: it is woken for syncs by
- * SIGUSR1, whose handler the caller installs without SA_RESTART */
-struct inbox *inbox_start(const struct inbox_env *env, int fd);
+ * do); pushed logins go to SINK, opening a session (its key: Dovecot's
+ * session_id) when SESSIONS (a log that reports the logout is followed).
+ * The calling thread is the main loop: it is woken for syncs by SIGUSR1,
+ * whose handler the caller installs without SA_RESTART */
+struct inbox *inbox_start(const struct config *cfg, struct sink *sink,
+			  int sessions, int fd);
 /* inbox_stop - commit, join, free (NULL is fine) */
 void inbox_stop(struct inbox *ib);
 

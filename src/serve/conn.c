@@ -131,7 +131,7 @@ static size_t flush(struct conn *c);
 /* reject - log malformed input (escaped, rate-limited) and close; the
  * answers to the well-formed requests before it still go out (best
  * effort), however the bytes were split into reads */
-static void reject(struct conn *c, struct answerer *a, const char *why,
+static void reject(struct conn *c, struct lookup *a, const char *why,
 		   size_t line)
 {
 	char excerpt[EXCERPT_MAX * 4 + 4];
@@ -162,7 +162,7 @@ static void reject(struct conn *c, struct answerer *a, const char *why,
 	c->dead = 1;
 }
 
-static void reply_policy(struct conn *c, struct answerer *a, int listed)
+static void reply_policy(struct conn *c, struct lookup *a, int listed)
 {
 	const char *action = listed ? a->cfg->policy_action : "DUNNO";
 	char reply[256];
@@ -176,7 +176,7 @@ static void reply_policy(struct conn *c, struct answerer *a, int listed)
 	out_append(c, reply, (size_t)n);
 }
 
-static void reply_socketmap(struct conn *c, struct answerer *a, int listed)
+static void reply_socketmap(struct conn *c, struct lookup *a, int listed)
 {
 	char reply[512];
 	size_t n = 0;
@@ -208,10 +208,10 @@ static int consume(struct conn *c, size_t used)
 /* answer_lookup - answer for CLIENT, or queue C to wait for a sync when
  * it is not listed (unless a sync since its arrival is done); 1
  * answered, 0 waiting */
-static int answer_lookup(struct conn *c, struct answerer *a,
+static int answer_lookup(struct conn *c, struct lookup *a,
 			 const struct addr *client)
 {
-	int listed = answerer_lookup(a, client);
+	int listed = lookup_client(a, client);
 
 	if (!listed && !c->req_covered && link_wait(&a->link, c, client)) {
 		c->covered = c->in_len - c->in_start;
@@ -224,7 +224,7 @@ static int answer_lookup(struct conn *c, struct answerer *a,
 	return 1;
 }
 
-static int answer_policy(struct conn *c, struct answerer *a,
+static int answer_policy(struct conn *c, struct lookup *a,
 			 const struct policy_request *req)
 {
 	struct addr client;
@@ -237,7 +237,7 @@ static int answer_policy(struct conn *c, struct answerer *a,
 	return 1;
 }
 
-static int answer_socketmap(struct conn *c, struct answerer *a,
+static int answer_socketmap(struct conn *c, struct lookup *a,
 			    const char *data, size_t len)
 {
 	char reply[512], excerpt[EXCERPT_MAX * 4 + 4];
@@ -265,7 +265,7 @@ static int answer_socketmap(struct conn *c, struct answerer *a,
 }
 
 /* next_policy - answer one request; 0 when none is complete */
-static int next_policy(struct conn *c, struct answerer *a)
+static int next_policy(struct conn *c, struct lookup *a)
 {
 	struct policy_request req;
 	size_t used = 0;
@@ -282,7 +282,7 @@ static int next_policy(struct conn *c, struct answerer *a)
 	return answer_policy(c, a, &req);
 }
 
-static int next_socketmap(struct conn *c, struct answerer *a)
+static int next_socketmap(struct conn *c, struct lookup *a)
 {
 	const char *data = NULL, *why = NULL;
 	size_t used = 0, len = 0;
@@ -301,7 +301,7 @@ static int next_socketmap(struct conn *c, struct answerer *a)
 }
 
 /* next_dovecot - one HTTP request of the push source */
-static int next_dovecot(struct conn *c, struct answerer *a)
+static int next_dovecot(struct conn *c, struct lookup *a)
 {
 	struct http_request req;
 	const char *why = NULL;
@@ -330,7 +330,7 @@ static int next_dovecot(struct conn *c, struct answerer *a)
 	return 1;
 }
 
-static int next_request(struct conn *c, struct answerer *a)
+static int next_request(struct conn *c, struct lookup *a)
 {
 	switch (c->proto) {
 	case PROTO_SOCKETMAP:
@@ -344,7 +344,7 @@ static int next_request(struct conn *c, struct answerer *a)
 
 /* answer_all - answer complete requests in order until the input runs
  * out, or hold the rest back while the output is over its limit */
-static void answer_all(struct conn *c, struct answerer *a)
+static void answer_all(struct conn *c, struct lookup *a)
 {
 	c->held = 0;
 	while (!c->dead && !c->waiting) {
@@ -384,7 +384,7 @@ static size_t flush(struct conn *c)
 	return sent;
 }
 
-size_t conn_readable(struct conn *c, struct answerer *a)
+size_t conn_readable(struct conn *c, struct lookup *a)
 {
 	ssize_t n;
 
@@ -408,7 +408,7 @@ size_t conn_readable(struct conn *c, struct answerer *a)
 	return (size_t)n;
 }
 
-size_t conn_writable(struct conn *c, struct answerer *a)
+size_t conn_writable(struct conn *c, struct lookup *a)
 {
 	size_t sent = 0;
 
@@ -443,9 +443,9 @@ int conn_finished(const struct conn *c)
 	return c->eof && !c->held && !c->waiting && out_pending(c) == 0;
 }
 
-void conn_resume(struct conn *c, struct answerer *a)
+void conn_resume(struct conn *c, struct lookup *a)
 {
-	int listed = answerer_lookup(a, &c->wait_client);
+	int listed = lookup_client(a, &c->wait_client);
 
 	counters_inc(COUNTER_SYNC_WAITS);
 	if (listed)

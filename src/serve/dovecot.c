@@ -99,7 +99,7 @@ static int login_message(json_object *o, struct channel_msg *m)
 
 /* report - record the login REQ reports; 0 ok (also: not a success),
  * -1 malformed */
-static int report(struct answerer *a, const struct http_request *req)
+static int report(struct lookup *a, const struct http_request *req)
 {
 	json_object *o = parse_body(req->body, req->body_len);
 	struct channel_msg m;
@@ -118,7 +118,7 @@ static int report(struct answerer *a, const struct http_request *req)
 	return rc;
 }
 
-size_t dovecot_answer(struct answerer *a, const struct http_request *req,
+size_t dovecot_answer(struct lookup *a, const struct http_request *req,
 		      char *out, size_t size, int *close)
 {
 	size_t n = 0;

@@ -55,7 +55,7 @@ struct server {
 	long long accept_paused_until;	/* 0 = accepting */
 	long long drain_start, drain_until;	/* TERM seen: draining (0 = no) */
 	int stop;
-	struct answerer answerer;
+	struct lookup lookup;
 	struct ratelimit rl_accept, rl_full;
 };
 
@@ -172,7 +172,7 @@ static void close_conn(struct server *sv, struct conn *c)
 {
 	conn_list_remove(&sv->idle, c);
 	slow_unlink(sv, c);
-	link_forget(&sv->answerer.link, c);
+	link_forget(&sv->lookup.link, c);
 	epoll_ctl(sv->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	c->fd = -1;
@@ -225,9 +225,9 @@ static void on_conn_event(struct server *sv, struct conn *c, unsigned events)
 	size_t moved = 0;
 
 	if (events & EPOLLOUT)
-		moved += conn_writable(c, &sv->answerer);
+		moved += conn_writable(c, &sv->lookup);
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-		size_t n = conn_readable(c, &sv->answerer);
+		size_t n = conn_readable(c, &sv->lookup);
 
 		moved += n;
 		if (n == 0 && (events & EPOLLERR))
@@ -329,15 +329,15 @@ static void resume_waiting(struct server *sv, int force)
 	long long now = clock_mono_ms();
 	struct conn *c;
 
-	while ((c = link_next_ready(&sv->answerer.link, now, force)) != NULL) {
-		conn_resume(c, &sv->answerer);
+	while ((c = link_next_ready(&sv->lookup.link, now, force)) != NULL) {
+		conn_resume(c, &sv->lookup);
 		update_conn(sv, c, 1);
 	}
 }
 
 static void on_channel(struct server *sv)
 {
-	link_readable(&sv->answerer.link);
+	link_readable(&sv->lookup.link);
 	resume_waiting(sv, 0);
 }
 
@@ -453,10 +453,10 @@ static long long close_slow(struct server *sv, long long now, long long next)
 static int timers(struct server *sv)
 {
 	long long now = clock_mono_ms(), idle_ms = 1000LL * sv->cfg->idle_timeout;
-	long long next = now + answerer_maintain(&sv->answerer), due;
+	long long next = now + lookup_maintain(&sv->lookup), due;
 
 	resume_waiting(sv, 0);
-	due = link_next_due(&sv->answerer.link);
+	due = link_next_due(&sv->lookup.link);
 	if (due >= 0 && due < next)
 		next = due;
 
@@ -501,8 +501,8 @@ static int setup(struct server *sv, const struct listeners *l)
 	sv->signal_watch.kind = WATCH_SIGNAL;
 	sv->parent_watch.kind = WATCH_PARENT;
 	sv->channel_watch.kind = WATCH_CHANNEL;
-	if (sv->answerer.link.fd >= 0 &&
-	    watch_fd(sv, sv->answerer.link.fd, EPOLLIN, &sv->channel_watch)) {
+	if (sv->lookup.link.fd >= 0 &&
+	    watch_fd(sv, sv->lookup.link.fd, EPOLLIN, &sv->channel_watch)) {
 		log_msg(LOG_ERR, "serve: epoll_ctl: %m");
 		return -1;
 	}
@@ -527,9 +527,9 @@ static void teardown(struct server *sv)
 	while (sv->idle.head)
 		close_conn(sv, sv->idle.head);
 	bury(sv);
-	if (sv->answerer.link.fd >= 0)
-		close(sv->answerer.link.fd);
-	answerer_free(&sv->answerer);
+	if (sv->lookup.link.fd >= 0)
+		close(sv->lookup.link.fd);
+	lookup_free(&sv->lookup);
 	free(sv->lw);
 	if (sv->ep >= 0)
 		close(sv->ep);
@@ -552,8 +552,8 @@ int serve_run(const struct config *cfg, const struct listeners *l, int parent_fd
 	tzset();
 	if (cfg->user[0] != '\0' && drop_privileges(cfg->user) != 0)
 		return 1;
-	answerer_init(&sv.answerer, cfg);
-	link_init(&sv.answerer.link, channel_take(CHANNEL_SERVE),
+	lookup_init(&sv.lookup, cfg);
+	link_init(&sv.lookup.link, channel_take(CHANNEL_SERVE),
 		  cfg->sync_wait_ms);
 	go_to_empty_dir();
 	if (setup(&sv, l) != 0)

@@ -1,6 +1,6 @@
 /*
  * serve_int.h - internals of the serve worker shared by serve.c (event
- * loop), conn.c (connection buffers and protocols), answer.c (the
+ * loop), conn.c (connection buffers and protocols), lookup.c (the
  * database lookup behind every answer), link.c (the channel to ingest:
  * waits for a sync, pushed logins) and dovecot.c (the push source's
  * requests). Not used outside the worker.
@@ -71,7 +71,7 @@ long long link_next_due(const struct link *l);
 int link_push_login(struct link *l, const struct channel_msg *m);
 
 /* the database side of the worker: one per process */
-struct answerer {
+struct lookup {
 	const struct config *cfg;
 	char *db_path;		/* absolute: the worker changes directory */
 	struct store *store;	/* NULL while it cannot be opened */
@@ -85,14 +85,14 @@ struct answerer {
 	struct link link;	/* read-your-writes and pushed logins */
 };
 
-void answerer_init(struct answerer *a, const struct config *cfg);
-void answerer_free(struct answerer *a);
-/* answerer_lookup - 1 when CLIENT is authorized now (logs the first OK
+void lookup_init(struct lookup *a, const struct config *cfg);
+void lookup_free(struct lookup *a);
+/* lookup_client - 1 when CLIENT is authorized now (logs the first OK
  * after each login), 0 otherwise, including every error */
-int answerer_lookup(struct answerer *a, const struct addr *client);
-/* answerer_maintain - retry a failed open, reopen a replaced file;
+int lookup_client(struct lookup *a, const struct addr *client);
+/* lookup_maintain - retry a failed open, reopen a replaced file;
  * returns milliseconds until it wants to run again */
-long answerer_maintain(struct answerer *a);
+long lookup_maintain(struct lookup *a);
 
 enum watch_kind { WATCH_LISTENER, WATCH_CONN, WATCH_PARENT, WATCH_SIGNAL,
 		  WATCH_CHANNEL };
@@ -138,17 +138,17 @@ struct conn *conn_new(int fd, enum listen_proto proto, const char *listener);
 void conn_free(struct conn *c);
 /* conn_readable - read once and answer complete requests; returns bytes
  * read (0 when nothing came) */
-size_t conn_readable(struct conn *c, struct answerer *a);
+size_t conn_readable(struct conn *c, struct lookup *a);
 /* conn_writable - send what is pending, then answer requests that were
  * held back by a full output buffer; returns bytes sent */
-size_t conn_writable(struct conn *c, struct answerer *a);
+size_t conn_writable(struct conn *c, struct lookup *a);
 /* conn_wanted_events - EPOLLIN/EPOLLOUT it needs now */
 unsigned conn_wanted_events(const struct conn *c);
 /* conn_finished - nothing more to do: close it */
 int conn_finished(const struct conn *c);
 /* conn_resume - the sync C waited for is done or its wait is over: look
  * its client up again, answer, go on with the requests after it */
-void conn_resume(struct conn *c, struct answerer *a);
+void conn_resume(struct conn *c, struct lookup *a);
 /* conn_partial - a request has begun (or, before the first answer, the
  * connection was made) but is not complete: request_timeout runs */
 int conn_partial(const struct conn *c);
@@ -156,7 +156,7 @@ int conn_partial(const struct conn *c);
 /* dovecot_answer - the push source: answer REQ (an HTTP request from
  * Dovecot) into OUT (SIZE bytes); returns its length. *CLOSE: close the
  * connection after it */
-size_t dovecot_answer(struct answerer *a, const struct http_request *req,
+size_t dovecot_answer(struct lookup *a, const struct http_request *req,
 		      char *out, size_t size, int *close);
 
 #endif
