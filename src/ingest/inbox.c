@@ -42,13 +42,14 @@ struct inbox {
 
 /* ---- what the sources call ---- */
 
-void inbox_source_on(struct inbox *ib, enum sync_source src)
+void inbox_source(struct inbox *ib, enum sync_source src, int on)
 {
 	if (ib == NULL)
 		return;
 	pthread_mutex_lock(&ib->mu);
-	ib->on[src] = 1;
+	ib->on[src] = on;
 	ib->done[src] = ib->asked;
+	pthread_cond_broadcast(&ib->cv);	/* a sync waiting for it ends */
 	pthread_mutex_unlock(&ib->mu);
 }
 

@@ -28,8 +28,9 @@ struct inbox *inbox_start(const struct config *cfg, struct sink *sink,
 /* inbox_stop - commit, join, free (NULL is fine) */
 void inbox_stop(struct inbox *ib);
 
-/* inbox_source_on - SRC takes part in syncs (the journal, when it runs) */
-void inbox_source_on(struct inbox *ib, enum sync_source src);
+/* inbox_source - SRC takes part in syncs (ON 1: the journal, when it
+ * runs) or no longer (ON 0: before it stops) */
+void inbox_source(struct inbox *ib, enum sync_source src, int on);
 /* inbox_sync_wanted - SRC should read to its end and commit, then call
  * inbox_synced with *GEN. 0: nothing asked (also for a NULL inbox) */
 int inbox_sync_wanted(struct inbox *ib, enum sync_source src, uint32_t *gen);

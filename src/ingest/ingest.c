@@ -241,7 +241,7 @@ static void start_threads(struct ingest *in)
 	if (journal)
 		in->journal = journal_start(in->cfg, in->sink, in->inbox);
 	if (in->journal != NULL)
-		inbox_source_on(in->inbox, SYNC_JOURNAL);
+		inbox_source(in->inbox, SYNC_JOURNAL, 1);
 }
 
 static int restore_one(const char *name, const struct position *p,
@@ -341,8 +341,9 @@ int ingest_run(const struct config *cfg, int ready_fd, int parent_fd)
 		else
 			tail_wait(in.tailer, 1);
 	}
-	inbox_stop(in.inbox);	/* hands in what was pushed */
+	inbox_source(in.inbox, SYNC_JOURNAL, 0);	/* no sync waits for it */
 	journal_stop(in.journal);	/* hands in what it read */
+	inbox_stop(in.inbox);	/* hands in what was pushed */
 	commit(&in);
 	log_debug(1, "ingest: exiting");
 	teardown(&in);
