@@ -49,7 +49,10 @@ struct pattern_list {
 };
 
 enum start_at { START_AT_END, START_AT_BEGINNING };
-enum export_format { EXPORT_POSTFIX, EXPORT_SENDMAIL };
+enum export_format {
+	EXPORT_POSTFIX, EXPORT_SENDMAIL, EXPORT_EXIM, EXPORT_TCPRULES,
+	EXPORT_TCPRULES_IPV6
+};
 enum journal_mode { JOURNAL_NO, JOURNAL_YES, JOURNAL_AUTO };
 
 struct config {
@@ -66,6 +69,7 @@ struct config {
 	struct endpoint_list socketmap_listen;
 	char *export_map;		/* "" = off */
 	enum export_format export_format;
+	char *export_prepend;		/* "" = none: static rules on top */
 	char *export_command;		/* "" = none */
 	struct net_list ignore_networks;
 	unsigned ipv6_prefix;		/* 32..128 */

@@ -105,6 +105,10 @@ int store_stats(struct store *s, time_t now, struct store_stats *st);
 /* store_txn_id - id of the last committed write transaction; changes when
  * anyone (daemon or popgate-dump) writes */
 size_t store_txn_id(struct store *s);
+/* store_each_txn_id - id of the snapshot the last store_each (or other
+ * iteration) read: it can be older than store_txn_id said just before,
+ * when a writer committed in between */
+size_t store_each_txn_id(const struct store *s);
 
 /* store_fd_owner - chown/chmod the data file (0640) and the lock file
  * (0660) to UID/GID (-1 = leave) */
