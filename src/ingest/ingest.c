@@ -228,17 +228,20 @@ static void periodic(struct ingest *in)
 		sink_with_store(in->sink, export, in);
 }
 
-/* start_threads - the inbox (pushed logins, syncs), then the journal
- * thread when the config wants it. A pushed login opens a session only
- * when a log source is followed too: only a log says when it ends */
-static void start_threads(struct ingest *in)
+/* start_inbox - the inbox thread (pushed logins, syncs). A pushed login
+ * opens a session only when a log source is followed too: only a log
+ * says when it ends */
+static void start_inbox(struct ingest *in)
 {
-	int journal = journal_wanted(in->cfg);
-
-	in->inbox = inbox_start(in->cfg, in->sink,
-				journal || in->cfg->log_files.n > 0,
+	in->inbox = inbox_start(in->cfg, in->sink, in->cfg->log_files.n > 0 ||
+				in->cfg->journal != JOURNAL_NO,
 				channel_take(CHANNEL_INGEST));
-	if (journal)
+}
+
+/* start_journal - the journal thread, when the config wants it */
+static void start_journal(struct ingest *in)
+{
+	if (journal_wanted(in->cfg))
 		in->journal = journal_start(in->cfg, in->sink, in->inbox);
 	if (in->journal != NULL)
 		inbox_source(in->inbox, SYNC_JOURNAL, 1);
@@ -275,11 +278,12 @@ static int setup(struct ingest *in, const struct config *cfg)
 	if (store_each_position(in->store, restore_one, in->tailer) != 0)
 		log_msg(LOG_ERR, "%s: cannot read saved positions: %s",
 			cfg->database, store_error(in->store));
+	in->sink = sink_new(cfg, in->store);
+	start_inbox(in);	/* before the files take every descriptor */
 	for (size_t i = 0; i < cfg->log_files.n; i++)
 		tail_add(in->tailer, cfg->log_files.v[i]);
 	tail_start(in->tailer);
-	in->sink = sink_new(cfg, in->store);
-	start_threads(in);
+	start_journal(in);
 	in->next_sweep_ms = clock_mono_ms() +
 		(long long)cfg->sweep_interval * 1000;
 	return 0;
