@@ -9,7 +9,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 BUILD ?= build
 SANITIZE ?=
-PKGS = lmdb libpcre2-8
+PKGS = lmdb libpcre2-8 json-c
 
 OPT = -O2 -g
 ifeq ($(SANITIZE),1)

@@ -72,6 +72,9 @@ int tail_wait(struct tailer *t, int timeout_s);
  * complete line. 1 = stopped early (FN asked, or a read budget was used
  * up): call again; 0 = every file is caught up */
 int tail_deliver(struct tailer *t, tail_line_fn fn, void *ctx);
+/* tail_catch_up - the next tail_deliver reads every file to its end,
+ * event or not (read-your-writes) */
+void tail_catch_up(struct tailer *t);
 /* tail_source - during a tail_line_fn call: the number of the configured
  * path the line came from (1, 2, ... in tail_add order; a rotated file
  * still draining keeps its path's number), for matcher_feed */

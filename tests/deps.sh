@@ -46,7 +46,7 @@ fetch_mtas() {
 	done
 }
 
-BUILD_PKGS="build-essential pkg-config liblmdb-dev lmdb-utils libpcre2-dev libinotifytools0-dev libsystemd-dev"
+BUILD_PKGS="build-essential pkg-config liblmdb-dev lmdb-utils libpcre2-dev libinotifytools0-dev libsystemd-dev libjson-c-dev"
 TEST_PKGS="libcmocka-dev python3 mandoc dovecot-pop3d dovecot-imapd postfix swaks rsyslog logrotate util-linux systemd-journal-remote clang libclang-rt-14-dev"
 # make deb (and tests/systemd/deb.t): debhelper and lintian
 DEB_PKGS="debhelper lintian"

@@ -105,8 +105,9 @@ const struct counter_def counter_table[COUNTER_COUNT] = {
 	SHARED(COUNTER_CLOSED_IDLE, "closed_idle",
 	       "connections closed after `idle_timeout`", "serve/serve.c"),
 	SHARED(COUNTER_CLOSED_SLOW, "closed_slow",
-	       "connections closed because a request took longer than "
-	       "`request_timeout`", "serve (issue 16)"),
+	       "connections closed because a request was not complete within "
+	       "`request_timeout` (or to make room at `max_clients`)",
+	       "serve (issue 16)"),
 	SHARED(COUNTER_LOOKUP_ERRORS, "lookup_errors",
 	       "answers that said \"not listed\" because the database could "
 	       "not be read", "serve/lookup.c"),
@@ -117,10 +118,16 @@ const struct counter_def counter_table[COUNTER_COUNT] = {
 	       "answers that waited and then found the client listed",
 	       "serve (issue 16)"),
 	SHARED(COUNTER_PUSH_REPORTS, "push_reports",
-	       "successful logins reported by Dovecot's auth policy and "
-	       "recorded", "push listener (issue 16)"),
-	SHARED(COUNTER_PUSH_REJECTED, "push_rejected",
-	       "auth policy requests refused (wrong header, malformed)",
+	       "successful logins reported by Dovecot's auth policy",
+	       "push listener (issue 16)"),
+	SHARED(COUNTER_PUSH_DROPPED, "push_dropped",
+	       "of those, dropped because the channel to ingest was full",
+	       "push listener (issue 16)"),
+	SHARED(COUNTER_PUSH_UNAUTHORIZED, "push_unauthorized",
+	       "auth policy requests without the API header (401)",
+	       "push listener (issue 16)"),
+	SHARED(COUNTER_PUSH_MALFORMED, "push_malformed",
+	       "auth policy connections closed after malformed input (400)",
 	       "push listener (issue 16)"),
 };
 

@@ -120,6 +120,11 @@ static void mark_all_pending(struct tailer *t)
 		s->pending = 1;
 }
 
+void tail_catch_up(struct tailer *t)
+{
+	mark_all_pending(t);
+}
+
 /* wait_without_inotify - inotify is unavailable: sleep, then scan */
 static int wait_without_inotify(struct tailer *t, int timeout_s)
 {
