@@ -199,15 +199,15 @@ int ingest_tally(enum ingest_outcome o, uint64_t *recorded,
 /* on_line - one complete log line; non-zero when the batch is full. The
  * matcher gets the line's time (arrival, or its stamp in a backlog) and
  * the number of the file it came from */
-static int on_line(const char *line, size_t len, int live, void *ctx)
+static int on_line(const char *line, size_t len, int live,
+		   unsigned source, void *ctx)
 {
 	struct ingest *in = ctx;
 	struct match_result r;
 	time_t now = clock_now();
 	time_t t = live ? now : backlog_line_time(in, line, len, now);
 
-	if (!matcher_feed(in->matcher, tail_source(in->tailer), line, len, t,
-			  &r))
+	if (!matcher_feed(in->matcher, source, line, len, t, &r))
 		return 0;
 	in->matched++;
 	counters_note_match(r.format);

@@ -1,7 +1,9 @@
 /*
- * tail_int.h - the tailer's private state, shared by tail.c (setup,
- * restart, positions), tail_stream.c (reading one open file) and
- * tail_watch.c (inotify and rotation detection). Not a public interface.
+ * tail_int.h - the tailer's private state and the functions its files
+ * share. Layers, each calling only those above it: tail_state.c (helpers
+ * over this state), tail_stream.c (reading one open file), tail_watch.c
+ * (inotify and rotation detection), tail_resume.c (start), tail.c (the
+ * public face). Not a public interface.
  */
 #ifndef POPGATE_TAIL_INT_H
 #define POPGATE_TAIL_INT_H
@@ -33,7 +35,7 @@ struct stream {
 	int rotated;
 	int report;		/* position changed since the last report */
 	char *name;		/* position name */
-	unsigned source;	/* tail_source(): its configured path's number */
+	unsigned source;	/* its configured path's number (tail_line_fn) */
 	struct stream *next;	/* in the rotated list */
 };
 
@@ -77,39 +79,41 @@ struct tailer {
 	int inotify_ok;			/* 0: poll on the scan timer only */
 	long long next_scan_ms;
 	struct tail_counters count;
-	unsigned delivering;		/* source of the stream being delivered */
 	struct ratelimit rl_read, rl_watch, rl_overflow;
 };
 
+/* tail_state.c */
+/* tail_file_source - the source number of F: 1 + its index */
+unsigned tail_file_source(const struct tailer *t, const struct tail_file *f);
+/* tail_rotated_name - "PATH\001rotated:INO", the position name of a
+ * rotated file still draining */
+char *tail_rotated_name(const char *path, uint64_t ino);
+void tail_delete_position_later(struct tailer *t, const char *name);
+/* tail_stream_by_id - the open stream of file (DEV, INO), or NULL */
+struct stream *tail_stream_by_id(struct tailer *t, uint64_t dev,
+				 uint64_t ino);
+
 /* tail_stream.c */
-struct stream *stream_new(int fd, const struct stat *st, uint64_t offset,
-			  int live, const char *name);
-void stream_free(struct stream *s);
-/* stream_deliver - 1 if FN asked to stop or *BUDGET ran out, else 0 */
-int stream_deliver(struct tailer *t, struct stream *s, tail_line_fn fn,
-		   void *ctx, size_t *budget);
-/* stream_skip_partial - start mid-line: drop bytes up to the next \n */
-void stream_skip_partial(struct stream *s);
-void stream_position(struct stream *s, struct position *p);
-/* fp_matches - the first P->fingerprint_len bytes of FD hash to P's */
-int fp_matches(int fd, const struct position *p);
-/* stream_verify - 1 if the file was truncated/rewritten and we rewound */
-int stream_verify(struct tailer *t, struct stream *s, int check_fp);
+struct stream *tail_stream_new(int fd, const struct stat *st,
+			       uint64_t offset, int live, const char *name);
+void tail_stream_free(struct stream *s);
+/* tail_stream_deliver - 1 if FN asked to stop or *BUDGET ran out, else 0 */
+int tail_stream_deliver(struct tailer *t, struct stream *s,
+			tail_line_fn fn, void *ctx, size_t *budget);
+/* tail_stream_skip_partial - start mid-line: drop bytes up to the next \n */
+void tail_stream_skip_partial(struct stream *s);
+void tail_stream_position(struct stream *s, struct position *p);
+/* tail_fp_matches - the first P->fingerprint_len bytes of FD hash to P's */
+int tail_fp_matches(int fd, const struct position *p);
+/* tail_stream_verify - 1 if the file was truncated/rewritten and we rewound */
+int tail_stream_verify(struct tailer *t, struct stream *s, int check_fp);
 
 /* tail_watch.c */
-void watch_all(struct tailer *t);
-void check_path(struct tailer *t, struct tail_file *f, int force);
-void handle_event(struct tailer *t, const struct inotify_event *ev);
-void scan_all(struct tailer *t);
-struct stream *stream_by_id(struct tailer *t, uint64_t dev, uint64_t ino);
-void rotate_out(struct tailer *t, struct tail_file *f);
-void note_symlink(struct tailer *t, struct tail_file *f);
-
-/* tail.c */
-/* file_source - the source number of F: 1 + its index */
-unsigned file_source(const struct tailer *t, const struct tail_file *f);
-char *rotated_name(const char *path, uint64_t ino);
-void delete_position_later(struct tailer *t, const char *name);
-long long tail_now_ms(void);
+void tail_watch_all(struct tailer *t);
+void tail_check_path(struct tailer *t, struct tail_file *f, int force);
+void tail_handle_event(struct tailer *t, const struct inotify_event *ev);
+void tail_scan_all(struct tailer *t);
+void tail_rotate_out(struct tailer *t, struct tail_file *f);
+void tail_note_symlink(struct tailer *t, struct tail_file *f);
 
 #endif

@@ -53,7 +53,7 @@ static enum saved_file saved_relation(const struct position *p, int fd,
 
 	if (p->ino != (uint64_t)st->st_ino)
 		return SAVED_OTHER;
-	fp_ok = fp_matches(fd, p);
+	fp_ok = tail_fp_matches(fd, p);
 	if (p->dev != (uint64_t)st->st_dev &&
 	    (p->fingerprint_len == 0 || !fp_ok))
 		return SAVED_OTHER;
@@ -111,7 +111,7 @@ static void start_main(struct tailer *t, struct tail_file *f)
 		f->del_main = sp != NULL;
 		return;
 	}
-	if (stream_by_id(t, (uint64_t)st.st_dev, (uint64_t)st.st_ino)) {
+	if (tail_stream_by_id(t, (uint64_t)st.st_dev, (uint64_t)st.st_ino)) {
 		close(fd);	/* the same file as an earlier path */
 		return;
 	}
@@ -133,11 +133,11 @@ static void start_main(struct tailer *t, struct tail_file *f)
 		offset = end_offset(fd, (uint64_t)st.st_size, &skip);
 		live = 1;
 	}
-	f->cur = stream_new(fd, &st, offset, live, f->path);
-	f->cur->source = file_source(t, f);
+	f->cur = tail_stream_new(fd, &st, offset, live, f->path);
+	f->cur->source = tail_file_source(t, f);
 	if (skip)
-		stream_skip_partial(f->cur);
-	note_symlink(t, f);
+		tail_stream_skip_partial(f->cur);
+	tail_note_symlink(t, f);
 }
 
 /* find_sibling - a file in PATH's directory whose name starts with
@@ -192,23 +192,23 @@ static void resume_rotated(struct tailer *t, struct tail_file *f,
 
 	sp->used = 1;
 	if (fd >= 0 &&
-	    stream_by_id(t, (uint64_t)st.st_dev, (uint64_t)st.st_ino)) {
+	    tail_stream_by_id(t, (uint64_t)st.st_dev, (uint64_t)st.st_ino)) {
 		close(fd);
 		fd = -1;
 	}
 	if (fd < 0) {
 		if (strcmp(sp->name, f->path) != 0)
-			delete_position_later(t, sp->name);
+			tail_delete_position_later(t, sp->name);
 		return;
 	}
 	offset = rel == SAVED_SAME ? sp->pos.offset : 0;
-	s = stream_new(fd, &st, offset, 0, f->path);
+	s = tail_stream_new(fd, &st, offset, 0, f->path);
 	free(s->name);
-	s->name = rotated_name(f->path, s->ino);
+	s->name = tail_rotated_name(f->path, s->ino);
 	s->rotated = 1;
-	s->source = file_source(t, f);
+	s->source = tail_file_source(t, f);
 	if (strcmp(sp->name, s->name) != 0 && strcmp(sp->name, f->path) != 0)
-		delete_position_later(t, sp->name);
+		tail_delete_position_later(t, sp->name);
 	s->next = t->rotated;	/* finished first */
 	t->rotated = s;
 	log_msg(rel == SAVED_SAME ? LOG_INFO : LOG_NOTICE, "%s: finishing "
@@ -221,7 +221,7 @@ static void resume_rotated(struct tailer *t, struct tail_file *f,
 
 void tail_start(struct tailer *t)
 {
-	watch_all(t);
+	tail_watch_all(t);
 	for (size_t i = 0; i < t->nfiles; i++)
 		start_main(t, &t->files[i]);
 	for (size_t i = 0; i < t->nfiles; i++) {
@@ -240,7 +240,7 @@ void tail_start(struct tailer *t)
 	for (size_t j = 0; j < t->nsaved; j++)	/* of paths no longer followed */
 		if (!t->saved[j].used &&
 		    strstr(t->saved[j].name, TAIL_ROTATED_TAG) != NULL)
-			delete_position_later(t, t->saved[j].name);
-	watch_all(t);
-	t->next_scan_ms = tail_now_ms() + TAIL_SCAN_MS;
+			tail_delete_position_later(t, t->saved[j].name);
+	tail_watch_all(t);
+	t->next_scan_ms = clock_mono_ms() + TAIL_SCAN_MS;
 }

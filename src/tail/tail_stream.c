@@ -32,8 +32,8 @@ uint64_t tail_hash(const void *data, size_t len)
 	return h;
 }
 
-struct stream *stream_new(int fd, const struct stat *st, uint64_t offset,
-			  int live, const char *name)
+struct stream *tail_stream_new(int fd, const struct stat *st,
+			       uint64_t offset, int live, const char *name)
 {
 	struct stream *s = xcalloc(1, sizeof *s);
 
@@ -45,11 +45,11 @@ struct stream *stream_new(int fd, const struct stat *st, uint64_t offset,
 	s->pending = 1;
 	s->report = 1;
 	s->name = xstrdup(name);
-	s->last_data_ms = tail_now_ms();
+	s->last_data_ms = clock_mono_ms();
 	return s;
 }
 
-void stream_free(struct stream *s)
+void tail_stream_free(struct stream *s)
 {
 	if (s == NULL)
 		return;
@@ -60,7 +60,7 @@ void stream_free(struct stream *s)
 	free(s);
 }
 
-void stream_skip_partial(struct stream *s)
+void tail_stream_skip_partial(struct stream *s)
 {
 	s->skipping = SKIP_SILENT;
 }
@@ -107,7 +107,7 @@ static int deliver_buffered(struct tailer *t, struct stream *s,
 			continue;
 		}
 		t->count.lines_read++;
-		if (fn(p, len, s->buf_live, ctx))
+		if (fn(p, len, s->buf_live, s->source, ctx))
 			return 1;
 	}
 	return 0;
@@ -142,7 +142,7 @@ static ssize_t stream_read(struct tailer *t, struct stream *s)
 		s->buf_live = s->at_eof;
 		s->end += (size_t)n;
 		s->read_off += (uint64_t)n;
-		s->last_data_ms = tail_now_ms();
+		s->last_data_ms = clock_mono_ms();
 	}
 	s->at_eof = (size_t)n < want;
 	return n;
@@ -186,7 +186,7 @@ static void compute_fp(struct stream *s)
 	s->fp_final = nl != NULL || len == TAIL_FP_MAX;
 }
 
-int fp_matches(int fd, const struct position *p)
+int tail_fp_matches(int fd, const struct position *p)
 {
 	char b[TAIL_FP_MAX];
 	ssize_t n;
@@ -200,7 +200,7 @@ int fp_matches(int fd, const struct position *p)
 	       tail_hash(b, p->fingerprint_len) == p->fingerprint;
 }
 
-void stream_position(struct stream *s, struct position *p)
+void tail_stream_position(struct stream *s, struct position *p)
 {
 	compute_fp(s);
 	p->dev = s->dev;
@@ -210,9 +210,9 @@ void stream_position(struct stream *s, struct position *p)
 	p->fingerprint_len = s->fp_len;
 }
 
-/* stream_verify - copytruncate: the file is now shorter than what we
+/* tail_stream_verify - copytruncate: the file is now shorter than what we
  * read, or (when CHECK_FP) its first line changed. 1 if rewound */
-int stream_verify(struct tailer *t, struct stream *s, int check_fp)
+int tail_stream_verify(struct tailer *t, struct stream *s, int check_fp)
 {
 	struct stat st;
 	struct position p;
@@ -226,7 +226,7 @@ int stream_verify(struct tailer *t, struct stream *s, int check_fp)
 	if (check_fp && s->fp_final && s->read_off > 0) {
 		p.fingerprint = s->fp;
 		p.fingerprint_len = s->fp_len;
-		if (!fp_matches(s->fd, &p)) {
+		if (!tail_fp_matches(s->fd, &p)) {
 			stream_rewind(t, s, "rewritten");
 			return 1;
 		}
@@ -234,13 +234,12 @@ int stream_verify(struct tailer *t, struct stream *s, int check_fp)
 	return 0;
 }
 
-int stream_deliver(struct tailer *t, struct stream *s, tail_line_fn fn,
-		   void *ctx, size_t *budget)
+int tail_stream_deliver(struct tailer *t, struct stream *s,
+			tail_line_fn fn, void *ctx, size_t *budget)
 {
 	/* copytruncate refilled past our offset before we looked: only the
 	 * first line tells (one fstat and a 1 KiB pread per delivery) */
-	stream_verify(t, s, 1);
-	t->delivering = s->source;
+	tail_stream_verify(t, s, 1);
 	for (;;) {
 		ssize_t n;
 
@@ -254,7 +253,7 @@ int stream_deliver(struct tailer *t, struct stream *s, tail_line_fn fn,
 			return 0;
 		}
 		if (n == 0) {
-			if (stream_verify(t, s, 0))
+			if (tail_stream_verify(t, s, 0))
 				continue;
 			s->pending = 0;
 			return 0;

@@ -1,7 +1,7 @@
 /*
  * test_journal.c - what the journal thread shares with ingest: the match
  * rules (ingest_match: window, ignore_networks, prefix, sessions) and the
- * per-file source numbers the tailer gives matcher_feed (tail_source),
+ * per-file source numbers the tailer gives matcher_feed (the tail_line_fn's source argument),
  * on real files with real inotify. Waits for outcomes, never for times.
  */
 #include <stdio.h>
@@ -122,7 +122,7 @@ static void test_rules_ipv6_prefix(void **state)
 	rules_free(&x);
 }
 
-/* ---- tail_source ---- */
+/* ---- the source a line comes with ---- */
 
 struct seen {
 	char line[64][32];
@@ -131,7 +131,8 @@ struct seen {
 	struct tailer *t;
 };
 
-static int note_line(const char *line, size_t len, int live, void *ctx)
+static int note_line(const char *line, size_t len, int live,
+		     unsigned source, void *ctx)
 {
 	struct seen *s = ctx;
 
@@ -139,7 +140,7 @@ static int note_line(const char *line, size_t len, int live, void *ctx)
 	assert_true(s->n < 64 && len < 32);
 	memcpy(s->line[s->n], line, len);
 	s->line[s->n][len] = '\0';
-	s->source[s->n++] = tail_source(s->t);
+	s->source[s->n++] = source;
 	return 0;
 }
 

@@ -47,10 +47,12 @@ struct fx {
 	size_t npos;
 };
 
-static int collect(const char *line, size_t len, int live, void *ctx)
+static int collect(const char *line, size_t len, int live,
+		   unsigned source, void *ctx)
 {
 	struct got *g = ctx;
 
+	(void)source;
 	assert_true(g->n < MAX_LINES);
 	if (g->line == NULL) {
 		g->line = xcalloc(MAX_LINES, sizeof *g->line);
