@@ -51,6 +51,8 @@ struct position {
 	uint64_t offset;
 	uint64_t fingerprint;	/* hash of the first line (at most 1 KiB) */
 	uint32_t fingerprint_len;	/* bytes hashed; 0 = file was empty */
+	uint64_t tail_fp;	/* hash of the bytes just before offset ... */
+	uint32_t tail_len;	/* ... this many; 0 = not known (older save) */
 };
 
 struct store_params {
@@ -76,7 +78,8 @@ time_t record_expires(const struct record *r, const struct store_params *p);
  * byte first. decode returns -1 for a wrong size or unknown version and
  * always NUL-terminates the strings */
 #define RECORD_VALUE_SIZE 116
-#define POSITION_VALUE_SIZE 40
+#define POSITION_VALUE_SIZE 56
+#define POSITION_V1_SIZE 40	/* before tail_fp: still read */
 #define PARAMS_VALUE_SIZE 16
 void record_encode(const struct record *r, unsigned char *buf);
 int record_decode(const void *val, size_t len, struct record *r);

@@ -29,6 +29,8 @@ struct tail_counters {
 	uint64_t rotations;
 	uint64_t truncations;
 	uint64_t overflows;
+	uint64_t positions_reset;	/* saved/current position not reconciled */
+	uint64_t nul_padding_skipped;	/* runs of NUL bytes skipped */
 };
 
 /* tail_line_fn - one complete line (LEN bytes, no newline, may contain

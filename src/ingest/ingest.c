@@ -258,6 +258,8 @@ static void add_counters(struct ingest *in)
 	add_counter(&in->batch, "rotations", &c.rotations);
 	add_counter(&in->batch, "truncations", &c.truncations);
 	add_counter(&in->batch, "overflows", &c.overflows);
+	add_counter(&in->batch, "positions_reset", &c.positions_reset);
+	add_counter(&in->batch, "nul_padding_skipped", &c.nul_padding_skipped);
 	add_counter(&in->batch, "backlog_skipped", &in->backlog_skipped);
 	counters_flush(&in->batch);	/* serve's, per format, expired */
 }

@@ -138,6 +138,17 @@ int tail_wait(struct tailer *t, int timeout_s)
 	return 1;
 }
 
+/* retire - remember where S ended: met again under a followed name (a
+ * hard link, a file renamed back) it goes on from there */
+static void retire(struct tailer *t, struct stream *s)
+{
+	struct retired *r = &t->retired[t->nretired++ % TAIL_RETIRED_MAX];
+
+	r->dev = s->dev;
+	r->ino = s->ino;
+	tail_stream_position(s, &r->pos);
+}
+
 /* retire_quiet - close rotated files drained and quiet for rotate_wait */
 static void retire_quiet(struct tailer *t)
 {
@@ -153,6 +164,7 @@ static void retire_quiet(struct tailer *t)
 			pp = &s->next;
 			continue;
 		}
+		retire(t, s);
 		log_msg(LOG_INFO, "%s: rotated file done (inode %llu, %llu "
 			"bytes)%s", log_escape(esc, sizeof esc, s->name,
 					       strcspn(s->name, "\001")),
@@ -165,18 +177,39 @@ static void retire_quiet(struct tailer *t)
 	}
 }
 
+/* look_for_copy - S was cut back: queue the copy of what it held */
+static void look_for_copy(struct tailer *t, struct stream *s)
+{
+	if (s->lost.offset > 0 && s->source >= 1 && s->source <= t->nfiles)
+		tail_sibling_copy(t, &t->files[s->source - 1], s);
+	s->lost.offset = 0;
+}
+
+/* deliver_one - 1 if the delivery must stop here (call again) */
+static int deliver_one(struct tailer *t, struct stream *s, tail_line_fn fn,
+		       void *ctx, size_t *budget)
+{
+	int more;
+
+	look_for_copy(t, s);
+	if (!s->pending)
+		return 0;
+	more = tail_stream_deliver(t, s, fn, ctx, budget);
+	look_for_copy(t, s);
+	return more;
+}
+
 int tail_deliver(struct tailer *t, tail_line_fn fn, void *ctx)
 {
 	size_t budget = DELIVER_BUDGET;
 
 	for (struct stream *s = t->rotated; s != NULL; s = s->next)
-		if (s->pending && tail_stream_deliver(t, s, fn, ctx, &budget))
+		if (deliver_one(t, s, fn, ctx, &budget))
 			return 1;
 	for (size_t i = 0; i < t->nfiles; i++) {
 		struct stream *s = t->files[i].cur;
 
-		if (s != NULL && s->pending &&
-		    tail_stream_deliver(t, s, fn, ctx, &budget))
+		if (s != NULL && deliver_one(t, s, fn, ctx, &budget))
 			return 1;
 	}
 	retire_quiet(t);

@@ -1,12 +1,12 @@
 /*
  * tail_resume.c - where to start reading each file at daemon start
- * (rule 5): resume a saved position when inode and fingerprint match,
- * finish rotated files found again under a sibling name, read a saved
- * file found truncated or rewritten from 0 as backlog, otherwise
- * start_at. Must never replay lines a saved position says were done,
- * never skip a file a saved position leads to.
+ * (rule 5): find the file of each saved position at the path or among
+ * its rotated siblings (renamed, copied, compressed), resume it where
+ * its content still matches, then read every sibling rotated since,
+ * oldest first, and the file now at the path; otherwise start_at. Must
+ * never replay lines a saved position says were done, never skip a
+ * file a saved position leads to.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -17,14 +17,6 @@
 #include "log.h"
 #include "tail_int.h"
 #include "util.h"
-
-static struct saved_position *find_saved(struct tailer *t, const char *name)
-{
-	for (size_t i = 0; i < t->nsaved; i++)
-		if (!t->saved[i].used && strcmp(t->saved[i].name, name) == 0)
-			return &t->saved[i];
-	return NULL;
-}
 
 /* is_rotated_of - NAME is "PATH\001rotated:..." */
 static int is_rotated_of(const char *name, const char *path)
@@ -38,26 +30,30 @@ static int is_rotated_of(const char *name, const char *path)
 
 enum saved_file {
 	SAVED_OTHER,		/* not the file of the position */
-	SAVED_SAME,		/* its file, unchanged up to the offset */
-	SAVED_CHANGED		/* its file, truncated or rewritten since */
+	SAVED_CONTENT,		/* another inode holding the same content
+				 * (a copy, the file compressed) */
+	SAVED_CHANGED,		/* its inode, truncated or rewritten since */
+	SAVED_SAME		/* its file, unchanged up to the offset */
 };
 
-/* saved_relation - what FD (stat ST) is to position P. Its file: the
- * same (dev, ino); a device number can change across reboots, so inode
- * plus a matching real fingerprint is enough then. Changed: another
- * first line, or shorter than the saved offset (copytruncate) */
+/* saved_relation - what FD (stat ST, decoder IN) is to position P. Its
+ * inode: the same (dev, ino); a device number can change across
+ * reboots, so inode plus a matching real fingerprint is enough then.
+ * Unchanged: first line, size and the bytes before the offset */
 static enum saved_file saved_relation(const struct position *p, int fd,
+				      struct tail_input *in,
 				      const struct stat *st)
 {
-	int fp_ok;
+	struct tail_check c = { p->offset, p->tail_fp, p->tail_len };
+	int fp_ok = tail_fp_matches(fd, in, p);
 
-	if (p->ino != (uint64_t)st->st_ino)
-		return SAVED_OTHER;
-	fp_ok = tail_fp_matches(fd, p);
-	if (p->dev != (uint64_t)st->st_dev &&
-	    (p->fingerprint_len == 0 || !fp_ok))
-		return SAVED_OTHER;
-	if (fp_ok && p->offset <= (uint64_t)st->st_size)
+	if (p->ino != (uint64_t)st->st_ino ||
+	    (p->dev != (uint64_t)st->st_dev &&
+	     (p->fingerprint_len == 0 || !fp_ok)))
+		return tail_content_matches(fd, in, p) ? SAVED_CONTENT
+						       : SAVED_OTHER;
+	if (fp_ok && (in != NULL || p->offset <= (uint64_t)st->st_size) &&
+	    tail_check_matches(fd, in, &c))
 		return SAVED_SAME;
 	return SAVED_CHANGED;
 }
@@ -97,146 +93,236 @@ static int open_regular(const char *path, struct stat *st)
 	return fd;
 }
 
-static void start_main(struct tailer *t, struct tail_file *f)
-{
-	struct saved_position *sp = find_saved(t, f->path);
+/* the file now at a followed path, while deciding where to start */
+struct current {
+	int fd;
 	struct stat st;
-	uint64_t offset = 0;
-	int live = 0, skip = 0;
-	char esc[256];
-	int fd = open_regular(f->path, &st);
-	enum saved_file rel;
+	uint64_t offset;
+	int anchored;		/* the file of a saved position */
+	struct position seed;
+};
 
-	if (fd < 0) {
-		f->del_main = sp != NULL;
+/* one saved position of a followed path, and where its file is */
+struct anchor {
+	struct saved_position *sp;
+	enum saved_file rel;	/* of the best file found */
+	long where;		/* sibling index, -1: the current file */
+};
+
+/* kept_from - where to go on in a file found changed since P: after its
+ * first line if that is still P's (a file cut back), else at 0 */
+static uint64_t kept_from(struct tailer *t, const char *path, int fd,
+			  struct tail_input *in, const struct position *p)
+{
+	char esc[256];
+
+	log_escape(esc, sizeof esc, path, strlen(path));
+	if (p->fingerprint_len > 0 && tail_fp_matches(fd, in, p)) {
+		t->count.positions_reset++;
+		log_msg(LOG_WARNING, "%s: changed since the saved position "
+			"(offset %llu) but its first line is the same: "
+			"reading it from offset %llu as backlog; lines "
+			"before the old offset may be read twice", esc,
+			(unsigned long long)p->offset,
+			(unsigned long long)p->fingerprint_len);
+		return p->fingerprint_len;
+	}
+	log_msg(LOG_NOTICE, "%s: truncated or rewritten since the saved "
+		"position: reading it from the start as backlog", esc);
+	return 0;
+}
+
+/* find_anchor - the best file for A among the current file and L */
+static void find_anchor(struct anchor *a, struct current *cur,
+			struct tail_sibling_list *l)
+{
+	enum saved_file r;
+
+	a->rel = SAVED_OTHER;
+	a->where = -1;
+	if (cur->fd >= 0)
+		a->rel = saved_relation(&a->sp->pos, cur->fd, NULL, &cur->st);
+	for (size_t i = 0; i < l->n && a->rel != SAVED_SAME; i++) {
+		if (l->v[i].fd < 0 || l->v[i].used)
+			continue;
+		r = saved_relation(&a->sp->pos, l->v[i].fd, l->v[i].in,
+				   &l->v[i].st);
+		if (r > a->rel) {
+			a->rel = r;
+			a->where = (long)i;
+		}
+	}
+}
+
+/* copy_of - a sibling holding A's content (copytruncate while down) */
+static long copy_of(const struct anchor *a, struct tail_sibling_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].fd >= 0 && !l->v[i].used && (long)i != a->where &&
+		    tail_content_matches(l->v[i].fd, l->v[i].in,
+					 &a->sp->pos))
+			return (long)i;
+	return -1;
+}
+
+/* place - where A's file starts, its old content's copy if it changed */
+static void place(struct tailer *t, struct tail_file *f, struct anchor *a,
+		  struct current *cur, struct tail_sibling_list *l,
+		  uint64_t *start)
+{
+	const struct position *p = &a->sp->pos;
+	long copy = a->rel == SAVED_CHANGED ? copy_of(a, l) : -1;
+	char esc[256];
+
+	log_escape(esc, sizeof esc, f->path, strlen(f->path));
+	if (a->rel == SAVED_OTHER) {
+		t->count.positions_reset++;
+		log_msg(LOG_WARNING, "%s: the file of the saved position "
+			"(inode %llu, offset %llu) is gone: what it held "
+			"after that offset was not read", esc,
+			(unsigned long long)p->ino,
+			(unsigned long long)p->offset);
 		return;
 	}
-	if (tail_stream_by_id(t, (uint64_t)st.st_dev, (uint64_t)st.st_ino)) {
-		close(fd);	/* the same file as an earlier path */
+	if (a->rel == SAVED_CHANGED && copy < 0 && p->offset > 0)
+		log_msg(LOG_NOTICE, "%s: no copy of the old content of inode "
+			"%llu found: nothing after offset %llu was kept",
+			esc, (unsigned long long)p->ino,
+			(unsigned long long)p->offset);
+	if (copy >= 0) {
+		l->v[copy].used = 1;
+		start[copy] = p->offset;
+	}
+	if (a->where < 0) {
+		cur->anchored = 1;
+		cur->seed = *p;
+		cur->offset = a->rel == SAVED_CHANGED ?
+			kept_from(t, f->path, cur->fd, NULL, p) : p->offset;
+		return;
+	}
+	l->v[a->where].used = 1;
+	start[a->where] = a->rel != SAVED_CHANGED ? p->offset :
+		kept_from(t, l->v[a->where].path, l->v[a->where].fd,
+			  l->v[a->where].in, p);
+}
+
+/* queue_siblings - follow, oldest first, every sibling holding a saved
+ * position and every one newer than the oldest of them */
+static void queue_siblings(struct tailer *t, struct tail_file *f,
+			   struct tail_sibling_list *l, const uint64_t *start,
+			   const struct anchor *a, size_t na)
+{
+	long oldest = -1;
+
+	for (size_t i = 0; i < l->n && oldest < 0; i++)
+		if (l->v[i].used)
+			oldest = (long)i;
+	for (size_t i = oldest < 0 ? l->n : (size_t)oldest; i < l->n; i++) {
+		struct tail_sibling *sb = &l->v[i];
+		int copy = 0;
+
+		if (sb->fd < 0 || tail_stream_by_id(t, (uint64_t)sb->st.st_dev,
+					(uint64_t)sb->st.st_ino) != NULL)
+			continue;
+		for (size_t j = 0; j < na && !sb->used; j++)
+			copy |= tail_fp_matches(sb->fd, sb->in, &a[j].sp->pos);
+		if (copy)
+			continue;	/* an older copy of a file read */
+		tail_sibling_follow(t, f, sb, sb->used ? start[i] : 0,
+				    sb->used ? "rotated since the saved "
+				    "position" : "rotated while stopped");
+	}
+}
+
+/* start_current - follow the file now at F's path */
+static void start_current(struct tailer *t, struct tail_file *f,
+			  struct current *cur, int had_saved)
+{
+	int live = 0, skip = 0;
+	char esc[256];
+
+	if (cur->fd < 0) {
+		f->del_main = had_saved;
 		return;
 	}
 	log_escape(esc, sizeof esc, f->path, strlen(f->path));
-	rel = sp != NULL ? saved_relation(&sp->pos, fd, &st) : SAVED_OTHER;
-	if (rel != SAVED_OTHER)
-		sp->used = 1;
-	if (rel == SAVED_SAME) {
-		offset = sp->pos.offset;
+	if (cur->anchored) {
 		log_msg(LOG_INFO, "%s: resuming at offset %llu", esc,
-			(unsigned long long)offset);
-	} else if (rel == SAVED_CHANGED) {
-		log_msg(LOG_NOTICE, "%s: truncated or rewritten since the "
-			"saved position: reading it from the start", esc);
-	} else if (sp != NULL) {
+			(unsigned long long)cur->offset);
+	} else if (had_saved) {
 		log_msg(LOG_INFO, "%s: not the file of the saved position: "
-			"reading it from the start", esc);
+			"reading it from the start as backlog", esc);
 	} else if (!t->opt.start_at_beginning) {
-		offset = end_offset(fd, (uint64_t)st.st_size, &skip);
+		cur->offset = end_offset(cur->fd, (uint64_t)cur->st.st_size,
+					 &skip);
 		live = 1;
 	}
-	f->cur = tail_stream_new(fd, &st, offset, live, f->path);
+	f->cur = tail_stream_new(cur->fd, &cur->st, cur->offset, live,
+				 f->path);
 	f->cur->source = tail_file_source(t, f);
+	if (cur->anchored && cur->offset == cur->seed.offset)
+		tail_check_seed(f->cur, &cur->seed);
 	if (skip)
 		tail_stream_skip_partial(f->cur);
-	tail_note_symlink(t, f);
 }
 
-/* find_sibling - a file in PATH's directory whose name starts with
- * PATH's name (mail.log.1, mail.log-20240101) and that is the file of P,
- * *REL telling whether it changed since */
-static int find_sibling(const char *path, const struct position *p,
-			struct stat *st, enum saved_file *rel)
+/* saved_of - the unused saved positions of F (its path's, and those of
+ * its rotated files still draining at the stop) */
+static size_t saved_of(struct tailer *t, struct tail_file *f,
+		       struct anchor **out)
 {
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-	char *dir = slash ? xstrndup(path, (size_t)(slash - path + 1))
-			  : xstrdup("./");
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int fd = -1;
+	size_t n = 0;
 
-	while (d != NULL && fd < 0 && (e = readdir(d)) != NULL) {
-		if (strncmp(e->d_name, base, strlen(base)) != 0 ||
-		    strcmp(e->d_name, base) == 0)
+	*out = xcalloc(t->nsaved + 1, sizeof **out);
+	for (size_t j = 0; j < t->nsaved; j++) {
+		struct saved_position *sp = &t->saved[j];
+
+		if (sp->used || (strcmp(sp->name, f->path) != 0 &&
+				 !is_rotated_of(sp->name, f->path)))
 			continue;
-		char *full = xmalloc(strlen(dir) + strlen(e->d_name) + 1);
-		strcpy(full, dir);
-		strcat(full, e->d_name);
-		fd = open_regular(full, st);
-		free(full);
-		if (fd >= 0 &&
-		    (*rel = saved_relation(p, fd, st)) == SAVED_OTHER) {
-			close(fd);
-			fd = -1;
-		}
+		sp->used = 1;
+		(*out)[n++].sp = sp;
+		if (strcmp(sp->name, f->path) != 0)	/* renamed on follow */
+			tail_delete_position_later(t, sp->name);
 	}
-	if (d != NULL)
-		closedir(d);
-	free(dir);
-	return fd;
+	return n;
 }
 
-/* resume_rotated - finish a rotated file saved as SP if it is found:
- * from the saved offset, or from 0 as backlog if it changed since */
-static void resume_rotated(struct tailer *t, struct tail_file *f,
-			   struct saved_position *sp)
+/* start_file - where to read F and its rotated siblings (rule 5) */
+static void start_file(struct tailer *t, struct tail_file *f)
 {
-	struct stat st;
-	struct stream *s;
-	enum saved_file rel = SAVED_OTHER;
-	int fd = find_sibling(f->path, &sp->pos, &st, &rel);
-	uint64_t offset;
-	char esc[256];
+	struct current cur;
+	struct tail_sibling_list l;
+	struct anchor *a;
+	size_t na = saved_of(t, f, &a);
+	uint64_t *start;
 
-	if (fd < 0 && f->real_path != NULL)	/* rotated beside the target */
-		fd = find_sibling(f->real_path, &sp->pos, &st, &rel);
-
-	sp->used = 1;
-	if (fd >= 0 &&
-	    tail_stream_by_id(t, (uint64_t)st.st_dev, (uint64_t)st.st_ino)) {
-		close(fd);
-		fd = -1;
+	memset(&cur, 0, sizeof cur);
+	cur.fd = open_regular(f->path, &cur.st);
+	if (cur.fd >= 0 && tail_stream_by_id(t, (uint64_t)cur.st.st_dev,
+					     (uint64_t)cur.st.st_ino)) {
+		close(cur.fd);	/* the same file as an earlier path */
+		cur.fd = -1;
 	}
-	if (fd < 0) {
-		if (strcmp(sp->name, f->path) != 0)
-			tail_delete_position_later(t, sp->name);
-		return;
+	tail_note_symlink(t, f);
+	tail_siblings(t, f, &l);
+	start = xcalloc(l.n + 1, sizeof *start);
+	for (size_t i = 0; i < na; i++) {
+		find_anchor(&a[i], &cur, &l);
+		place(t, f, &a[i], &cur, &l, start);
 	}
-	offset = rel == SAVED_SAME ? sp->pos.offset : 0;
-	s = tail_stream_new(fd, &st, offset, 0, f->path);
-	free(s->name);
-	s->name = tail_rotated_name(f->path, s->ino);
-	s->rotated = 1;
-	s->source = tail_file_source(t, f);
-	if (strcmp(sp->name, s->name) != 0 && strcmp(sp->name, f->path) != 0)
-		tail_delete_position_later(t, sp->name);
-	s->next = t->rotated;	/* finished first */
-	t->rotated = s;
-	log_msg(rel == SAVED_SAME ? LOG_INFO : LOG_NOTICE, "%s: finishing "
-		"rotated file (inode %llu) from offset %llu%s",
-		log_escape(esc, sizeof esc, f->path, strlen(f->path)),
-		(unsigned long long)s->ino, (unsigned long long)offset,
-		rel == SAVED_SAME ? "" : ": truncated or rewritten since the "
-		"saved position");
+	queue_siblings(t, f, &l, start, a, na);
+	start_current(t, f, &cur, na > 0);
+	tail_siblings_free(&l);
+	free(start);
+	free(a);
 }
 
 void tail_start(struct tailer *t)
 {
 	tail_watch_all(t);
 	for (size_t i = 0; i < t->nfiles; i++)
-		start_main(t, &t->files[i]);
-	for (size_t i = 0; i < t->nfiles; i++) {
-		struct tail_file *f = &t->files[i];
-
-		for (size_t j = 0; j < t->nsaved; j++) {
-			struct saved_position *sp = &t->saved[j];
-
-			if (sp->used)
-				continue;
-			if (strcmp(sp->name, f->path) == 0 ||
-			    is_rotated_of(sp->name, f->path))
-				resume_rotated(t, f, sp);
-		}
-	}
+		start_file(t, &t->files[i]);
 	for (size_t j = 0; j < t->nsaved; j++)	/* of paths no longer followed */
 		if (!t->saved[j].used &&
 		    strstr(t->saved[j].name, TAIL_ROTATED_TAG) != NULL)

@@ -44,3 +44,13 @@ struct stream *tail_stream_by_id(struct tailer *t, uint64_t dev, uint64_t ino)
 			return s;
 	return NULL;
 }
+
+void tail_rotated_append(struct tailer *t, struct stream *s)
+{
+	struct stream **pp = &t->rotated;
+
+	while (*pp != NULL)
+		pp = &(*pp)->next;
+	s->next = NULL;
+	*pp = s;
+}

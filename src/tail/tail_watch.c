@@ -164,16 +164,6 @@ static void forget_gone_dirs(struct tailer *t, int wd)
 	tail_watch_all(t);
 }
 
-static void rotated_append(struct tailer *t, struct stream *s)
-{
-	struct stream **pp = &t->rotated;
-
-	while (*pp != NULL)
-		pp = &(*pp)->next;
-	s->next = NULL;
-	*pp = s;
-}
-
 static void rotated_unlink(struct tailer *t, struct stream *s)
 {
 	for (struct stream **pp = &t->rotated; *pp != NULL; pp = &(*pp)->next)
@@ -182,26 +172,6 @@ static void rotated_unlink(struct tailer *t, struct stream *s)
 			s->next = NULL;
 			return;
 		}
-}
-
-void tail_rotate_out(struct tailer *t, struct tail_file *f)
-{
-	struct stream *s = f->cur;
-	char esc[256];
-
-	free(s->name);
-	s->name = tail_rotated_name(f->path, s->ino);
-	s->rotated = 1;
-	s->report = 1;
-	s->pending = 1;
-	s->last_data_ms = clock_mono_ms();
-	rotated_append(t, s);
-	f->cur = NULL;
-	f->del_main = 1;
-	t->count.rotations++;
-	log_msg(LOG_INFO, "%s: rotated (inode %llu): draining the old file",
-		log_escape(esc, sizeof esc, f->path, strlen(f->path)),
-		(unsigned long long)s->ino);
 }
 
 /* reclaim - the draining file S is back at F's path (renamed back) */
@@ -256,15 +226,28 @@ static void open_failed(struct tailer *t, struct tail_file *f, int err)
 				       strlen(f->path)), strerror(err));
 }
 
-/* open_new - follow the file now at F's path from its start: it
- * appeared after we started, so all of it is new. If it could not be
- * opened before (permission, descriptors), it may hold lines of any age:
- * they are read as backlog, so their own time stamps decide (rule 8) */
+/* resume_offset - where to read a file that appears at a followed name:
+ * where it stopped if it was followed before (a hard link, a file
+ * renamed back after it was retired), else from its start */
+static uint64_t resume_offset(struct tailer *t, int fd, const struct stat *st,
+			      struct position *p)
+{
+	if (tail_retired_find(t, (uint64_t)st->st_dev, (uint64_t)st->st_ino,
+			      p) && tail_content_matches(fd, NULL, p))
+		return p->offset;
+	return 0;
+}
+
+/* open_new - follow the file now at F's path from its start. Lines it
+ * already holds may be of any age (a file renamed or linked into place,
+ * one that could not be opened before): they are read as backlog, so
+ * their own time stamps decide (rule 8); lines appended later are live */
 static void open_new(struct tailer *t, struct tail_file *f)
 {
 	struct stat st;
+	struct position p;
+	uint64_t offset;
 	char esc[256];
-	int live = f->backoff_ms == 0;
 	int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
 	if (fd < 0) {
@@ -277,15 +260,85 @@ static void open_new(struct tailer *t, struct tail_file *f)
 		close(fd);
 		return;
 	}
-	f->cur = tail_stream_new(fd, &st, 0, live, f->path);
+	offset = resume_offset(t, fd, &st, &p);
+	f->cur = tail_stream_new(fd, &st, offset, 0, f->path);
 	f->cur->source = tail_file_source(t, f);
+	if (offset > 0)
+		tail_check_seed(f->cur, &p);
 	f->del_main = 0;
 	f->backoff_ms = 0;
 	f->retry_ms = 0;
+	f->alias_noted = 0;
 	tail_note_symlink(t, f);
-	log_msg(LOG_INFO, "%s: following new file (inode %llu)",
+	log_escape(esc, sizeof esc, f->path, strlen(f->path));
+	if (offset > 0)
+		log_msg(LOG_INFO, "%s: a file read before (inode %llu): "
+			"going on at offset %llu", esc,
+			(unsigned long long)st.st_ino,
+			(unsigned long long)offset);
+	else
+		log_msg(LOG_INFO, "%s: following new file (inode %llu)%s",
+			esc, (unsigned long long)st.st_ino, st.st_size > 0 ?
+			": the lines it holds are backlog" : "");
+}
+
+/* note_alias - F's path leads to the file OTHER already follows: read it
+ * once, say so once */
+static void note_alias(struct tailer *t, struct tail_file *f,
+		       const struct stream *other)
+{
+	char esc[256], esc2[256];
+	const struct tail_file *g = &t->files[other->source - 1];
+
+	if (f->alias_noted)
+		return;
+	f->alias_noted = 1;
+	log_msg(LOG_INFO, "%s: the same file as %s (inode %llu): read once",
 		log_escape(esc, sizeof esc, f->path, strlen(f->path)),
-		(unsigned long long)st.st_ino);
+		log_escape(esc2, sizeof esc2, g->path, strlen(g->path)),
+		(unsigned long long)other->ino);
+}
+
+/* hand_over - S left F's path; if another followed name without a file
+ * leads to it (a hard link, another spelling), that name takes it over.
+ * 1 if so */
+static int hand_over(struct tailer *t, struct tail_file *f, struct stream *s)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < t->nfiles; i++) {
+		struct tail_file *g = &t->files[i];
+
+		if (g != f && g->cur == NULL && stat(g->path, &st) == 0 &&
+		    (uint64_t)st.st_dev == s->dev &&
+		    (uint64_t)st.st_ino == s->ino) {
+			reclaim(t, g, s);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void tail_rotate_out(struct tailer *t, struct tail_file *f)
+{
+	struct stream *s = f->cur;
+	char esc[256];
+
+	free(s->name);
+	s->name = tail_rotated_name(f->path, s->ino);
+	s->rotated = 1;
+	s->report = 1;
+	s->pending = 1;
+	s->last_data_ms = clock_mono_ms();
+	tail_rotated_append(t, s);
+	f->cur = NULL;
+	f->del_main = 1;
+	t->count.rotations++;
+	log_msg(LOG_INFO, "%s: rotated (inode %llu): draining the old file",
+		log_escape(esc, sizeof esc, f->path, strlen(f->path)),
+		(unsigned long long)s->ino);
+	if (!hand_over(t, f, s))
+		tail_sibling_after_rotation(t, f, s);
 }
 
 void tail_check_path(struct tailer *t, struct tail_file *f, int force)
@@ -304,8 +357,10 @@ void tail_check_path(struct tailer *t, struct tail_file *f, int force)
 	    f->cur->ino == (uint64_t)st.st_ino)
 		return;
 	other = tail_stream_by_id(t, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
-	if (other != NULL && !other->rotated)
-		return;		/* the same file as another configured path */
+	if (other != NULL && !other->rotated) {
+		note_alias(t, f, other);	/* another configured path */
+		return;
+	}
 	if (f->cur != NULL)
 		tail_rotate_out(t, f);
 	if (!S_ISREG(st.st_mode)) {

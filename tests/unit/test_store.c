@@ -138,7 +138,7 @@ static void test_sweep_in_chunks(void **state)
 static void test_positions_with_records(void **state)
 {
 	struct fixture *f = *state;
-	struct position p = { 1, 2, 300, 0xabcdef, 40 }, got;
+	struct position p = { 1, 2, 300, 0xabcdef, 40, 0x1234, 17 }, got;
 	struct addr a = ip("192.0.2.5");
 	char longname[600];
 	struct record r;
@@ -168,6 +168,8 @@ static void test_positions_with_records(void **state)
 	assert_int_equal(got.offset, 300);
 	assert_int_equal(got.fingerprint, 0xabcdef);
 	assert_int_equal(got.fingerprint_len, 40);
+	assert_int_equal(got.tail_fp, 0x1234);
+	assert_int_equal(got.tail_len, 17);
 	assert_int_equal(store_get_position(f->s, "/var/log/other", &got), 0);
 	batch_free(&b);
 }
@@ -177,7 +179,7 @@ static void test_positions_with_records(void **state)
 static void test_write_failure_leaves_db_unchanged(void **state)
 {
 	struct fixture *f = *state;
-	struct position p = { 7, 8, 9, 10, 11 }, got;
+	struct position p = { 7, 8, 9, 10, 11, 12, 13 }, got;
 	struct rlimit old, cap;
 	struct addr a = ip("192.0.2.6");
 	struct stat st;
@@ -329,7 +331,7 @@ static void test_meta_counters_params(void **state)
 {
 	struct fixture *f = *state;
 	struct store_params p = { 600, 7200, 64 }, got;
-	struct position pos = { 1, 2, 3, 4, 5 };
+	struct position pos = { 1, 2, 3, 4, 5, 6, 7 };
 	struct seen seen = { .n = 0 };
 	char buf[32];
 	size_t txn;
