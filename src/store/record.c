@@ -94,8 +94,9 @@ int record_decode(const void *val, size_t len, struct record *r)
 }
 
 /* position layout: version, 3 pad, fingerprint_len, dev, ino, offset,
- * fingerprint; version 2 adds tail_len, 4 pad, tail_fp (a version 1
- * value, 40 bytes, reads with tail_len 0) */
+ * fingerprint; version 2 adds tail_len, 4 pad, tail_fp, nchecks, 4 pad,
+ * then POSITION_CHECKS times (end, hash, len). A version 1 value (40
+ * bytes) reads with tail_len 0 and no checks */
 void position_encode(const struct position *p, unsigned char *buf)
 {
 	memset(buf, 0, POSITION_VALUE_SIZE);
@@ -107,6 +108,14 @@ void position_encode(const struct position *p, unsigned char *buf)
 	u64_encode(p->fingerprint, buf + 32);
 	u32_encode(p->tail_len, buf + 40);
 	u64_encode(p->tail_fp, buf + 48);
+	u32_encode(p->nchecks, buf + 56);
+	for (uint32_t i = 0; i < p->nchecks && i < POSITION_CHECKS; i++) {
+		unsigned char *c = buf + 64 + 20 * i;
+
+		u64_encode(p->checks[i].end, c);
+		u64_encode(p->checks[i].hash, c + 8);
+		u32_encode(p->checks[i].len, c + 16);
+	}
 }
 
 int position_decode(const void *val, size_t len, struct position *p)
@@ -126,6 +135,16 @@ int position_decode(const void *val, size_t len, struct position *p)
 	p->fingerprint = u64_decode(buf + 32);
 	p->tail_len = u32_decode(buf + 40);
 	p->tail_fp = u64_decode(buf + 48);
+	p->nchecks = u32_decode(buf + 56);
+	if (p->nchecks > POSITION_CHECKS)
+		p->nchecks = POSITION_CHECKS;
+	for (uint32_t i = 0; i < p->nchecks; i++) {
+		const unsigned char *c = buf + 64 + 20 * i;
+
+		p->checks[i].end = u64_decode(c);
+		p->checks[i].hash = u64_decode(c + 8);
+		p->checks[i].len = u32_decode(c + 16);
+	}
 	return 0;
 }
 

@@ -37,7 +37,7 @@ int tail_fp_matches(int fd, struct tail_input *in, const struct position *p)
 }
 
 int tail_check_matches(int fd, struct tail_input *in,
-		       const struct tail_check *c)
+		       const struct position_check *c)
 {
 	char b[TAIL_CHECK_MAX];
 
@@ -52,17 +52,16 @@ int tail_check_matches(int fd, struct tail_input *in,
 int tail_content_matches(int fd, struct tail_input *in,
 			 const struct position *p)
 {
-	struct tail_check c = { p->offset, p->tail_fp, p->tail_len };
+	struct position_check c = { p->offset, p->tail_fp, p->tail_len };
 
 	return p->fingerprint_len > 0 && p->tail_len > 0 &&
 	       tail_fp_matches(fd, in, p) && tail_check_matches(fd, in, &c);
 }
 
-void tail_check_add(struct stream *s, uint64_t end, const char *bytes_end,
-		    size_t avail)
+static void check_push(struct stream *s, uint64_t end, uint64_t hash,
+		       uint32_t len)
 {
-	struct tail_check *c;
-	size_t len = avail < TAIL_CHECK_MAX ? avail : TAIL_CHECK_MAX;
+	struct position_check *c;
 
 	if (s->ck == NULL)
 		s->ck = xcalloc(TAIL_CHECKS, sizeof *s->ck);
@@ -72,34 +71,59 @@ void tail_check_add(struct stream *s, uint64_t end, const char *bytes_end,
 	else
 		s->ck_first = (s->ck_first + 1) % TAIL_CHECKS;
 	c->end = end;
-	c->len = (uint32_t)len;
-	c->hash = tail_hash(bytes_end - len, len);
+	c->hash = hash;
+	c->len = len;
+}
+
+void tail_check_add(struct stream *s, uint64_t end, const char *bytes_end,
+		    size_t avail)
+{
+	size_t len = avail < TAIL_CHECK_MAX ? avail : TAIL_CHECK_MAX;
+
+	check_push(s, end, tail_hash(bytes_end - len, len), (uint32_t)len);
 }
 
 void tail_check_seed(struct stream *s, const struct position *p)
 {
-	struct tail_check *c;
-
-	if (p->tail_len == 0 || p->offset == 0)
-		return;
-	if (s->ck == NULL)
-		s->ck = xcalloc(TAIL_CHECKS, sizeof *s->ck);
-	s->ck_first = 0;
-	s->ck_n = 1;
-	c = &s->ck[0];
-	c->end = p->offset;
-	c->len = p->tail_len;
-	c->hash = p->tail_fp;
+	s->fp = p->fingerprint;	/* final once a line was read past it */
+	s->fp_len = p->fingerprint_len;
+	s->fp_final = p->fingerprint_len > 0 &&
+		(p->offset > p->fingerprint_len ||
+		 p->fingerprint_len == TAIL_FP_MAX);
+	tail_check_clear(s);
+	for (uint32_t i = p->nchecks; i-- > 0;)	/* oldest first */
+		if (p->checks[i].end < p->offset && p->checks[i].len > 0)
+			check_push(s, p->checks[i].end, p->checks[i].hash,
+				   p->checks[i].len);
+	if (p->tail_len > 0 && p->offset > 0)
+		check_push(s, p->offset, p->tail_fp, p->tail_len);
 }
 
-const struct tail_check *tail_check_last(const struct stream *s)
+void tail_check_save(const struct stream *s, struct position *p)
+{
+	size_t back = 0, step = 1;
+
+	p->nchecks = 0;
+	while (p->nchecks < POSITION_CHECKS && back < s->ck_n) {
+		const struct position_check *c =
+			&s->ck[(s->ck_first + s->ck_n - 1 - back) % TAIL_CHECKS];
+
+		if (c->end < p->offset)
+			p->checks[p->nchecks++] = *c;
+		if (p->nchecks >= POSITION_CHECKS / 2)
+			step *= 2;	/* the last lines, then farther back */
+		back += step;
+	}
+}
+
+const struct position_check *tail_check_last(const struct stream *s)
 {
 	if (s->ck_n == 0)
 		return NULL;
 	return &s->ck[(s->ck_first + s->ck_n - 1) % TAIL_CHECKS];
 }
 
-static const struct tail_check *check_at(const struct stream *s, size_t i)
+static const struct position_check *check_at(const struct stream *s, size_t i)
 {
 	return &s->ck[(s->ck_first + i) % TAIL_CHECKS];
 }
@@ -113,7 +137,7 @@ uint64_t tail_check_find(struct stream *s, uint64_t size)
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo + 1) / 2;	/* keep mid checks? */
-		const struct tail_check *c = check_at(s, mid - 1);
+		const struct position_check *c = check_at(s, mid - 1);
 
 		if (c->end <= size && tail_check_matches(s->fd, s->in, c))
 			lo = mid;

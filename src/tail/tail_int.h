@@ -21,13 +21,6 @@
 
 struct tail_input;
 
-/* a line end the file must still hold: hash of the LEN bytes before END */
-struct tail_check {
-	uint64_t end;
-	uint64_t hash;
-	uint32_t len;
-};
-
 /* one open file being read: the file now at a configured path, or a
  * rotated one still draining under its own position name */
 struct stream {
@@ -46,7 +39,7 @@ struct stream {
 	uint32_t fp_len;	/* ... over this many bytes */
 	int fp_final;		/* first line complete (or 1 KiB): fp fixed */
 	long long last_data_ms;	/* when data last arrived (rotated: quiet) */
-	struct tail_check *ck;	/* ring of the last lines' checkpoints */
+	struct position_check *ck;	/* ring of the last lines' checkpoints */
 	size_t ck_first, ck_n;
 	int nul_run;		/* inside a run of NUL padding */
 	uint64_t size_seen;	/* largest size fstat showed */
@@ -140,7 +133,7 @@ ssize_t tail_pread(int fd, struct tail_input *in, void *buf, size_t n,
 /* tail_fp_matches - the first P->fingerprint_len bytes hash to P's */
 int tail_fp_matches(int fd, struct tail_input *in, const struct position *p);
 int tail_check_matches(int fd, struct tail_input *in,
-		       const struct tail_check *c);
+		       const struct position_check *c);
 /* tail_content_matches - first line and bytes before P's offset match */
 int tail_content_matches(int fd, struct tail_input *in,
 			 const struct position *p);
@@ -148,9 +141,12 @@ int tail_content_matches(int fd, struct tail_input *in,
  * in memory, with AVAIL bytes of the line before it */
 void tail_check_add(struct stream *s, uint64_t end, const char *bytes_end,
 		    size_t avail);
-/* tail_check_seed - a saved position's checkpoint, to verify it later */
+/* tail_check_seed - a saved position's checkpoints, to verify it later */
 void tail_check_seed(struct stream *s, const struct position *p);
-const struct tail_check *tail_check_last(const struct stream *s);
+/* tail_check_save - into P: checkpoints before P->offset, the last lines
+ * and then ever farther back */
+void tail_check_save(const struct stream *s, struct position *p);
+const struct position_check *tail_check_last(const struct stream *s);
 uint64_t tail_check_find(struct stream *s, uint64_t size);
 void tail_check_clear(struct stream *s);
 

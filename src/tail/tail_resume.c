@@ -44,7 +44,7 @@ static enum saved_file saved_relation(const struct position *p, int fd,
 				      struct tail_input *in,
 				      const struct stat *st)
 {
-	struct tail_check c = { p->offset, p->tail_fp, p->tail_len };
+	struct position_check c = { p->offset, p->tail_fp, p->tail_len };
 	int fp_ok = tail_fp_matches(fd, in, p);
 
 	if (p->ino != (uint64_t)st->st_ino ||
@@ -97,9 +97,7 @@ static int open_regular(const char *path, struct stat *st)
 struct current {
 	int fd;
 	struct stat st;
-	uint64_t offset;
-	int anchored;		/* the file of a saved position */
-	struct position seed;
+	const struct position *from;	/* the saved position it holds */
 };
 
 /* one saved position of a followed path, and where its file is */
@@ -109,41 +107,19 @@ struct anchor {
 	long where;		/* sibling index, -1: the current file */
 };
 
-/* kept_from - where to go on in a file found changed since P: after its
- * first line if that is still P's (a file cut back), else at 0 */
-static uint64_t kept_from(struct tailer *t, const char *path, int fd,
-			  struct tail_input *in, const struct position *p)
-{
-	char esc[256];
-
-	log_escape(esc, sizeof esc, path, strlen(path));
-	if (p->fingerprint_len > 0 && tail_fp_matches(fd, in, p)) {
-		t->count.positions_reset++;
-		log_msg(LOG_WARNING, "%s: changed since the saved position "
-			"(offset %llu) but its first line is the same: "
-			"reading it from offset %llu as backlog; lines "
-			"before the old offset may be read twice", esc,
-			(unsigned long long)p->offset,
-			(unsigned long long)p->fingerprint_len);
-		return p->fingerprint_len;
-	}
-	log_msg(LOG_NOTICE, "%s: truncated or rewritten since the saved "
-		"position: reading it from the start as backlog", esc);
-	return 0;
-}
-
 /* find_anchor - the best file for A among the current file and L */
 static void find_anchor(struct anchor *a, struct current *cur,
-			struct tail_sibling_list *l)
+			struct tail_sibling_list *l,
+			const struct position **from)
 {
 	enum saved_file r;
 
 	a->rel = SAVED_OTHER;
 	a->where = -1;
-	if (cur->fd >= 0)
+	if (cur->fd >= 0 && cur->from == NULL)
 		a->rel = saved_relation(&a->sp->pos, cur->fd, NULL, &cur->st);
 	for (size_t i = 0; i < l->n && a->rel != SAVED_SAME; i++) {
-		if (l->v[i].fd < 0 || l->v[i].used)
+		if (l->v[i].fd < 0 || from[i] != NULL)
 			continue;
 		r = saved_relation(&a->sp->pos, l->v[i].fd, l->v[i].in,
 				   &l->v[i].st);
@@ -152,85 +128,69 @@ static void find_anchor(struct anchor *a, struct current *cur,
 			a->where = (long)i;
 		}
 	}
-}
-
-/* copy_of - a sibling holding A's content (copytruncate while down) */
-static long copy_of(const struct anchor *a, struct tail_sibling_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i].fd >= 0 && !l->v[i].used && (long)i != a->where &&
-		    tail_content_matches(l->v[i].fd, l->v[i].in,
-					 &a->sp->pos))
-			return (long)i;
-	return -1;
-}
-
-/* place - where A's file starts, its old content's copy if it changed */
-static void place(struct tailer *t, struct tail_file *f, struct anchor *a,
-		  struct current *cur, struct tail_sibling_list *l,
-		  uint64_t *start)
-{
-	const struct position *p = &a->sp->pos;
-	long copy = a->rel == SAVED_CHANGED ? copy_of(a, l) : -1;
-	char esc[256];
-
-	log_escape(esc, sizeof esc, f->path, strlen(f->path));
 	if (a->rel == SAVED_OTHER) {
-		t->count.positions_reset++;
+		char esc[256];
+
 		log_msg(LOG_WARNING, "%s: the file of the saved position "
 			"(inode %llu, offset %llu) is gone: what it held "
-			"after that offset was not read", esc,
-			(unsigned long long)p->ino,
-			(unsigned long long)p->offset);
-		return;
+			"after that offset was not read",
+			log_escape(esc, sizeof esc, a->sp->name,
+				   strcspn(a->sp->name, "\001")),
+			(unsigned long long)a->sp->pos.ino,
+			(unsigned long long)a->sp->pos.offset);
+	} else if (a->where < 0) {
+		cur->from = &a->sp->pos;
+	} else {
+		from[a->where] = &a->sp->pos;
 	}
-	if (a->rel == SAVED_CHANGED && copy < 0 && p->offset > 0)
-		log_msg(LOG_NOTICE, "%s: no copy of the old content of inode "
-			"%llu found: nothing after offset %llu was kept",
-			esc, (unsigned long long)p->ino,
-			(unsigned long long)p->offset);
-	if (copy >= 0) {
-		l->v[copy].used = 1;
-		start[copy] = p->offset;
+}
+
+/* resume_at - open stream S goes on from the saved position P: at its
+ * offset (a file cut back since is reconciled at the first read, from
+ * P's checkpoints), or at 0 as backlog if its first line changed, P then
+ * telling what it held so that a copy of the rest can be found */
+static void resume_at(struct stream *s, const struct position *p)
+{
+	tail_check_seed(s, p);
+	s->size_seen = p->offset;
+	if (p->fingerprint_len > 0 && !tail_fp_matches(s->fd, s->in, p)) {
+		s->read_off = s->consumed = 0;
+		s->at_eof = s->buf_live = 0;
+		s->fp_final = 0;
+		s->fp_len = 0;
+		tail_check_clear(s);
+		s->lost = *p;
 	}
-	if (a->where < 0) {
-		cur->anchored = 1;
-		cur->seed = *p;
-		cur->offset = a->rel == SAVED_CHANGED ?
-			kept_from(t, f->path, cur->fd, NULL, p) : p->offset;
-		return;
-	}
-	l->v[a->where].used = 1;
-	start[a->where] = a->rel != SAVED_CHANGED ? p->offset :
-		kept_from(t, l->v[a->where].path, l->v[a->where].fd,
-			  l->v[a->where].in, p);
 }
 
 /* queue_siblings - follow, oldest first, every sibling holding a saved
  * position and every one newer than the oldest of them */
 static void queue_siblings(struct tailer *t, struct tail_file *f,
-			   struct tail_sibling_list *l, const uint64_t *start,
+			   struct tail_sibling_list *l,
+			   const struct position **from,
 			   const struct anchor *a, size_t na)
 {
-	long oldest = -1;
+	size_t i = 0;
 
-	for (size_t i = 0; i < l->n && oldest < 0; i++)
-		if (l->v[i].used)
-			oldest = (long)i;
-	for (size_t i = oldest < 0 ? l->n : (size_t)oldest; i < l->n; i++) {
+	while (i < l->n && from[i] == NULL)
+		i++;
+	for (; i < l->n; i++) {
 		struct tail_sibling *sb = &l->v[i];
+		struct stream *s;
 		int copy = 0;
 
 		if (sb->fd < 0 || tail_stream_by_id(t, (uint64_t)sb->st.st_dev,
 					(uint64_t)sb->st.st_ino) != NULL)
 			continue;
-		for (size_t j = 0; j < na && !sb->used; j++)
+		for (size_t j = 0; j < na && from[i] == NULL; j++)
 			copy |= tail_fp_matches(sb->fd, sb->in, &a[j].sp->pos);
 		if (copy)
 			continue;	/* an older copy of a file read */
-		tail_sibling_follow(t, f, sb, sb->used ? start[i] : 0,
-				    sb->used ? "rotated since the saved "
-				    "position" : "rotated while stopped");
+		s = tail_sibling_follow(t, f, sb, from[i] ? from[i]->offset : 0,
+					from[i] ? "rotated since the saved "
+					"position" : "rotated while stopped");
+		if (from[i] != NULL)
+			resume_at(s, from[i]);
 	}
 }
 
@@ -238,6 +198,7 @@ static void queue_siblings(struct tailer *t, struct tail_file *f,
 static void start_current(struct tailer *t, struct tail_file *f,
 			  struct current *cur, int had_saved)
 {
+	uint64_t offset = cur->from ? cur->from->offset : 0;
 	int live = 0, skip = 0;
 	char esc[256];
 
@@ -246,22 +207,20 @@ static void start_current(struct tailer *t, struct tail_file *f,
 		return;
 	}
 	log_escape(esc, sizeof esc, f->path, strlen(f->path));
-	if (cur->anchored) {
+	if (cur->from != NULL) {
 		log_msg(LOG_INFO, "%s: resuming at offset %llu", esc,
-			(unsigned long long)cur->offset);
+			(unsigned long long)offset);
 	} else if (had_saved) {
 		log_msg(LOG_INFO, "%s: not the file of the saved position: "
 			"reading it from the start as backlog", esc);
 	} else if (!t->opt.start_at_beginning) {
-		cur->offset = end_offset(cur->fd, (uint64_t)cur->st.st_size,
-					 &skip);
+		offset = end_offset(cur->fd, (uint64_t)cur->st.st_size, &skip);
 		live = 1;
 	}
-	f->cur = tail_stream_new(cur->fd, &cur->st, cur->offset, live,
-				 f->path);
+	f->cur = tail_stream_new(cur->fd, &cur->st, offset, live, f->path);
 	f->cur->source = tail_file_source(t, f);
-	if (cur->anchored && cur->offset == cur->seed.offset)
-		tail_check_seed(f->cur, &cur->seed);
+	if (cur->from != NULL)
+		resume_at(f->cur, cur->from);
 	if (skip)
 		tail_stream_skip_partial(f->cur);
 }
@@ -288,6 +247,15 @@ static size_t saved_of(struct tailer *t, struct tail_file *f,
 	return n;
 }
 
+static uint64_t count_gone(const struct anchor *a, size_t na)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < na; i++)
+		n += a[i].rel == SAVED_OTHER;
+	return n;
+}
+
 /* start_file - where to read F and its rotated siblings (rule 5) */
 static void start_file(struct tailer *t, struct tail_file *f)
 {
@@ -295,7 +263,7 @@ static void start_file(struct tailer *t, struct tail_file *f)
 	struct tail_sibling_list l;
 	struct anchor *a;
 	size_t na = saved_of(t, f, &a);
-	uint64_t *start;
+	const struct position **from;
 
 	memset(&cur, 0, sizeof cur);
 	cur.fd = open_regular(f->path, &cur.st);
@@ -306,15 +274,14 @@ static void start_file(struct tailer *t, struct tail_file *f)
 	}
 	tail_note_symlink(t, f);
 	tail_siblings(t, f, &l);
-	start = xcalloc(l.n + 1, sizeof *start);
-	for (size_t i = 0; i < na; i++) {
-		find_anchor(&a[i], &cur, &l);
-		place(t, f, &a[i], &cur, &l, start);
-	}
-	queue_siblings(t, f, &l, start, a, na);
+	from = xcalloc(l.n + 1, sizeof *from);
+	for (size_t i = 0; i < na; i++)
+		find_anchor(&a[i], &cur, &l, from);
+	t->count.positions_reset += count_gone(a, na);
+	queue_siblings(t, f, &l, from, a, na);
 	start_current(t, f, &cur, na > 0);
 	tail_siblings_free(&l);
-	free(start);
+	free(from);
 	free(a);
 }
 

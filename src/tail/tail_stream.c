@@ -263,7 +263,7 @@ static void compute_fp(struct stream *s)
  * read back when bytes were skipped since */
 static void tail_fp(struct stream *s, struct position *p)
 {
-	const struct tail_check *c = tail_check_last(s);
+	const struct position_check *c = tail_check_last(s);
 	char b[TAIL_CHECK_MAX];
 	uint64_t len = s->consumed < TAIL_CHECK_MAX ? s->consumed
 						     : TAIL_CHECK_MAX;
@@ -291,12 +291,13 @@ void tail_stream_position(struct stream *s, struct position *p)
 	p->fingerprint = s->fp;
 	p->fingerprint_len = s->fp_len;
 	tail_fp(s, p);
+	tail_check_save(s, p);
 }
 
 int tail_stream_verify(struct tailer *t, struct stream *s, int check_fp)
 {
 	struct stat st;
-	const struct tail_check *c;
+	const struct position_check *c;
 
 	if (s->in != NULL || fstat(s->fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return 0;

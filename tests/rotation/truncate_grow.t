@@ -1,0 +1,49 @@
+#!/usr/bin/python3
+"""Issue 19 class 1: a file cut back to a smaller size (keeping its first
+lines), then grown past the old offset, while popgated runs, while its
+reader is stalled (SIGSTOP) and while it is stopped. The lines kept are
+not read again, the lines written after the cut are not skipped: every
+login exactly once. Also cut back to 0 and refilled past the offset."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rotlib  # noqa: E402
+
+pt = rotlib.pt
+tap = pt.Tap()
+
+
+def ips(net, n, first=1):
+    return ["%s.%d" % (net, i) for i in range(first, first + n)]
+
+
+def case(mode, keep_lines, net):
+    d, log = rotlib.started(tap)
+    a = ips(net, 6)
+    pt.append(log, rotlib.logins(a))
+    ok, t, _ = rotlib.wait_ips(d, a)
+    tap.ok(ok, "%s: logins A recorded (%.3fs)" % (mode, t))
+    with open(log, "rb") as f:
+        lines = f.readlines()
+    size = sum(len(x) for x in lines[:keep_lines])
+    b = ips(net, 6, 101)
+    with rotlib.Across(tap, d, mode):
+        os.truncate(log, size)
+        if mode == "running":
+            ok, t = pt.wait_until(lambda: rotlib.counter(d, "truncations") >= 1, 30)
+            tap.ok(ok, "running: the cut is seen (%.3fs)" % t)
+        pt.append(log, rotlib.logins(b))
+        assert os.path.getsize(log) > sum(len(x) for x in lines)
+    rotlib.recorded_once(tap, d, a + b, "%s, cut to %d lines" % (mode, keep_lines))
+    tap.ok(rotlib.counter(d, "positions_reset") == 0,
+           "%s: the position was reconciled (no positions_reset)" % mode)
+    tap.ok(d.stop() == 0, "popgated exits 0 on TERM", d.log())
+
+
+nets = iter(["192.0.2", "198.51.100", "203.0.113", "192.0.2", "198.51.100", "203.0.113"])
+for mode in rotlib.MODES:
+    case(mode, 2, next(nets))
+for mode in rotlib.MODES:
+    case(mode, 0, next(nets))
+tap.finish()
