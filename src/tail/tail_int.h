@@ -212,5 +212,9 @@ void tail_handle_event(struct tailer *t, const struct inotify_event *ev);
 void tail_scan_all(struct tailer *t);
 void tail_rotate_out(struct tailer *t, struct tail_file *f);
 void tail_note_symlink(struct tailer *t, struct tail_file *f);
+/* tail_note_alias - F's path leads to the file OTHER already follows:
+ * read it once, say so once */
+void tail_note_alias(struct tailer *t, struct tail_file *f,
+		     const struct stream *other);
 
 #endif

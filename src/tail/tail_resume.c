@@ -264,12 +264,15 @@ static void start_file(struct tailer *t, struct tail_file *f)
 	struct anchor *a;
 	size_t na = saved_of(t, f, &a);
 	const struct position **from;
+	struct stream *other;
 
 	memset(&cur, 0, sizeof cur);
 	cur.fd = open_regular(f->path, &cur.st);
-	if (cur.fd >= 0 && tail_stream_by_id(t, (uint64_t)cur.st.st_dev,
-					     (uint64_t)cur.st.st_ino)) {
-		close(cur.fd);	/* the same file as an earlier path */
+	other = cur.fd < 0 ? NULL : tail_stream_by_id(t,
+			(uint64_t)cur.st.st_dev, (uint64_t)cur.st.st_ino);
+	if (other != NULL) {
+		tail_note_alias(t, f, other);	/* as an earlier path */
+		close(cur.fd);
 		cur.fd = -1;
 	}
 	tail_note_symlink(t, f);

@@ -282,10 +282,8 @@ static void open_new(struct tailer *t, struct tail_file *f)
 			": the lines it holds are backlog" : "");
 }
 
-/* note_alias - F's path leads to the file OTHER already follows: read it
- * once, say so once */
-static void note_alias(struct tailer *t, struct tail_file *f,
-		       const struct stream *other)
+void tail_note_alias(struct tailer *t, struct tail_file *f,
+		     const struct stream *other)
 {
 	char esc[256], esc2[256];
 	const struct tail_file *g = &t->files[other->source - 1];
@@ -358,7 +356,7 @@ void tail_check_path(struct tailer *t, struct tail_file *f, int force)
 		return;
 	other = tail_stream_by_id(t, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
 	if (other != NULL && !other->rotated) {
-		note_alias(t, f, other);	/* another configured path */
+		tail_note_alias(t, f, other);	/* another configured path */
 		return;
 	}
 	if (f->cur != NULL)
