@@ -4,7 +4,8 @@ file of the saved position is found among the rotated siblings (renamed
 to .2, to a dated name, or compressed at once: .1.gz, .1.xz, .1.zst) and
 read on from its offset, then every sibling rotated since, oldest first,
 then the new file. Older siblings (read before, or never followed) are
-not read: every login exactly once."""
+not read: every login exactly once. The file of the saved position
+deleted while stopped cannot be read: a warning and positions_reset."""
 import os
 import subprocess
 import sys
@@ -81,4 +82,21 @@ for ext, net in (("gz", "203.0.113"), ("xz", "192.0.2"), ("zst", "198.51.100")):
          [lambda log, e=ext: rotate(log, e), lambda log, e=ext: rotate(log, e)])
 case("dated names", "203.0.113",
      [lambda log: rotate_dated(log, 1), lambda log: rotate_dated(log, 2)])
+
+# the one loss: the file of the saved position deleted while stopped
+# (rotate 0). Warned about and counted; the new file is read
+d, log = rotlib.started(tap)
+a = ["192.0.2.101"]
+pt.append(log, rotlib.logins(a))
+ok, t, _ = rotlib.wait_ips(d, a)
+tap.ok(ok, "deleted while stopped: login A recorded (%.3fs)" % t)
+with rotlib.Across(tap, d, "stopped"):
+    pt.append(log, rotlib.logins(["192.0.2.102"]))    # lost with the file
+    os.unlink(log)
+    pt.append(log, rotlib.logins(["192.0.2.103"], age=60))
+rotlib.recorded_once(tap, d, a + ["192.0.2.103"], "deleted while stopped")
+tap.ok(rotlib.counter(d, "positions_reset") == 1,
+       "deleted while stopped: positions_reset counts it", d.dump("-s").stdout)
+tap.ok("is gone" in d.log(), "deleted while stopped: a warning names the file")
+tap.ok(d.stop() == 0, "popgated exits 0 on TERM", d.log())
 tap.finish()
