@@ -11,7 +11,6 @@ import struct
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.environ.get("POPGATE_TOP", "."), "tests/lib"))
 import popgate_test as pt  # noqa: E402
 
 # MDB_meta after the 16-byte page header: magic, version, address,
