@@ -5,10 +5,8 @@ mail.log`, a symlink swapped). Its lines are backlog: stamped by their
 own time, so a login 45 minutes old (window 30m) authorizes nothing and
 one 10 minutes old keeps its own time; lines appended later are live."""
 import os
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rotlib  # noqa: E402
 
 pt = rotlib.pt

@@ -7,9 +7,7 @@ longest line kept (40 KB); popgated running, stalled (SIGSTOP) and
 stopped: every login exactly once."""
 import os
 import shutil
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rotlib  # noqa: E402
 
 pt = rotlib.pt

@@ -4,10 +4,8 @@ two spellings of one path), rotated while popgated runs and across a
 restart. The file is read once whatever names lead to it, the second
 name is noted in the log once: every login exactly once."""
 import os
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rotlib  # noqa: E402
 
 pt = rotlib.pt

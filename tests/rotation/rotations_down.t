@@ -8,9 +8,7 @@ not read: every login exactly once. The file of the saved position
 deleted while stopped cannot be read: a warning and positions_reset."""
 import os
 import subprocess
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rotlib  # noqa: E402
 
 pt = rotlib.pt

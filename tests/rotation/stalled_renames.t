@@ -7,11 +7,8 @@ writer that keeps writing to the renamed file until it reopens (syslog
 before its HUP)."""
 import os
 import signal
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rotlib  # noqa: E402
-sys.path.insert(0, os.path.join(rotlib.pt.TOP, "tests/stress"))
 import stresslib  # noqa: E402
 
 pt = rotlib.pt

@@ -5,9 +5,7 @@ reader is stalled (SIGSTOP) and while it is stopped. The lines kept are
 not read again, the lines written after the cut are not skipped: every
 login exactly once. Also cut back to 0 and refilled past the offset."""
 import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rotlib  # noqa: E402
 
 pt = rotlib.pt
