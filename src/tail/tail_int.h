@@ -44,6 +44,7 @@ struct stream {
 	int nul_run;		/* inside a run of NUL padding */
 	uint64_t size_seen;	/* largest size fstat showed */
 	struct position lost;	/* cut back: what it held (offset > 0) */
+	int lost_unknown;	/* ... changed while stopped: unread bytes? */
 	int rotated;
 	int report;		/* position changed since the last report */
 	char *name;		/* position name */

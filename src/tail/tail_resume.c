@@ -160,6 +160,7 @@ static void resume_at(struct stream *s, const struct position *p)
 		s->fp_len = 0;
 		tail_check_clear(s);
 		s->lost = *p;
+		s->lost_unknown = 1;
 	}
 }
 

@@ -273,7 +273,17 @@ void tail_sibling_copy(struct tailer *t, struct tail_file *f,
 			(unsigned long long)(s->size_seen - lost.offset),
 			(unsigned long long)lost.offset,
 			(unsigned long long)s->size_seen);
+	} else if (s->lost_unknown) {
+		t->count.positions_reset++;
+		log_msg(LOG_WARNING, "%s: truncated or replaced while popgated "
+			"was stopped (inode %llu), no copy of its old content "
+			"found beside it: lines written after offset %llu "
+			"before that, if any, were not read",
+			log_escape(esc, sizeof esc, f->path, strlen(f->path)),
+			(unsigned long long)lost.ino,
+			(unsigned long long)lost.offset);
 	}
 	s->size_seen = 0;
+	s->lost_unknown = 0;
 	tail_siblings_free(&l);
 }

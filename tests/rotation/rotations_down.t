@@ -95,6 +95,7 @@ with rotlib.Across(tap, d, "stopped"):
 rotlib.recorded_once(tap, d, a + ["192.0.2.103"], "deleted while stopped")
 tap.ok(rotlib.counter(d, "positions_reset") == 1,
        "deleted while stopped: positions_reset counts it", d.dump("-s").stdout)
-tap.ok("is gone" in d.log(), "deleted while stopped: a warning names the file")
+tap.ok(log + ": " in d.log() and "were not read" in d.log() or "was not read" in d.log(),
+       "deleted while stopped: a warning names the file (its inode may be reused)")
 tap.ok(d.stop() == 0, "popgated exits 0 on TERM", d.log())
 tap.finish()

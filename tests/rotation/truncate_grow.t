@@ -3,7 +3,8 @@
 lines), then grown past the old offset, while popgated runs, while its
 reader is stalled (SIGSTOP) and while it is stopped. The lines kept are
 not read again, the lines written after the cut are not skipped: every
-login exactly once. Also cut back to 0 and refilled past the offset."""
+login exactly once. Also cut back to 0 and refilled past the offset
+(while stopped, with no copy beside it, that is warned about)."""
 import os
 
 import rotlib  # noqa: E402
@@ -34,8 +35,11 @@ def case(mode, keep_lines, net):
         pt.append(log, rotlib.logins(b))
         assert os.path.getsize(log) > sum(len(x) for x in lines)
     rotlib.recorded_once(tap, d, a + b, "%s, cut to %d lines" % (mode, keep_lines))
-    tap.ok(rotlib.counter(d, "positions_reset") == 0,
-           "%s: the position was reconciled (no positions_reset)" % mode)
+    # stopped, emptied and refilled, no copy beside it: whether lines were
+    # written after the saved offset before the cut cannot be told: warned
+    unknown = mode == "stopped" and keep_lines == 0
+    tap.ok(rotlib.counter(d, "positions_reset") == int(unknown),
+           "%s: positions_reset %d" % (mode, int(unknown)))
     tap.ok(d.stop() == 0, "popgated exits 0 on TERM", d.log())
 
 
