@@ -95,7 +95,7 @@ int record_decode(const void *val, size_t len, struct record *r)
 
 /* position layout: version, 3 pad, fingerprint_len, dev, ino, offset,
  * fingerprint; version 2 adds tail_len, 4 pad, tail_fp, nchecks, 4 pad,
- * then POSITION_CHECKS times (end, hash, len). A version 1 value (40
+ * saved_at, then POSITION_CHECKS times (end, hash, len). A version 1 value (40
  * bytes) reads with tail_len 0 and no checks */
 void position_encode(const struct position *p, unsigned char *buf)
 {
@@ -109,8 +109,9 @@ void position_encode(const struct position *p, unsigned char *buf)
 	u32_encode(p->tail_len, buf + 40);
 	u64_encode(p->tail_fp, buf + 48);
 	u32_encode(p->nchecks, buf + 56);
+	u64_encode(p->saved_at, buf + 64);
 	for (uint32_t i = 0; i < p->nchecks && i < POSITION_CHECKS; i++) {
-		unsigned char *c = buf + 64 + 20 * i;
+		unsigned char *c = buf + 72 + 20 * i;
 
 		u64_encode(p->checks[i].end, c);
 		u64_encode(p->checks[i].hash, c + 8);
@@ -138,8 +139,9 @@ int position_decode(const void *val, size_t len, struct position *p)
 	p->nchecks = u32_decode(buf + 56);
 	if (p->nchecks > POSITION_CHECKS)
 		p->nchecks = POSITION_CHECKS;
+	p->saved_at = u64_decode(buf + 64);
 	for (uint32_t i = 0; i < p->nchecks; i++) {
-		const unsigned char *c = buf + 64 + 20 * i;
+		const unsigned char *c = buf + 72 + 20 * i;
 
 		p->checks[i].end = u64_decode(c);
 		p->checks[i].hash = u64_decode(c + 8);

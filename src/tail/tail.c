@@ -180,9 +180,9 @@ static void retire_quiet(struct tailer *t)
 /* look_for_copy - S was cut back: queue the copy of what it held */
 static void look_for_copy(struct tailer *t, struct stream *s)
 {
-	if (s->lost.offset > 0 && s->source >= 1 && s->source <= t->nfiles)
+	if (s->cut && s->source >= 1 && s->source <= t->nfiles)
 		tail_sibling_copy(t, &t->files[s->source - 1], s);
-	s->lost.offset = 0;
+	s->cut = 0;
 }
 
 /* deliver_one - 1 if the delivery must stop here (call again) */

@@ -23,6 +23,13 @@ uint64_t tail_hash(const void *data, size_t len)
 	return h;
 }
 
+int tail_fp_is_hole(uint64_t fp, uint32_t len)
+{
+	static const char zero[TAIL_FP_MAX];
+
+	return len <= TAIL_FP_MAX && fp == tail_hash(zero, len);
+}
+
 int tail_fp_matches(int fd, struct tail_input *in, const struct position *p)
 {
 	char b[TAIL_FP_MAX];
@@ -73,6 +80,14 @@ static void check_push(struct stream *s, uint64_t end, uint64_t hash,
 	c->end = end;
 	c->hash = hash;
 	c->len = len;
+}
+
+int tail_copy_of(int fd, struct tail_input *in, const struct position *p)
+{
+	if (p->fingerprint_len > 0 &&
+	    !tail_fp_is_hole(p->fingerprint, p->fingerprint_len))
+		return tail_fp_matches(fd, in, p);
+	return p->offset > 0 && tail_content_matches(fd, in, p);
 }
 
 void tail_check_add(struct stream *s, uint64_t end, const char *bytes_end,

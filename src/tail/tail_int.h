@@ -43,7 +43,8 @@ struct stream {
 	size_t ck_first, ck_n;
 	int nul_run;		/* inside a run of NUL padding */
 	uint64_t size_seen;	/* largest size fstat showed */
-	struct position lost;	/* cut back: what it held (offset > 0) */
+	int cut;		/* cut back or rewritten: find a copy of ... */
+	struct position lost;	/* ... what it held (offset: read so far) */
 	int lost_unknown;	/* ... changed while stopped: unread bytes? */
 	int rotated;
 	int report;		/* position changed since the last report */
@@ -61,6 +62,7 @@ struct tail_file {
 	int del_main;		/* delete path's position at the next report */
 	int dir_watched;	/* the directory itself is watched */
 	int alias_noted;	/* "same file as ..." logged */
+	uint64_t settled_ns;	/* siblings older than this were read (start) */
 	long long retry_ms;	/* open failed: not before this time */
 	unsigned backoff_ms;
 	struct ratelimit rl;
@@ -84,7 +86,7 @@ struct retired {
 	uint64_t dev, ino;
 	struct position pos;
 };
-#define TAIL_RETIRED_MAX 64
+#define TAIL_RETIRED_MAX 256
 
 struct tailer {
 	struct tail_options opt;
@@ -131,6 +133,8 @@ ssize_t tail_pread(int fd, struct tail_input *in, void *buf, size_t n,
 		   uint64_t off);
 
 /* tail_check.c */
+/* tail_fp_is_hole - FP is that of LEN NUL bytes (no first line yet) */
+int tail_fp_is_hole(uint64_t fp, uint32_t len);
 /* tail_fp_matches - the first P->fingerprint_len bytes hash to P's */
 int tail_fp_matches(int fd, struct tail_input *in, const struct position *p);
 int tail_check_matches(int fd, struct tail_input *in,
@@ -138,6 +142,9 @@ int tail_check_matches(int fd, struct tail_input *in,
 /* tail_content_matches - first line and bytes before P's offset match */
 int tail_content_matches(int fd, struct tail_input *in,
 			 const struct position *p);
+/* tail_copy_of - FD starts with what P's file held: its first line, or
+ * when that is a NUL hole, the bytes before P's offset too */
+int tail_copy_of(int fd, struct tail_input *in, const struct position *p);
 /* tail_check_add - a line ended at END; BYTES_END: just past its newline
  * in memory, with AVAIL bytes of the line before it */
 void tail_check_add(struct stream *s, uint64_t end, const char *bytes_end,
@@ -161,8 +168,8 @@ int tail_stream_deliver(struct tailer *t, struct stream *s,
 /* tail_stream_skip_partial - start mid-line: drop bytes up to the next \n */
 void tail_stream_skip_partial(struct stream *s);
 void tail_stream_position(struct stream *s, struct position *p);
-/* tail_stream_set_input - read S through a decoder of CODEC */
-void tail_stream_set_input(struct stream *s, int codec);
+/* tail_stream_take_input - read S through the decoder IN (owned now) */
+void tail_stream_take_input(struct stream *s, struct tail_input *in);
 /* tail_stream_verify - the file was cut back or rewritten (fstat, and
  * when CHECK_FP its first line and last checkpoint): go on from the last
  * line it still holds, as backlog, S->lost saying what it held. 1 if so */

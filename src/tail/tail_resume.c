@@ -55,6 +55,8 @@ static enum saved_file saved_relation(const struct position *p, int fd,
 	if (fp_ok && (in != NULL || p->offset <= (uint64_t)st->st_size) &&
 	    tail_check_matches(fd, in, &c))
 		return SAVED_SAME;
+	if (in != NULL)		/* compressed files do not change: another */
+		return SAVED_OTHER;	/* file on a reused inode */
 	return SAVED_CHANGED;
 }
 
@@ -91,6 +93,12 @@ static int open_regular(const char *path, struct stat *st)
 		return -1;
 	}
 	return fd;
+}
+
+static uint64_t mtime_ns(const struct stat *st)
+{
+	return (uint64_t)st->st_mtim.tv_sec * 1000000000u +
+	       (uint64_t)st->st_mtim.tv_nsec;
 }
 
 /* the file now at a followed path, while deciding where to start */
@@ -161,32 +169,53 @@ static void resume_at(struct stream *s, const struct position *p)
 		tail_check_clear(s);
 		s->lost = *p;
 		s->lost_unknown = 1;
+		s->cut = 1;
 	}
 }
 
+/* changed_since - the latest time F's positions were saved (ns; 0 for
+ * positions saved by an older version), or else the mtime of the oldest
+ * sibling holding one: a sibling changed since (file times are coarse:
+ * at that time too) may hold unread lines */
+static uint64_t changed_since(const struct anchor *a, size_t na,
+			      const struct tail_sibling_list *l,
+			      const struct position **from)
+{
+	uint64_t after = 0;
+
+	for (size_t j = 0; j < na; j++)
+		if (a[j].sp->pos.saved_at > after)
+			after = a[j].sp->pos.saved_at;
+	for (size_t i = 0; i < l->n && after == 0; i++)
+		if (from[i] != NULL)
+			after = mtime_ns(&l->v[i].st);
+	return after;
+}
+
 /* queue_siblings - follow, oldest first, every sibling holding a saved
- * position and every one newer than the oldest of them */
+ * position, and every one changed since the positions were saved that
+ * is not a copy of a file they name (a copytruncate's copy is found when
+ * its file turns out truncated) */
 static void queue_siblings(struct tailer *t, struct tail_file *f,
 			   struct tail_sibling_list *l,
 			   const struct position **from,
 			   const struct anchor *a, size_t na)
 {
-	size_t i = 0;
+	uint64_t after = changed_since(a, na, l, from);
 
-	while (i < l->n && from[i] == NULL)
-		i++;
-	for (; i < l->n; i++) {
+	for (size_t i = 0; i < l->n && na > 0 && after > 0; i++) {
 		struct tail_sibling *sb = &l->v[i];
 		struct stream *s;
 		int copy = 0;
 
 		if (sb->fd < 0 || tail_stream_by_id(t, (uint64_t)sb->st.st_dev,
-					(uint64_t)sb->st.st_ino) != NULL)
+					(uint64_t)sb->st.st_ino) != NULL ||
+		    (from[i] == NULL && mtime_ns(&sb->st) < after))
 			continue;
 		for (size_t j = 0; j < na && from[i] == NULL; j++)
-			copy |= tail_fp_matches(sb->fd, sb->in, &a[j].sp->pos);
+			copy |= tail_copy_of(sb->fd, sb->in, &a[j].sp->pos);
 		if (copy)
-			continue;	/* an older copy of a file read */
+			continue;	/* a copy of a file read */
 		s = tail_sibling_follow(t, f, sb, from[i] ? from[i]->offset : 0,
 					from[i] ? "rotated since the saved "
 					"position" : "rotated while stopped");
@@ -283,6 +312,7 @@ static void start_file(struct tailer *t, struct tail_file *f)
 		find_anchor(&a[i], &cur, &l, from);
 	t->count.positions_reset += count_gone(a, na);
 	queue_siblings(t, f, &l, from, a, na);
+	f->settled_ns = changed_since(a, na, &l, from);
 	start_current(t, f, &cur, na > 0);
 	tail_siblings_free(&l);
 	free(from);

@@ -27,6 +27,30 @@ static int is_sibling_name(const char *name, const char *base)
 	       strchr(".-_", name[n]) != NULL;
 }
 
+/* being_compressed - FULL is named as compressed (.gz, .xz, .zst, ...)
+ * but is not yet readable as such, or the file it is made from is still
+ * there: it is read once the compressor is done */
+static int being_compressed(const char *full, int codec)
+{
+	const char *dot = strrchr(full, '.');
+	static const char *const ext[] = { ".gz", ".xz", ".zst", ".bz2",
+					   ".lz4", ".Z", NULL };
+	struct stat st;
+	char *src;
+	int there;
+
+	for (size_t i = 0; dot != NULL && ext[i] != NULL; i++)
+		if (strcmp(dot, ext[i]) == 0) {
+			if (codec == 0)
+				return 1;
+			src = xstrndup(full, (size_t)(dot - full));
+			there = stat(src, &st) == 0;
+			free(src);
+			return there;
+		}
+	return 0;
+}
+
 /* configured_name - DIR/NAME is itself a followed path */
 static int configured_name(const struct tailer *t, const char *full)
 {
@@ -61,7 +85,7 @@ static void add_one(struct tailer *t, struct tail_sibling_list *l,
 	char *full = xmalloc(strlen(dir) + strlen(name) + 2);
 	struct tail_sibling *sb;
 	struct stat st;
-	int fd;
+	int fd, codec;
 
 	strcpy(full, dir);
 	strcat(full, "/");
@@ -77,13 +101,19 @@ static void add_one(struct tailer *t, struct tail_sibling_list *l,
 		free(full);
 		return;
 	}
+	codec = tail_input_codec(fd);
+	if (being_compressed(full, codec)) {
+		close(fd);
+		free(full);
+		return;
+	}
 	l->v = xrealloc(l->v, (l->n + 1) * sizeof *l->v);
 	sb = &l->v[l->n++];
 	memset(sb, 0, sizeof *sb);
 	sb->path = full;
 	sb->st = st;
 	sb->fd = fd;
-	sb->codec = tail_input_codec(fd);
+	sb->codec = codec;
 	sb->in = tail_input_new(fd, sb->codec);
 	sb->rank = name_rank(name, base);
 }
@@ -150,7 +180,7 @@ struct stream *tail_sibling_follow(struct tailer *t, struct tail_file *f,
 					   f->path);
 	char esc[256];
 
-	s->in = sb->in;
+	tail_stream_take_input(s, sb->in);
 	sb->in = NULL;
 	sb->fd = -1;
 	free(s->name);
@@ -158,12 +188,11 @@ struct stream *tail_sibling_follow(struct tailer *t, struct tail_file *f,
 	s->rotated = 1;
 	s->source = tail_file_source(t, f);
 	tail_rotated_append(t, s);
-	log_msg(LOG_NOTICE, "%s: reading %s%s%s from offset %llu as backlog "
-		"(%s)", log_escape(esc, sizeof esc, sb->path,
-				   strlen(sb->path)),
-		s->in != NULL ? "(" : "",
-		s->in != NULL ? tail_input_codec_name(sb->codec) : "",
-		s->in != NULL ? ") " : "", (unsigned long long)offset, why);
+	log_msg(LOG_NOTICE, "%s: reading %s (inode %llu) from offset %llu "
+		"as backlog (%s)", log_escape(esc, sizeof esc, sb->path,
+					      strlen(sb->path)),
+		tail_input_codec_name(sb->codec), (unsigned long long)s->ino,
+		(unsigned long long)offset, why);
 	return s;
 }
 
@@ -193,15 +222,16 @@ static int known(const struct tailer *t, const struct tail_sibling *sb,
 	    tail_retired_find(t, (uint64_t)sb->st.st_dev,
 			      (uint64_t)sb->st.st_ino, NULL))
 		return 1;
-	return fp != NULL && fp->fingerprint_len > 0 &&
-	       tail_fp_matches(sb->fd, sb->in, fp);
+	return fp != NULL && tail_copy_of(sb->fd, sb->in, fp);
 }
 
+/* newer - A was changed at or after THAN (file times are coarse: two
+ * writes a few milliseconds apart can carry the same time) */
 static int newer(const struct stat *a, const struct timespec *than)
 {
 	return a->st_mtim.tv_sec > than->tv_sec ||
 	       (a->st_mtim.tv_sec == than->tv_sec &&
-		a->st_mtim.tv_nsec > than->tv_nsec);
+		a->st_mtim.tv_nsec >= than->tv_nsec);
 }
 
 void tail_sibling_catch_up(struct tailer *t, struct tail_file *f,
@@ -212,7 +242,9 @@ void tail_sibling_catch_up(struct tailer *t, struct tail_file *f,
 	for (size_t i = 0; i < l->n; i++) {
 		struct tail_sibling *sb = &l->v[i];
 
-		if (!newer(&sb->st, after) || known(t, sb, fp))
+		if (!newer(&sb->st, after) || known(t, sb, fp) ||
+		    (uint64_t)sb->st.st_mtim.tv_sec * 1000000000u +
+		    (uint64_t)sb->st.st_mtim.tv_nsec < f->settled_ns)
 			continue;
 		tail_sibling_follow(t, f, sb, 0, "rotated while not read");
 	}
@@ -246,15 +278,17 @@ void tail_sibling_copy(struct tailer *t, struct tail_file *f,
 	char esc[256];
 	size_t i;
 
-	s->lost.offset = 0;
+	s->cut = 0;
 	tail_siblings(t, f, &l);
 	for (i = 0; i < l.n; i++) {
 		struct tail_sibling *sb = &l.v[i];
 
 		if (sb->fd >= 0 && tail_stream_by_id(t, (uint64_t)sb->st.st_dev,
 					 (uint64_t)sb->st.st_ino) == NULL &&
-		    tail_content_matches(sb->fd, sb->in, &lost))
-			break;
+		    (lost.offset > 0 ? tail_content_matches(sb->fd, sb->in, &lost)
+		     : lost.fingerprint_len > 0 &&
+		       tail_fp_matches(sb->fd, sb->in, &lost)))
+			break;	/* nothing read yet: its first line tells */
 	}
 	if (i < l.n) {
 		struct timespec at = l.v[i].st.st_mtim;

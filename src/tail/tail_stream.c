@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -20,6 +21,26 @@
 #define BUF_CAP (TAIL_LINE_MAX + TAIL_READ_SIZE)
 #define SKIP_COUNTED 1		/* an overlong line: count it when it ends */
 #define SKIP_SILENT 2		/* started mid-line: drop the fragment */
+
+/* compute_fp - hash the first line (at most TAIL_FP_MAX bytes) */
+static void compute_fp(struct stream *s)
+{
+	char b[TAIL_FP_MAX];
+	ssize_t n;
+	char *nl;
+	size_t len;
+
+	if (s->fp_final)
+		return;
+	n = tail_pread(s->fd, s->in, b, sizeof b, 0);
+	if (n < 0)
+		n = 0;
+	nl = memchr(b, '\n', (size_t)n);
+	len = nl ? (size_t)(nl - b) + 1 : (size_t)n;
+	s->fp = tail_hash(b, len);
+	s->fp_len = (uint32_t)len;
+	s->fp_final = nl != NULL || len == TAIL_FP_MAX;
+}
 
 struct stream *tail_stream_new(int fd, const struct stat *st,
 			       uint64_t offset, int live, const char *name)
@@ -36,12 +57,15 @@ struct stream *tail_stream_new(int fd, const struct stat *st,
 	s->name = xstrdup(name);
 	s->last_data_ms = clock_mono_ms();
 	s->size_seen = (uint64_t)st->st_size;
+	compute_fp(s);	/* known before a copytruncate can hide it */
 	return s;
 }
 
-void tail_stream_set_input(struct stream *s, int codec)
+void tail_stream_take_input(struct stream *s, struct tail_input *in)
 {
-	s->in = tail_input_new(s->fd, codec);
+	s->in = in;
+	s->fp_final = 0;
+	compute_fp(s);
 }
 
 void tail_stream_free(struct stream *s)
@@ -173,13 +197,14 @@ static ssize_t stream_read(struct tailer *t, struct stream *s)
 	return n;
 }
 
-/* first_line_kept - the first line we fingerprinted is still there */
-static int first_line_kept(struct stream *s)
+/* first_line - 1: the first line we fingerprinted is still there, 0: it
+ * changed, -1: nothing to tell by (not complete yet, or a NUL hole) */
+static int first_line(struct stream *s)
 {
 	struct position p;
 
-	if (!s->fp_final || s->fp_len == 0)
-		return 0;
+	if (!s->fp_final || s->fp_len == 0 || tail_fp_is_hole(s->fp, s->fp_len))
+		return -1;
 	p.fingerprint = s->fp;
 	p.fingerprint_len = s->fp_len;
 	return tail_fp_matches(s->fd, s->in, &p);
@@ -211,27 +236,24 @@ static void reconcile(struct tailer *t, struct stream *s, uint64_t size,
 {
 	char label[128];
 	uint64_t from = 0, was = s->consumed;
+	int kept = first_line(s);
 
 	stream_label(s, label, sizeof label);
 	tail_stream_position(s, &s->lost);
-	if (first_line_kept(s)) {
+	if (kept != 0)		/* checkpoints tell, also after a NUL hole */
 		from = tail_check_find(s, size);
-		if (from == 0) {
-			from = s->fp_len;
-			t->count.positions_reset++;
-			log_msg(LOG_WARNING, "%s: %s after its first line (offset "
-				"%llu no longer holds what was read): reading "
-				"from offset %llu as backlog; lines up to %llu "
-				"may be read twice", label, why,
-				(unsigned long long)was,
-				(unsigned long long)from,
-				(unsigned long long)size);
-		}
-	} else {
+	else
 		tail_check_clear(s);
+	if (kept == 1 && from == 0) {
+		from = s->fp_len;
+		t->count.positions_reset++;
+		log_msg(LOG_WARNING, "%s: %s after its first line (offset %llu "
+			"no longer holds what was read): reading from offset "
+			"%llu as backlog; lines up to %llu may be read twice",
+			label, why, (unsigned long long)was,
+			(unsigned long long)from, (unsigned long long)size);
 	}
-	if (from != 0 && from == was)
-		s->lost.offset = 0;	/* cut exactly where we were */
+	s->cut = 1;
 	log_msg(LOG_NOTICE, "%s: %s at offset %llu: reading on from offset "
 		"%llu as backlog", label, why, (unsigned long long)was,
 		(unsigned long long)from);
@@ -239,24 +261,14 @@ static void reconcile(struct tailer *t, struct stream *s, uint64_t size,
 	t->count.truncations++;
 }
 
-/* compute_fp - hash the first line (at most TAIL_FP_MAX bytes) */
-static void compute_fp(struct stream *s)
+static uint64_t wall_ns(void)
 {
-	char b[TAIL_FP_MAX];
-	ssize_t n;
-	char *nl;
-	size_t len;
+	struct timespec ts;
 
-	if (s->fp_final)
-		return;
-	n = tail_pread(s->fd, s->in, b, sizeof b, 0);
-	if (n < 0)
-		n = 0;
-	nl = memchr(b, '\n', (size_t)n);
-	len = nl ? (size_t)(nl - b) + 1 : (size_t)n;
-	s->fp = tail_hash(b, len);
-	s->fp_len = (uint32_t)len;
-	s->fp_final = nl != NULL || len == TAIL_FP_MAX;
+	/* compared with file mtimes, which the kernel takes from this
+	 * coarse clock: a file written after the save is never older */
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* tail_fp - the checkpoint at the offset reached: the last line's, or
@@ -292,6 +304,7 @@ void tail_stream_position(struct stream *s, struct position *p)
 	p->fingerprint_len = s->fp_len;
 	tail_fp(s, p);
 	tail_check_save(s, p);
+	p->saved_at = wall_ns();
 }
 
 int tail_stream_verify(struct tailer *t, struct stream *s, int check_fp)
@@ -301,13 +314,14 @@ int tail_stream_verify(struct tailer *t, struct stream *s, int check_fp)
 
 	if (s->in != NULL || fstat(s->fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return 0;
-	if ((uint64_t)st.st_size < s->read_off) {
+	if ((uint64_t)st.st_size < s->read_off ||
+	    (uint64_t)st.st_size < s->size_seen) {	/* unread bytes too */
 		reconcile(t, s, (uint64_t)st.st_size, "cut back");
 		return 1;
 	}
 	c = tail_check_last(s);
 	if (check_fp && s->consumed > 0 &&
-	    ((s->fp_final && !first_line_kept(s)) ||
+	    (first_line(s) == 0 ||
 	     (c != NULL && !tail_check_matches(s->fd, s->in, c)))) {
 		reconcile(t, s, (uint64_t)st.st_size, "rewritten");
 		return 1;
