@@ -28,11 +28,14 @@ static int is_rotated_of(const char *name, const char *path)
 		       sizeof TAIL_ROTATED_TAG - 1) == 0;
 }
 
+/* what a file is to a saved position, from worst to best match: the
+ * content found intact beats an inode that changed (a copytruncate's
+ * original, or an inode number reused after a delete) */
 enum saved_file {
 	SAVED_OTHER,		/* not the file of the position */
+	SAVED_CHANGED,		/* its inode, truncated or rewritten since */
 	SAVED_CONTENT,		/* another inode holding the same content
 				 * (a copy, the file compressed) */
-	SAVED_CHANGED,		/* its inode, truncated or rewritten since */
 	SAVED_SAME		/* its file, unchanged up to the offset */
 };
 
