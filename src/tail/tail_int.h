@@ -97,6 +97,7 @@ struct tailer {
 	size_t ndeleted;
 	struct saved_position *saved;
 	size_t nsaved;
+	uint64_t saved_at_max;		/* when the last positions were saved */
 	struct watched_dir *dirs;
 	size_t ndirs;
 	int dirs_missing;		/* some file's directory is not watched */

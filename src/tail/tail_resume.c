@@ -118,30 +118,66 @@ struct anchor {
 	long where;		/* sibling index, -1: the current file */
 };
 
-/* find_anchor - the best file for A among the current file and L */
+/* relation_at - what candidate W (-1: the current file) is to A */
+static enum saved_file relation_at(const struct anchor *a,
+				   const struct current *cur,
+				   const struct tail_sibling_list *l, long w)
+{
+	if (w < 0)
+		return cur->fd >= 0 && cur->from == NULL ?
+			saved_relation(&a->sp->pos, cur->fd, NULL, &cur->st) :
+			SAVED_OTHER;
+	return saved_relation(&a->sp->pos, l->v[w].fd, l->v[w].in,
+			      &l->v[w].st);
+}
+
+/* take - candidate W (-1: the current file) resumes from A's position */
+static void take(const struct anchor *a, struct current *cur,
+		 const struct position **from, long w)
+{
+	if (w < 0)
+		cur->from = &a->sp->pos;
+	else
+		from[w] = &a->sp->pos;
+}
+
+/* find_anchor - the file of A among the current file and L: the one
+ * unchanged, else its content found intact (a copy, the file
+ * compressed), else its inode found changed. Its inode found changed
+ * with the same first line besides an intact copy is a file cut back
+ * after the copy: read on too (its checkpoints find where) */
 static void find_anchor(struct anchor *a, struct current *cur,
 			struct tail_sibling_list *l,
 			const struct position **from)
 {
-	enum saved_file r;
+	long changed = -2;
+	char esc[256];
 
 	a->rel = SAVED_OTHER;
-	a->where = -1;
-	if (cur->fd >= 0 && cur->from == NULL)
-		a->rel = saved_relation(&a->sp->pos, cur->fd, NULL, &cur->st);
-	for (size_t i = 0; i < l->n && a->rel != SAVED_SAME; i++) {
-		if (l->v[i].fd < 0 || from[i] != NULL)
+	a->where = -2;
+	for (long w = -1; w < (long)l->n && a->rel != SAVED_SAME; w++) {
+		enum saved_file r;
+
+		if (w >= 0 && (l->v[w].fd < 0 || from[w] != NULL))
 			continue;
-		r = saved_relation(&a->sp->pos, l->v[i].fd, l->v[i].in,
-				   &l->v[i].st);
+		r = relation_at(a, cur, l, w);
+		if (r == SAVED_CHANGED && changed == -2)
+			changed = w;
 		if (r > a->rel) {
 			a->rel = r;
-			a->where = (long)i;
+			a->where = w;
 		}
 	}
-	if (a->rel == SAVED_OTHER) {
-		char esc[256];
-
+	if (a->rel != SAVED_OTHER)
+		take(a, cur, from, a->where);
+	if (a->rel > SAVED_CHANGED && changed != -2 &&
+	    !tail_fp_is_hole(a->sp->pos.fingerprint,
+			     a->sp->pos.fingerprint_len) &&
+	    tail_fp_matches(changed < 0 ? cur->fd : l->v[changed].fd,
+			    changed < 0 ? NULL : l->v[changed].in,
+			    &a->sp->pos))
+		take(a, cur, from, changed);
+	if (a->rel == SAVED_OTHER)
 		log_msg(LOG_WARNING, "%s: the file of the saved position "
 			"(inode %llu, offset %llu) is gone: what it held "
 			"after that offset was not read",
@@ -149,11 +185,6 @@ static void find_anchor(struct anchor *a, struct current *cur,
 				   strcspn(a->sp->name, "\001")),
 			(unsigned long long)a->sp->pos.ino,
 			(unsigned long long)a->sp->pos.offset);
-	} else if (a->where < 0) {
-		cur->from = &a->sp->pos;
-	} else {
-		from[a->where] = &a->sp->pos;
-	}
 }
 
 /* resume_at - open stream S goes on from the saved position P: at its
@@ -176,23 +207,37 @@ static void resume_at(struct stream *s, const struct position *p)
 	}
 }
 
-/* changed_since - the latest time F's positions were saved (ns; 0 for
+/* changed_since - when the positions were last saved (ns; 0 for
  * positions saved by an older version), or else the mtime of the oldest
  * sibling holding one: a sibling changed since (file times are coarse:
  * at that time too) may hold unread lines */
-static uint64_t changed_since(const struct anchor *a, size_t na,
+static uint64_t changed_since(const struct tailer *t,
 			      const struct tail_sibling_list *l,
 			      const struct position **from)
 {
-	uint64_t after = 0;
+	uint64_t after = t->saved_at_max;
 
-	for (size_t j = 0; j < na; j++)
-		if (a[j].sp->pos.saved_at > after)
-			after = a[j].sp->pos.saved_at;
 	for (size_t i = 0; i < l->n && after == 0; i++)
 		if (from[i] != NULL)
 			after = mtime_ns(&l->v[i].st);
 	return after;
+}
+
+/* saved_elsewhere - SB is the file of a saved position, maybe another
+ * path's (a hard link): that path reads it */
+static int saved_elsewhere(const struct tailer *t,
+			   const struct tail_sibling *sb)
+{
+	for (size_t j = 0; j < t->nsaved; j++) {
+		const struct position *p = &t->saved[j].pos;
+		struct position_check c = { p->offset, p->tail_fp, p->tail_len };
+
+		if (p->ino == (uint64_t)sb->st.st_ino &&
+		    p->dev == (uint64_t)sb->st.st_dev && p->tail_len > 0 &&
+		    tail_check_matches(sb->fd, sb->in, &c))
+			return 1;
+	}
+	return 0;
 }
 
 /* queue_siblings - follow, oldest first, every sibling holding a saved
@@ -204,7 +249,7 @@ static void queue_siblings(struct tailer *t, struct tail_file *f,
 			   const struct position **from,
 			   const struct anchor *a, size_t na)
 {
-	uint64_t after = changed_since(a, na, l, from);
+	uint64_t after = changed_since(t, l, from);
 
 	for (size_t i = 0; i < l->n && na > 0 && after > 0; i++) {
 		struct tail_sibling *sb = &l->v[i];
@@ -217,6 +262,7 @@ static void queue_siblings(struct tailer *t, struct tail_file *f,
 			continue;
 		for (size_t j = 0; j < na && from[i] == NULL; j++)
 			copy |= tail_copy_of(sb->fd, sb->in, &a[j].sp->pos);
+		copy |= from[i] == NULL && saved_elsewhere(t, sb);
 		if (copy)
 			continue;	/* a copy of a file read */
 		s = tail_sibling_follow(t, f, sb, from[i] ? from[i]->offset : 0,
@@ -315,7 +361,7 @@ static void start_file(struct tailer *t, struct tail_file *f)
 		find_anchor(&a[i], &cur, &l, from);
 	t->count.positions_reset += count_gone(a, na);
 	queue_siblings(t, f, &l, from, a, na);
-	f->settled_ns = changed_since(a, na, &l, from);
+	f->settled_ns = changed_since(t, &l, from);
 	start_current(t, f, &cur, na > 0);
 	tail_siblings_free(&l);
 	free(from);
@@ -324,6 +370,9 @@ static void start_file(struct tailer *t, struct tail_file *f)
 
 void tail_start(struct tailer *t)
 {
+	for (size_t j = 0; j < t->nsaved; j++)	/* the last commit */
+		if (t->saved[j].pos.saved_at > t->saved_at_max)
+			t->saved_at_max = t->saved[j].pos.saved_at;
 	tail_watch_all(t);
 	for (size_t i = 0; i < t->nfiles; i++)
 		start_file(t, &t->files[i]);
