@@ -259,6 +259,8 @@ void tail_sibling_after_rotation(struct tailer *t, struct tail_file *f,
 	struct stat st;
 	struct position fp;
 
+	if (s->cut)	/* cut back just before: its copy first */
+		tail_sibling_copy(t, f, s);
 	if (fstat(s->fd, &st) < 0)
 		return;
 	tail_stream_position(s, &fp);
