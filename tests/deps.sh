@@ -4,8 +4,8 @@
 # loudly (never skips a suite) when it cannot install.
 set -eu
 
-BUILD_PKGS="build-essential pkg-config liblmdb-dev lmdb-utils libpcre2-dev libinotifytools0-dev libsystemd-dev"
-TEST_PKGS="libcmocka-dev python3 mandoc dovecot-pop3d dovecot-imapd postfix swaks rsyslog logrotate util-linux systemd-journal-remote clang libclang-rt-14-dev"
+BUILD_PKGS="build-essential pkg-config liblmdb-dev lmdb-utils libpcre2-dev libinotifytools0-dev libsystemd-dev zlib1g-dev liblzma-dev libzstd-dev"
+TEST_PKGS="libcmocka-dev python3 gzip xz-utils zstd mandoc dovecot-pop3d dovecot-imapd postfix swaks rsyslog logrotate util-linux systemd-journal-remote clang libclang-rt-14-dev"
 PKGS="$BUILD_PKGS"
 [ "${1:-}" = "build" ] || PKGS="$PKGS $TEST_PKGS"
 
