@@ -61,6 +61,8 @@ struct position {
 	uint32_t fingerprint_len;	/* bytes hashed; 0 = file was empty */
 	uint64_t tail_fp;	/* hash of the bytes just before offset ... */
 	uint32_t tail_len;	/* ... this many; 0 = not known (older save) */
+	uint64_t saved_at;	/* wall clock (ns) when reported: a rotated
+				 * file changed later holds unread lines */
 	uint32_t nchecks;	/* earlier line ends, newest first: a file */
 	struct position_check checks[POSITION_CHECKS];	/* cut back to one
 				 * of them is resumed exactly there */
@@ -89,7 +91,7 @@ time_t record_expires(const struct record *r, const struct store_params *p);
  * byte first. decode returns -1 for a wrong size or unknown version and
  * always NUL-terminates the strings */
 #define RECORD_VALUE_SIZE 116
-#define POSITION_VALUE_SIZE (64 + POSITION_CHECKS * 20)
+#define POSITION_VALUE_SIZE (72 + POSITION_CHECKS * 20)
 #define POSITION_V1_SIZE 40	/* before tail_fp: still read */
 #define PARAMS_VALUE_SIZE 16
 void record_encode(const struct record *r, unsigned char *buf);
