@@ -49,7 +49,10 @@ struct pattern_list {
 };
 
 enum start_at { START_AT_END, START_AT_BEGINNING };
-enum export_format { EXPORT_POSTFIX, EXPORT_SENDMAIL };
+enum export_format {
+	EXPORT_POSTFIX, EXPORT_SENDMAIL, EXPORT_EXIM, EXPORT_TCPRULES,
+	EXPORT_TCPRULES_IPV6
+};
 enum journal_mode { JOURNAL_NO, JOURNAL_YES, JOURNAL_AUTO };
 
 struct config {
@@ -66,9 +69,12 @@ struct config {
 	struct endpoint_list socketmap_listen;
 	char *export_map;		/* "" = off */
 	enum export_format export_format;
+	char *export_prepend;		/* "" = none: static rules on top */
 	char *export_command;		/* "" = none */
 	struct net_list ignore_networks;
-	unsigned ipv6_prefix;		/* 1..128 */
+	unsigned ipv6_prefix;		/* 32..128 */
+	char *syslog_name;		/* syslog tag */
+	int syslog_facility;		/* index: see config_facility() */
 	char *user;			/* "" = no privilege drop */
 	enum start_at start_at;
 	unsigned rotate_wait;		/* seconds */
@@ -97,6 +103,8 @@ int config_parse(struct config *cfg, const char *name, const char *buf,
  * of DESIGN's table, like postconf */
 void config_print(const struct config *cfg, FILE *out);
 void config_free(struct config *cfg);
+/* config_facility - syslog_facility as a LOG_ value (LOG_MAIL, ...) */
+int config_facility(const struct config *cfg);
 
 /* format_duration - "30m", "5s", "1d": the largest exact unit */
 void format_duration(unsigned seconds, char *buf, size_t size);

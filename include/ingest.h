@@ -1,44 +1,16 @@
 /*
- * ingest.h - the ingest worker: tailer + matcher + store writer, and the
- * match rules every login source shares.
+ * ingest.h - the ingest worker: its sources (files, journal) feed the
+ * login sink (sink.h), which writes the store.
  */
 #ifndef POPGATE_INGEST_H
 #define POPGATE_INGEST_H
 
-#include <stdint.h>
-#include <time.h>
-
 #include "config.h"
-#include "log.h"
-#include "match.h"
-#include "store.h"
 
 /* ingest_run - runs in the forked ingest child until SIGTERM/SIGINT (then
  * commits and returns 0) or until PARENT_FD (read end of a pipe from the
  * master) hangs up. Writes one byte to READY_FD (then closes it) once the
  * database is open and the watches are set. Returns the exit status */
 int ingest_run(const struct config *cfg, int ready_fd, int parent_fd);
-
-/* ---- the rules every source (log files, journal) follows for one match ---- */
-
-enum ingest_outcome {
-	INGEST_LOGIN,		/* login recorded in the batch */
-	INGEST_LOGOUT,		/* logout added (session tracking) or noted */
-	INGEST_IGNORED,		/* address in ignore_networks */
-	INGEST_TOO_OLD,		/* line time outside the window */
-};
-
-/* ingest_match - add match R of a line whose time is T to B: the window,
- * ignore_networks, ipv6_prefix, session open/close, the login's log line
- * (lines not LIVE are rate-limited through RL) */
-enum ingest_outcome ingest_match(const struct config *cfg,
-				 const struct store_params *p, struct batch *b,
-				 struct match_result *r, time_t t, int live,
-				 struct ratelimit *rl);
-
-/* ingest_tally - count outcome O in *RECORDED or *SKIPPED (too old); 1
- * when it added to the batch (a login or a logout), else 0 */
-int ingest_tally(enum ingest_outcome o, uint64_t *recorded,
-		 uint64_t *skipped);
 
 #endif

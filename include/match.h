@@ -20,9 +20,13 @@ enum match_kind {
 	MATCH_LOGOUT,		/* session ended (session tracking) */
 };
 
+#define MATCH_SESSION_KEY_MAX 80	/* "sid:" and a session id */
+#define MATCH_SESSION_ALIAS_MAX STORE_SESSION_ALIAS_MAX	/* "usr:" ... */
+
 struct match_result {
 	enum match_kind kind;
 	struct addr addr;
+	int has_addr;			/* 0: a logout known by its session key */
 	const char *format;		/* name of the format that matched */
 	char service[RECORD_SERVICE_MAX];	/* "pop3", "imap", ... */
 	char user[RECORD_USER_MAX];	/* escaped/bounded, may be empty */
@@ -30,6 +34,18 @@ struct match_result {
 	size_t time_len;		/*   (0 = none) */
 	int session;			/* MATCH_LOGIN whose logout this matcher
 					 * will report: a session may be open */
+	unsigned char session_key[MATCH_SESSION_KEY_MAX];	/* the session a
+					 * login opens or a logout closes; the
+					 * same bytes for both lines, stable
+					 * across restarts ("sid:" + Dovecot's
+					 * session id) */
+	size_t session_key_len;		/* 0: the session is the address's */
+	unsigned char session_alias[MATCH_SESSION_ALIAS_MAX];	/* a second
+					 * name of the session, for a logout
+					 * that names no session id: "usr:" +
+					 * host, NUL, service, NUL, user */
+	size_t session_alias_len;	/* 0: none (a login of a long name,
+					 * a logout with its session key) */
 };
 
 struct matcher;
@@ -40,9 +56,13 @@ struct matcher *matcher_new(const struct config *cfg, char *err, size_t errsize)
 void matcher_free(struct matcher *m);
 
 /* matcher_feed - 1 and *R filled when LINE (LEN bytes, no newline, may
- * contain NULs) completes a login or ends a session, 0 otherwise. SOURCE
+ * contain NULs) completes a login or ends a session, 0 otherwise (also
+ * for a line holding its address field twice: counted, logged). SOURCE
  * names the file the line came from (a small integer per followed file):
- * the lines of a two-line login are tied by (SOURCE, host, program, PID).
+ * the lines of a two-line login are tied by (SOURCE, host, program, PID),
+ * a Dovecot logout to its login by its session id (session_key) or, when
+ * it names none, by (host, service, user) (session_alias: the sink closes
+ * that user's oldest open session).
  * NOW is the line's time: the first line of a two-line login waits
  * MATCH_PENDING_TTL seconds at most. A line read from a user's text never
  * supplies an address. */
@@ -54,15 +74,16 @@ int matcher_match(struct matcher *m, const char *line, size_t len,
 
 #define MATCH_PENDING_TTL 120	/* seconds a first line waits */
 #define MATCH_PENDING_MAX 4096	/* first lines waiting, oldest evicted */
-#define MATCH_SESSIONS_MAX 16384	/* session ids awaiting a logout */
 
-/* matcher_pending - first lines waiting now; matcher_sessions - session
- * ids waiting for their logout (tests and statistics) */
+/* matcher_pending - first lines waiting now (tests and statistics); open
+ * sessions are the sink's (sink.h), kept in the database */
 size_t matcher_pending(const struct matcher *m);
-size_t matcher_sessions(const struct matcher *m);
 /* matcher_rules_run - regexes tried so far: a line whose program tag
  * belongs to no format (and no custom pattern is set) tries none */
 unsigned long long matcher_rules_run(const struct matcher *m);
+/* matcher_ambiguous - lines that matched a format but held its address
+ * field twice (nothing recorded; also counted as lines_ambiguous) */
+unsigned long long matcher_ambiguous(const struct matcher *m);
 
 /* match_format_known - 1 if NAME is a built-in format name or "auto" */
 int match_format_known(const char *name);

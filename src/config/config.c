@@ -28,9 +28,20 @@ typedef char enums_are_ints[sizeof(enum start_at) == sizeof(int) &&
 			    sizeof(enum journal_mode) == sizeof(int) ? 1 : -1];
 
 static const char *const start_at_names[] = { "end", "beginning", NULL };
-static const char *const export_format_names[] = { "postfix", "sendmail", NULL };
+static const char *const export_format_names[] = {
+	"postfix", "sendmail", "exim", "tcprules", "tcprules-ipv6", NULL
+};
 static const char *const journal_names[] = { "no", "yes", "auto", NULL };
 static const char *const no_yes[] = { "no", "yes", NULL };
+/* syslog_facility: names, and the LOG_ values in the same order */
+static const char *const facility_names[] = {
+	"mail", "daemon", "user", "local0", "local1", "local2", "local3",
+	"local4", "local5", "local6", "local7", NULL
+};
+static const int facility_values[] = {
+	LOG_MAIL, LOG_DAEMON, LOG_USER, LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2,
+	LOG_LOCAL3, LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7
+};
 
 #define KEY(name, type, def, field, min, max, choices) \
 	{ name, &type, def, offsetof(struct config, field), min, max, choices }
@@ -52,10 +63,14 @@ static const struct key_def keys[] = {
 	KEY("export_map", value_string, "", export_map, 0, 0, NULL),
 	KEY("export_format", value_choice, "postfix", export_format, 0, 0,
 	    export_format_names),
+	KEY("export_prepend", value_file, "", export_prepend, 0, 0, NULL),
 	KEY("export_command", value_string, "", export_command, 0, 0, NULL),
 	KEY("ignore_networks", value_networks, "127.0.0.0/8, ::1/128",
 	    ignore_networks, 0, 0, NULL),
-	KEY("ipv6_prefix", value_number, "128", ipv6_prefix, 1, 128, NULL),
+	KEY("ipv6_prefix", value_number, "128", ipv6_prefix, 32, 128, NULL),
+	KEY("syslog_name", value_string, "popgated", syslog_name, 1, 0, NULL),
+	KEY("syslog_facility", value_choice, "mail", syslog_facility, 0, 0,
+	    facility_names),
 	KEY("user", value_string, "popgate", user, 0, 0, NULL),
 	KEY("start_at", value_choice, "end", start_at, 0, 0, start_at_names),
 	KEY("rotate_wait", value_duration, "5s", rotate_wait, 1, DAY, NULL),
@@ -295,4 +310,9 @@ void config_free(struct config *cfg)
 		keys[i].type->free(field_of(cfg, &keys[i]));
 	free(cfg->file);
 	memset(cfg, 0, sizeof *cfg);
+}
+
+int config_facility(const struct config *cfg)
+{
+	return facility_values[cfg->syslog_facility];
 }

@@ -263,8 +263,9 @@ int dump_stats(FILE *out, struct store *s, time_t now,
 		   strlen(store_path(s)));
 	fprintf(out, "database: %s\nentries: %zu\nexpired: %zu\n"
 		"invalid values: %zu\nmap size: %zu\nmap used: %zu\n"
-		"transaction: %zu\n", escaped, st.entries, st.expired,
-		st.invalid, st.map_size, st.map_used, st.last_txn);
+		"transaction: %zu\nopen sessions: %zu\n", escaped, st.entries,
+		st.expired, st.invalid, st.map_size, st.map_used, st.last_txn,
+		st.sessions);
 	print_duration(out, "window", p->window);
 	print_duration(out, "session_max", p->session_max);
 	fprintf(out, "ipv6_prefix: %u\npositions:\n",

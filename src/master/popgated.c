@@ -1,9 +1,11 @@
 /*
- * popgated.c - main and supervisor. Parses the configuration, creates the
- * database if needed (and closes it before any fork), binds the
- * listeners, forks the ingest and serve workers, restarts them with
- * back-off, forwards TERM and applies HUP. Never opens LMDB while forking.
+ * popgated.c - main: options, the configuration (-n prints it), the
+ * user check, the database created (a broken one moved aside) and closed
+ * again before any fork; without -f, daemonizing with the parent waiting
+ * until the daemon is ready (exit 1 if start-up failed); then hands over
+ * to supervise(). Never keeps LMDB open into the supervisor's forks.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "notify.h"
 #include "store.h"
 #include "supervise.h"
 #include "util.h"
@@ -33,7 +36,7 @@ const char *__lsan_default_suppressions(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: popgated [-fnvV] [-c config]\n");
+	fprintf(stderr, "usage: popgated [-fvV] [-n [-q]] [-c config]\n");
 	exit(1);
 }
 
@@ -115,10 +118,29 @@ static int prepare_database(const struct config *cfg, long gid)
 	return fresh;
 }
 
+/* wait_for_child - the parent of a daemonizing popgated: exit 0 once the
+ * daemon says it is ready, 1 when it fails (its pipe closes first) */
+static void wait_for_child(int fd)
+{
+	char byte;
+	ssize_t n;
+
+	do
+		n = read(fd, &byte, 1);
+	while (n < 0 && errno == EINTR);
+	_exit(n == 1 ? 0 : 1);
+}
+
+/* daemonize - detach; the parent stays until start-up is over (stdio,
+ * still the caller's, shows why it failed) */
 static void daemonize(void)
 {
-	int fd;
+	int p[2], fd;
 
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		log_msg(LOG_ERR, "pipe: %m");
+		exit(1);
+	}
 	switch (fork()) {
 	case -1:
 		log_msg(LOG_ERR, "fork: %m");
@@ -126,30 +148,42 @@ static void daemonize(void)
 	case 0:
 		break;
 	default:
-		_exit(0);
+		close(p[1]);
+		wait_for_child(p[0]);
 	}
+	close(p[0]);
+	notify_set_parent(p[1]);
 	setsid();
 	if (chdir("/") != 0)
 		log_msg(LOG_WARNING, "chdir /: %m");
-	fd = open("/dev/null", O_RDWR);
-	if (fd >= 0) {
+	fd = open("/dev/null", O_RDONLY);
+	if (fd >= 0 && fd != 0) {
 		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
+		close(fd);
 	}
+}
+
+/* config_failed - FILE:LINE on stderr; in syslog too, unless stderr is
+ * the journal already (one copy of each message) or this is only -n */
+static int config_failed(const char *err, int check_only)
+{
+	fprintf(stderr, "%s\n", err);
+	if (!check_only && !log_stderr_is_journal()) {
+		log_init("popgated", 0, 0);
+		log_msg(LOG_ERR, "%s", err);
+	}
+	return 1;
 }
 
 int main(int argc, char **argv)
 {
 	const char *path = CONFIG_DEFAULT_PATH;
-	int foreground = 0, check_only = 0, verbosity = 0, ch;
+	int foreground = 0, check_only = 0, quiet = 0, verbosity = 0, ch;
 	char err[CONFIG_ERR_MAX];
 	struct config cfg;
 	long gid;
 
-	while ((ch = getopt(argc, argv, "c:fnvV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fnqvV")) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
@@ -159,6 +193,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			check_only = 1;
+			break;
+		case 'q':
+			quiet = 1;
 			break;
 		case 'v':
 			verbosity++;
@@ -170,20 +207,19 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (quiet && !check_only))
 		usage();
-	if (config_load(&cfg, path, err, sizeof err) != 0) {
-		fprintf(stderr, "%s\n", err);
-		if (!check_only)
-			syslog(LOG_MAIL | LOG_ERR, "%s", err);
-		return 1;
-	}
+	if (config_load(&cfg, path, err, sizeof err) != 0)
+		return config_failed(err, check_only);
 	if (check_only) {
-		config_print(&cfg, stdout);
+		if (!quiet)
+			config_print(&cfg, stdout);
 		config_free(&cfg);
 		return 0;
 	}
-	log_init("popgated", foreground, verbosity);
+	/* stderr until start-up is over (it is the caller's terminal) */
+	log_init(cfg.syslog_name, 1, verbosity);
+	log_syslog(cfg.syslog_name, config_facility(&cfg));
 	check_user(&cfg);
 	gid = database_gid(&cfg);
 	if (prepare_database(&cfg, gid))

@@ -2,11 +2,13 @@
  * match.c - the PCRE2 engine: compiles the built-in formats and custom
  * patterns once (JIT when available), runs them over raw log lines (bytes,
  * NULs allowed) and extracts address, user and time; ties two-line logins
- * by PID and logouts by session id in bounded tables. A built-in rule runs
- * only on lines with one of its format's program tags (tagset.h) and its
- * literal, each distinct literal searched at most once per line. Never
- * authorizes an address that did not come from the field its format
- * defines; never lets a hostile line crash, hang or grow it without bound.
+ * by PID in a bounded table and names a session by its id and its user
+ * (the sink keeps the open ones). A built-in rule runs only on lines with
+ * one of its format's program tags (tagset.h) and its literal, each
+ * distinct literal searched at most once per line. A line holding its
+ * format's address field twice is ambiguous and yields nothing. Never authorizes an address that did not come from the field
+ * its format defines; never lets a hostile line crash, hang or grow it
+ * without bound.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counters.h"
 #include "formats.h"
 #include "litset.h"
 #include "log.h"
@@ -27,7 +30,6 @@
 #define JIT_STACK_MIN (32 * 1024)
 #define JIT_STACK_MAX (1024 * 1024)
 #define TIME_TEXT_MAX 64	/* a stamp at the start is never longer */
-#define SESSION_TTL_DEFAULT (24 * 3600)	/* without a session_max */
 
 struct rule {
 	enum match_kind kind;
@@ -38,6 +40,7 @@ struct rule {
 	const char *format;		/* table name or "custom" */
 	const char *service;		/* when group svc is unset */
 	enum rule_step step;
+	const char *marker;		/* address field: once per line, or NULL */
 	enum session_kind session;	/* of the rule's format */
 	int g_ip, g_user, g_svc, g_time;	/* group numbers, <0 = none */
 	int g_host, g_pid, g_sid;
@@ -51,12 +54,12 @@ struct matcher {
 	struct tagset *tags;		/* program tag -> format bits */
 	struct litset *lits;		/* the rules' literals */
 	unsigned long long rules_run;	/* regexes tried */
+	unsigned long long ambiguous;	/* lines with two address fields */
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit_stack;
-	struct ratelimit rl_error;
+	struct ratelimit rl_error, rl_ambiguous;
 	struct pending_table *pending;	/* (source, host, pid) -> first line */
-	struct pending_table *sessions;	/* (source, host, pid, sid) -> login */
 };
 
 static int group_number(const pcre2_code *re, const char *name)
@@ -144,6 +147,7 @@ static struct rule *add_rule(struct matcher *m, pcre2_code *re,
 	r->g_pid = group_number(re, "pid");
 	r->g_sid = group_number(re, "sid");
 	r->step = STEP_LINE;
+	r->marker = NULL;
 	r->session = SESSION_NONE;
 	return r;
 }
@@ -199,6 +203,7 @@ static int add_format(struct matcher *m, const struct format_def *f,
 		r->literal = fr->prefilter != NULL && fr->prefilter[0] != '\0' ?
 		    litset_add(m->lits, fr->prefilter) : -1;
 		r->step = fr->step;
+		r->marker = fr->marker;
 		r->session = f->session;
 	}
 	return 0;
@@ -276,8 +281,6 @@ struct matcher *matcher_new(const struct config *cfg, char *err, size_t errsize)
 		return NULL;
 	}
 	m->pending = pending_new(MATCH_PENDING_MAX, MATCH_PENDING_TTL);
-	m->sessions = pending_new(MATCH_SESSIONS_MAX, cfg->session_max > 0 ?
-				  (time_t)cfg->session_max : SESSION_TTL_DEFAULT);
 	m->md = pcre2_match_data_create(16, NULL);
 	m->mctx = pcre2_match_context_create(NULL);
 	m->jit_stack = pcre2_jit_stack_create(JIT_STACK_MIN, JIT_STACK_MAX, NULL);
@@ -320,7 +323,6 @@ void matcher_free(struct matcher *m)
 	pcre2_match_context_free(m->mctx);
 	pcre2_jit_stack_free(m->jit_stack);
 	pending_free(m->pending);
-	pending_free(m->sessions);
 	free(m);
 }
 
@@ -349,6 +351,12 @@ static int parse_client_addr(const char *text, size_t len, struct addr *out)
 	if (len == 0 || len >= ADDR_TEXT_MAX || memchr(text, '%', len) != NULL)
 		return -1;
 	return addr_parse(text, len, out);
+}
+
+static int is_word_byte(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_';
 }
 
 /* copy_user - printable ASCII kept, other bytes as '?', bounded */
@@ -388,7 +396,10 @@ static void fill_fields(const struct matcher *m, const struct rule *rule,
 
 	r->kind = rule->kind;
 	r->format = rule->format;
+	r->has_addr = 1;
 	r->session = 0;
+	r->session_key_len = 0;
+	r->session_alias_len = 0;
 	r->user[0] = '\0';
 	if (group_span(m, rule->g_user, &s, &n))
 		copy_user(r->user, sizeof(r->user), line + s, n);
@@ -437,79 +448,133 @@ static int key_part(const struct matcher *m, int g, const char *line,
 	return 0;
 }
 
-/* state_key - (source, format, host, pid[, sid]) of the last match as
- * bytes in KEY; 0 if the line has no pid (or sid) or the key is too long */
+/* state_key - (source, format, host, pid) of the last match as bytes in
+ * KEY; 0 if the line has no pid or the key is too long */
 static size_t state_key(const struct matcher *m, const struct rule *rule,
-			unsigned source, const char *line, int with_sid,
+			unsigned source, const char *line,
 			unsigned char key[PENDING_KEY_MAX])
 {
 	size_t used = 0, s, n;
 
-	if (!group_span(m, rule->g_pid, &s, &n) ||
-	    (with_sid && !group_span(m, rule->g_sid, &s, &n)))
+	if (!group_span(m, rule->g_pid, &s, &n))
 		return 0;
 	memcpy(key, &source, sizeof(source));
 	used += sizeof(source);
 	memcpy(key + used, &rule->format, sizeof(rule->format));
 	used += sizeof(rule->format);
 	if (key_part(m, rule->g_host, line, key, &used) < 0 ||
-	    key_part(m, rule->g_pid, line, key, &used) < 0 ||
-	    (with_sid && key_part(m, rule->g_sid, line, key, &used) < 0))
+	    key_part(m, rule->g_pid, line, key, &used) < 0)
 		return 0;
 	return used;
 }
 
+/* session_key - "sid:" and the line's session id into R: the key the
+ * sink keeps an open session under (by no means the line's source, host
+ * or pid: the same after a restart, and the same in a report pushed by
+ * Dovecot); 0 when the line has none */
+static int session_key(const struct matcher *m, const struct rule *rule,
+		       const char *line, struct match_result *r)
+{
+	size_t s, n;
+
+	if (!group_span(m, rule->g_sid, &s, &n) ||
+	    n + 4 > sizeof r->session_key)
+		return 0;
+	memcpy(r->session_key, "sid:", 4);
+	memcpy(r->session_key + 4, line + s, n);
+	r->session_key_len = n + 4;
+	return 1;
+}
+
+/* session_alias - "usr:" host NUL service NUL user of the last match
+ * into R (the Dovecot login and its 2.2-style logout both carry them;
+ * header-less log_path lines have an empty host); 0 when the line lacks
+ * the service or user or the alias is too long */
+static int session_alias(const struct matcher *m, const struct rule *rule,
+			 const char *line, struct match_result *r)
+{
+	size_t hs = 0, hn = 0, us, un, vn = strlen(r->service);
+	unsigned char *p = r->session_alias;
+
+	r->session_alias_len = 0;
+	if (rule->g_host >= 0)
+		(void)group_span(m, rule->g_host, &hs, &hn);
+	if (vn == 0 || !group_span(m, rule->g_user, &us, &un) || un == 0 ||
+	    4 + hn + 1 + vn + 1 + un > sizeof r->session_alias)
+		return 0;
+	memcpy(p, "usr:", 4);
+	memcpy(p += 4, line + hs, hn);
+	*(p += hn) = '\0';
+	memcpy(++p, r->service, vn);
+	*(p += vn) = '\0';
+	memcpy(++p, line + us, un);
+	r->session_alias_len = 4 + hn + 1 + vn + 1 + un;
+	return 1;
+}
+
 /* line_result - a rule whose line carries the address; a login that
- * logged its session id is remembered for the logout */
+ * logged its session id carries the key of its session */
 static int line_result(struct matcher *m, const struct rule *rule,
 		       unsigned source, const char *line, size_t len,
 		       time_t now, struct match_result *r)
 {
-	unsigned char key[PENDING_KEY_MAX];
-	size_t klen;
-
+	(void)source;
+	(void)now;
 	if (!line_addr(m, rule, line, &r->addr))
 		return 0;
 	fill_fields(m, rule, line, len, r);
 	if (rule->kind != MATCH_LOGIN)
 		return 1;
-	if (rule->session == SESSION_IP) {
+	if (rule->session == SESSION_IP)
 		r->session = 1;
-	} else if (rule->session == SESSION_ID) {
-		klen = state_key(m, rule, source, line, 1, key);
-		r->session = klen > 0 &&
-		    pending_put(m->sessions, key, klen, &r->addr, now) == 0;
-	}
+	else if (rule->session == SESSION_ID &&
+		 (r->session = session_key(m, rule, line, r)))
+		session_alias(m, rule, line, r);
 	return 1;
 }
 
+#define STATE_NOT_MINE 2	/* a confirming line without a first line */
+
+/* the pending entry of a first line that gave no address, or of a
+ * session that failed: "::", never a client's address */
+static const struct addr tombstone;
+
 /* state_result - a rule of a multi-line format: the address comes from
- * the table, filled by an earlier line of the same file and process */
+ * the table, filled by an earlier line of the same file and process; 1
+ * hit, 0 nothing, STATE_NOT_MINE when a later rule may take the line */
 static int state_result(struct matcher *m, const struct rule *rule,
 			unsigned source, const char *line, size_t len,
 			time_t now, struct match_result *r)
 {
 	unsigned char key[PENDING_KEY_MAX];
-	size_t klen = state_key(m, rule, source, line,
-				rule->step == STEP_CLOSE, key);
+	size_t klen;
 	struct addr addr;
 
+	if (rule->step == STEP_CLOSE || rule->step == STEP_CLOSE_USER) {
+		fill_fields(m, rule, line, len, r);	/* the sink knows */
+		memset(&r->addr, 0, sizeof r->addr);	/* the address */
+		r->has_addr = 0;
+		return rule->step == STEP_CLOSE ? session_key(m, rule, line, r) :
+		    session_alias(m, rule, line, r);
+	}
+	klen = state_key(m, rule, source, line, key);
 	if (klen == 0)
 		return 0;
 	switch (rule->step) {
-	case STEP_OPEN:		/* a reused PID replaces the old entry */
-		if (line_addr(m, rule, line, &addr))
-			(void)pending_put(m->pending, key, klen, &addr, now);
+	case STEP_OPEN:		/* a reused PID replaces the old entry; a
+				 * first line without an address leaves a
+				 * tombstone: its login confirms nothing */
+		if (!line_addr(m, rule, line, &addr))
+			addr = tombstone;
+		(void)pending_put(m->pending, key, klen, &addr, now);
 		return 0;
-	case STEP_DISCARD:
-		(void)pending_take(m->pending, key, klen, now, NULL);
+	case STEP_DISCARD:	/* and the login line that may follow */
+		(void)pending_put(m->pending, key, klen, &tombstone, now);
 		return 0;
-	case STEP_CONFIRM:
+	case STEP_CONFIRM:	/* no first line: maybe a one-line login */
 		if (!pending_take(m->pending, key, klen, now, &addr))
-			return 0;
-		break;
-	case STEP_CLOSE:
-		if (!pending_take(m->sessions, key, klen, now, &addr))
+			return STATE_NOT_MINE;
+		if (memcmp(&addr, &tombstone, sizeof addr) == 0)
 			return 0;
 		break;
 	default:
@@ -535,6 +600,40 @@ static int run_rule(struct matcher *m, const struct rule *rule,
 	return 0;
 }
 
+/* marker_count - how many times MARKER stands in LINE where a field
+ * starts (an alphanumeric marker not right after a letter, digit or '_'),
+ * counting at most 2 */
+static int marker_count(const char *line, size_t len, const char *marker)
+{
+	size_t n = strlen(marker), pos = 0;
+	int count = 0, word = is_word_byte(marker[0]);
+	const char *p;
+
+	while (count < 2 && pos < len &&
+	       (p = memmem(line + pos, len - pos, marker, n)) != NULL) {
+		size_t at = (size_t)(p - line);
+		if (!word || at == 0 || !is_word_byte(line[at - 1]))
+			count++;
+		pos = at + 1;
+	}
+	return count;
+}
+
+/* ambiguous - the line RULE matched holds its address field twice: no
+ * reading of it can be trusted; counted and logged */
+static int ambiguous(struct matcher *m, const struct rule *rule,
+		     const char *line, size_t len)
+{
+	if (rule->marker == NULL || marker_count(line, len, rule->marker) < 2)
+		return 0;
+	m->ambiguous++;
+	counters_inc(COUNTER_LINES_AMBIGUOUS);
+	log_limited(&m->rl_ambiguous, LOG_WARNING, "format %s: line of %zu "
+		    "bytes holds \"%s\" twice: ambiguous, nothing recorded",
+		    rule->format, len, rule->marker);
+	return 1;
+}
+
 int matcher_feed(struct matcher *m, unsigned source, const char *line,
 		 size_t len, time_t now, struct match_result *r)
 {
@@ -557,8 +656,16 @@ int matcher_feed(struct matcher *m, unsigned source, const char *line,
 			continue;
 		if (!run_rule(m, rule, line, len))
 			continue;
-		if (rule->step != STEP_LINE)	/* the line is this rule's */
-			return state_result(m, rule, source, line, len, now, r);
+		if (rule->step != STEP_LINE) {
+			/* the line is this rule's; a confirming line with no
+			 * first line waiting may still be a one-line login */
+			int hit = state_result(m, rule, source, line, len, now, r);
+			if (hit != STATE_NOT_MINE)
+				return hit;
+			continue;
+		}
+		if (ambiguous(m, rule, line, len))
+			return 0;
 		if (line_result(m, rule, source, line, len, now, r))
 			return 1;
 	}
@@ -576,12 +683,12 @@ size_t matcher_pending(const struct matcher *m)
 	return pending_count(m->pending);
 }
 
-size_t matcher_sessions(const struct matcher *m)
-{
-	return pending_count(m->sessions);
-}
-
 unsigned long long matcher_rules_run(const struct matcher *m)
 {
 	return m->rules_run;
+}
+
+unsigned long long matcher_ambiguous(const struct matcher *m)
+{
+	return m->ambiguous;
 }

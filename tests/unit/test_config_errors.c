@@ -88,9 +88,13 @@ static const struct bad_case bad_cases[] = {
 	{ "socket_mode = rw\n", "t.conf:1: socket_mode: bad mode \"rw\" "
 	  "(expected an octal number from 0 to 0777)" },
 	{ "ipv6_prefix = 0\n", "t.conf:1: ipv6_prefix: bad number \"0\" "
-	  "(expected an integer from 1 to 128)" },
+	  "(expected an integer from 32 to 128)" },
+	{ "ipv6_prefix = 1\n", "t.conf:1: ipv6_prefix: bad number \"1\" "
+	  "(expected an integer from 32 to 128)" },
+	{ "ipv6_prefix = 31\n", "t.conf:1: ipv6_prefix: bad number \"31\" "
+	  "(expected an integer from 32 to 128)" },
 	{ "ipv6_prefix = 129\n", "t.conf:1: ipv6_prefix: bad number \"129\" "
-	  "(expected an integer from 1 to 128)" },
+	  "(expected an integer from 32 to 128)" },
 	{ "max_clients = 1000001\n", "t.conf:1: max_clients: bad number "
 	  "\"1000001\" (expected an integer from 1 to 1000000)" },
 	{ "max_clients = +5\n", "t.conf:1: max_clients: bad number \"+5\" "
@@ -98,8 +102,13 @@ static const struct bad_case bad_cases[] = {
 	{ "max_clients = 99999999999999999999\n", "t.conf:1: max_clients: bad "
 	  "number \"99999999999999999999\" (expected an integer from 1 to "
 	  "1000000)" },
-	{ "export_format = exim\n", "t.conf:1: export_format: bad value "
-	  "\"exim\" (expected postfix or sendmail)" },
+	{ "export_format = qmail\n", "t.conf:1: export_format: bad value "
+	  "\"qmail\" (expected postfix, sendmail, exim, tcprules or "
+	  "tcprules-ipv6)" },
+	{ "export_prepend = /nonexistent/static\n", "t.conf:1: export_prepend: "
+	  "/nonexistent/static: No such file or directory" },
+	{ "export_prepend = /tmp\n", "t.conf:1: export_prepend: /tmp: not a "
+	  "regular file" },
 	{ "journal = maybe\n", "t.conf:1: journal: bad value \"maybe\" "
 	  "(expected no, yes or auto)" },
 	{ "start_at = END\n", "t.conf:1: start_at: bad value \"END\" "
