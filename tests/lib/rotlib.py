@@ -158,3 +158,18 @@ def recorded_once(tap, d, ips, desc, absent=()):
     extra = [ip for ip in got if ip not in ips and ip in absent]
     tap.ok(not extra, "%s: no old login recorded" % desc, ", ".join(extra))
     return got
+
+
+def ips(net, first, n):
+    """N documentation addresses NET.FIRST, NET.FIRST+1, ..."""
+    return ["%s.%d" % (net, i) for i in range(first, first + n)]
+
+
+def first_logins(tap, d, path, net, name, n=3):
+    """append N logins from NET.1.. to PATH, wait until they are recorded
+    and report it under NAME; the addresses"""
+    a = ips(net, 1, n)
+    pt.append(path, logins(a))
+    ok, t, _ = wait_ips(d, a)
+    tap.ok(ok, "%s: logins A recorded (%.3fs)" % (name, t))
+    return a

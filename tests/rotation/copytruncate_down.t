@@ -27,12 +27,9 @@ def copytruncate(log, compress):
 def case(mode, net, compress=False):
     name = "%s%s" % (mode, ", compressed at once" if compress else "")
     d, log = rotlib.started(tap)
-    a = ["%s.%d" % (net, i) for i in range(1, 5)]
-    b = ["%s.%d" % (net, i) for i in range(11, 15)]
-    c = ["%s.%d" % (net, i) for i in range(21, 25)]
-    pt.append(log, rotlib.logins(a))
-    ok, t, _ = rotlib.wait_ips(d, a)
-    tap.ok(ok, "%s: logins A recorded (%.3fs)" % (name, t))
+    a = rotlib.first_logins(tap, d, log, net, name, 4)
+    b = rotlib.ips(net, 11, 4)
+    c = rotlib.ips(net, 21, 4)
     with rotlib.Across(tap, d, mode):
         pt.append(log, rotlib.logins(b, age=300))   # not read before the copy
         copytruncate(log, compress)

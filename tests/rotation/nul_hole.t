@@ -36,11 +36,11 @@ def case(mode, net, size):
     filler = ""
     while len(filler) < size:
         filler += pt.noise_line(len(filler))
-    a = ["%s.%d" % (net, i) for i in range(1, 4)]
+    a = rotlib.ips(net, 1, 3)
     w.write(filler + rotlib.logins(a))
     ok, t, _ = rotlib.wait_ips(d, a)
     tap.ok(ok, "%s: logins A recorded (%.3fs)" % (name, t))
-    b = ["%s.%d" % (net, i) for i in range(11, 14)]
+    b = rotlib.ips(net, 11, 3)
     with rotlib.Across(tap, d, mode):
         shutil.copyfile(log, log + ".1")
         with open(log, "r+") as f:

@@ -22,12 +22,9 @@ def case(name, second, net, link):
     d.settings["log_files"] = "%s, %s" % (log, other)
     d.write_config()
     rotlib.start(tap, d)
-    a = ["%s.%d" % (net, i) for i in range(1, 4)]
-    b = ["%s.%d" % (net, i) for i in range(11, 14)]
-    c = ["%s.%d" % (net, i) for i in range(21, 24)]
-    pt.append(log, rotlib.logins(a))
-    ok, t, _ = rotlib.wait_ips(d, a)
-    tap.ok(ok, "%s: logins A recorded (%.3fs)" % (name, t))
+    a = rotlib.first_logins(tap, d, log, net, name)
+    b = rotlib.ips(net, 11, 3)
+    c = rotlib.ips(net, 21, 3)
     os.rename(log, log + ".1")
     pt.append(log, rotlib.logins(b))
     time.sleep(5)   # rotate_wait (2 s) and the 2 s rescan both pass
@@ -38,7 +35,7 @@ def case(name, second, net, link):
     rotlib.recorded_once(tap, d, a + b + c, name)
     tap.ok(d.stop() == 0, "popgated exits 0 on TERM", d.log())
     rotlib.start(tap, d)
-    d2 = ["%s.%d" % (net, i) for i in range(31, 34)]
+    d2 = rotlib.ips(net, 31, 3)
     pt.append(log, rotlib.logins(d2))
     rotlib.recorded_once(tap, d, a + b + c + d2, "%s, after a restart" % name)
     notes = d.log().count("the same file as")

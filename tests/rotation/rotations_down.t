@@ -52,11 +52,7 @@ def case(name, net, rotations):
         f.write(rotlib.logins(old, age=600))
     pt.append(log, "")
     rotlib.start(tap, d)
-    a = ["%s.%d" % (net, i) for i in range(1, 4)]
-    pt.append(log, rotlib.logins(a))
-    ok, t, _ = rotlib.wait_ips(d, a)
-    tap.ok(ok, "%s: logins A recorded (%.3fs)" % (name, t))
-    ips = list(a)
+    ips = rotlib.first_logins(tap, d, log, net, name)
     with rotlib.Across(tap, d, "stopped"):
         for i, rot in enumerate(rotations):
             more = ["%s.%d" % (net, 10 * (i + 1) + k) for k in range(3)]

@@ -17,11 +17,7 @@ tap = pt.Tap()
 
 def case(name, net, renames, late_writer):
     d, log = rotlib.started(tap)
-    a = ["%s.%d" % (net, i) for i in range(1, 4)]
-    pt.append(log, rotlib.logins(a))
-    ok, t, _ = rotlib.wait_ips(d, a)
-    tap.ok(ok, "%s: logins A recorded (%.3fs)" % (name, t))
-    ips = list(a)
+    ips = rotlib.first_logins(tap, d, log, net, name)
     rotlib.workers(d, signal.SIGSTOP)
     for i in range(renames):
         old = open(log, "a")

@@ -13,20 +13,13 @@ pt = rotlib.pt
 tap = pt.Tap()
 
 
-def ips(net, n, first=1):
-    return ["%s.%d" % (net, i) for i in range(first, first + n)]
-
-
 def case(mode, keep_lines, net):
     d, log = rotlib.started(tap)
-    a = ips(net, 6)
-    pt.append(log, rotlib.logins(a))
-    ok, t, _ = rotlib.wait_ips(d, a)
-    tap.ok(ok, "%s: logins A recorded (%.3fs)" % (mode, t))
+    a = rotlib.first_logins(tap, d, log, net, mode, 6)
     with open(log, "rb") as f:
         lines = f.readlines()
     size = sum(len(x) for x in lines[:keep_lines])
-    b = ips(net, 6, 101)
+    b = rotlib.ips(net, 101, 6)
     with rotlib.Across(tap, d, mode):
         os.truncate(log, size)
         if mode == "running":
