@@ -150,7 +150,8 @@ void tail_siblings(struct tailer *t, const struct tail_file *f,
 			    l->v[i].st.st_dev == l->v[j].st.st_dev &&
 			    l->v[i].st.st_ino == l->v[j].st.st_ino)
 				tail_sibling_close(&l->v[j]);
-	qsort(l->v, l->n, sizeof *l->v, older_first);
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof *l->v, older_first);
 }
 
 void tail_sibling_close(struct tail_sibling *sb)
