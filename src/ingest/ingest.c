@@ -130,15 +130,15 @@ static time_t backlog_line_time(struct ingest *in, const char *line,
 /* on_line - one complete log line; non-zero when the batch is full. The
  * matcher gets the line's time (arrival, or its stamp in a backlog) and
  * the number of the file it came from */
-static int on_line(const char *line, size_t len, int live, void *ctx)
+static int on_line(const char *line, size_t len, int live,
+		   unsigned source, void *ctx)
 {
 	struct ingest *in = ctx;
 	struct match_result r;
 	time_t now = clock_now();
 	time_t t = live ? now : backlog_line_time(in, line, len, now);
 
-	if (!matcher_feed(in->matcher, tail_source(in->tailer), line, len, t,
-			  &r))
+	if (!matcher_feed(in->matcher, source, line, len, t, &r))
 		return 0;
 	if (!live && r.time_len > 0 && r.time_text != line)
 		t = stamp_time(r.time_text, r.time_len, now);	/* else parsed */
@@ -176,6 +176,8 @@ static void take_tail_counters(struct ingest *in)
 	counters_add(COUNTER_ROTATIONS, c.rotations);
 	counters_add(COUNTER_TRUNCATIONS, c.truncations);
 	counters_add(COUNTER_OVERFLOWS, c.overflows);
+	counters_add(COUNTER_POSITIONS_RESET, c.positions_reset);
+	counters_add(COUNTER_NUL_PADDING_SKIPPED, c.nul_padding_skipped);
 }
 
 /* commit - the lines read so far, the positions they reach and the

@@ -64,14 +64,18 @@ const struct counter_def counter_table[COUNTER_COUNT] = {
 	INGEST(COUNTER_ROTATIONS, "rotations",
 	       "renamed or deleted log files (drained, then retired)", "tail"),
 	INGEST(COUNTER_TRUNCATIONS, "truncations",
-	       "copytruncate: file shrank, re-read from the start", "tail"),
+	       "a followed file cut back or rewritten (copytruncate): read on "
+	       "from the last line it still holds", "tail"),
 	INGEST(COUNTER_OVERFLOWS, "overflows",
 	       "inotify queue overflows (every file re-checked)", "tail"),
 	INGEST(COUNTER_POSITIONS_RESET, "positions_reset",
-	       "saved positions that could not be reconciled with the file "
-	       "(logged)", "tail (issue 19)"),
+	       "positions that could not be reconciled: the saved file gone, "
+	       "emptied or replaced while stopped with no copy beside it, or "
+	       "rewritten beyond the checkpoints kept (each logged as a "
+	       "warning)", "tail"),
 	INGEST(COUNTER_NUL_PADDING_SKIPPED, "nul_padding_skipped",
-	       "runs of NUL bytes skipped as padding", "tail (issue 19)"),
+	       "runs of NUL bytes skipped where a line starts (the hole a "
+	       "writer without O_APPEND leaves after copytruncate)", "tail"),
 	INGEST(COUNTER_JOURNAL_ENTRIES, "journal_entries",
 	       "journal entries read (journal source only)", "ingest/journal.c"),
 	INGEST(COUNTER_SESSIONS_CLOSED_EVICTED, "sessions_closed_evicted",

@@ -294,13 +294,15 @@ static int ignored(const struct config *cfg, const struct addr *a)
 	return 0;
 }
 
-static int ingest_line(const char *line, size_t len, int live, void *ctx)
+static int ingest_line(const char *line, size_t len, int live,
+		       unsigned source, void *ctx)
 {
 	struct ingest_ctx *ic = ctx;
 	struct match_result r;
 	time_t now = clock_now(), t;
 
 	(void)live;
+	(void)source;
 	ic->c.lines++;
 	ic->lines_in_batch++;
 	if (!matcher_match(ic->m, line, len, &r) || ignored(&ic->cfg, &r.addr))

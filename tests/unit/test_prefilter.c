@@ -264,11 +264,11 @@ struct reader {
 	size_t delivered;
 };
 
-static int feed(const char *line, size_t len, int live, void *ctx)
+static int feed(const char *line, size_t len, int live, unsigned source,
+		void *ctx)
 {
 	struct reader *r = ctx;
 	struct match_result res;
-	unsigned source = tail_source(r->t);
 	time_t t;
 	char text[ADDR_TEXT_MAX];
 
