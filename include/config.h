@@ -34,8 +34,10 @@ struct string_list {
 };
 
 struct net_list {
-	struct net *v;
+	struct net *v;		/* every network, inline and from files */
 	size_t n;
+	struct string_list words;	/* as configured: networks and file
+					 * names (for -n) */
 };
 
 struct pattern_spec {
@@ -51,6 +53,7 @@ struct pattern_list {
 enum start_at { START_AT_END, START_AT_BEGINNING };
 enum export_format { EXPORT_POSTFIX, EXPORT_SENDMAIL };
 enum journal_mode { JOURNAL_NO, JOURNAL_YES, JOURNAL_AUTO };
+enum unlisted_action { UNLISTED_DUNNO, UNLISTED_DEFER_IF_REJECT };
 
 struct config {
 	char *file;			/* path the config was read from */
@@ -68,7 +71,11 @@ struct config {
 	enum export_format export_format;
 	char *export_command;		/* "" = none */
 	struct net_list ignore_networks;
+	struct string_list ignore_users;	/* never authorized */
+	unsigned shared_address_users;	/* 0 = off, else 2..RECORD_USERS_MAX */
 	unsigned ipv6_prefix;		/* 1..128 */
+	enum unlisted_action unlisted_action;
+	char *unlisted_text;		/* for DEFER_IF_REJECT */
 	char *user;			/* "" = no privilege drop */
 	enum start_at start_at;
 	unsigned rotate_wait;		/* seconds */

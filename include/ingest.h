@@ -26,11 +26,33 @@ enum ingest_outcome {
 	INGEST_LOGOUT,		/* logout added (session tracking) or noted */
 	INGEST_IGNORED,		/* address in ignore_networks */
 	INGEST_TOO_OLD,		/* line time outside the window */
+	INGEST_IGNORED_USER,	/* user in ignore_users */
 };
 
+/* ingest_rules - R against ignore_networks and ignore_users (rules.c):
+ * INGEST_IGNORED, INGEST_IGNORED_USER, or INGEST_LOGIN / INGEST_LOGOUT
+ * (by R's kind) when it may be recorded */
+enum ingest_outcome ingest_rules(const struct config *cfg,
+				 const struct match_result *r);
+
+/* ingest_stamp_time - rule 8: the stamp at the start of TEXT; none, or
+ * one more than a minute ahead, counts as NOW */
+time_t ingest_stamp_time(const char *text, size_t len, time_t now);
+
+/* the last BSD stamp parsed, at which now, and its time */
+#define BSD_STAMP_LEN 15	/* "Mar  7 09:01:02" */
+struct stamp_cache {
+	char key[BSD_STAMP_LEN];
+	time_t now, value;
+};
+/* ingest_backlog_time - ingest_stamp_time of a line read while catching
+ * up; a BSD stamp equal to the last one (same second) is not parsed again */
+time_t ingest_backlog_time(struct stamp_cache *c, const char *line,
+			   size_t len, time_t now);
+
 /* ingest_match - add match R of a line whose time is T to B: the window,
- * ignore_networks, ipv6_prefix, session open/close, the login's log line
- * (lines not LIVE are rate-limited through RL) */
+ * ingest_rules, ipv6_prefix, session open/close, the login's log line
+ * (lines not LIVE are rate-limited through RL; none with RL NULL) */
 enum ingest_outcome ingest_match(const struct config *cfg,
 				 const struct store_params *p, struct batch *b,
 				 struct match_result *r, time_t t, int live,

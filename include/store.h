@@ -16,12 +16,14 @@
 #include "addr.h"
 
 #define STORE_SCHEMA_VERSION 1
-#define RECORD_VERSION 1
+#define RECORD_VERSION 2	/* version 1 (no recent users) is still read */
 #define RECORD_SERVICE_MAX 16	/* including the NUL */
 #define RECORD_USER_MAX 64	/* including the NUL */
 #define STORE_DEFAULT_MAP_SIZE ((size_t)1 << 30)
 #define STORE_SWEEP_CHUNK 1000	/* deletes per write transaction */
 #define POSITION_NAME_MAX 511	/* LMDB's default max key size */
+#define SHARED_USERS_MAX 8	/* distinct recent users a record remembers:
+				 * the highest shared_address_users */
 
 /* result codes of store_open() and friends */
 enum store_status {
@@ -42,7 +44,14 @@ struct record {
 	uint32_t open_sessions;	/* session tracking: sessions still open */
 	char service[RECORD_SERVICE_MAX];	/* "pop3", "imap", "manual", ... */
 	char user[RECORD_USER_MAX];		/* may be empty */
+	uint32_t flags;		/* RECORD_SHARED_NOTED */
+	struct recent_user {	/* distinct users seen last (shared.c) */
+		uint64_t hash;	/* of the user name; 0 = free slot */
+		int64_t last;	/* their latest login, epoch seconds */
+	} users[SHARED_USERS_MAX];
 };
+
+#define RECORD_SHARED_NOTED 0x1	/* its shared spell was logged and counted */
 
 /* where the tailer is in one file */
 struct position {
@@ -57,6 +66,7 @@ struct store_params {
 	unsigned window;	/* seconds */
 	unsigned session_max;	/* seconds, 0 = no session tracking */
 	unsigned ipv6_prefix;	/* keys' IPv6 prefix; 0 = not recorded (128) */
+	unsigned shared_users;	/* shared_address_users; 0 = off */
 };
 
 struct store_stats {
@@ -75,9 +85,10 @@ time_t record_expires(const struct record *r, const struct store_params *p);
 /* on-disk value layouts (record.c): fixed size, little-endian, version
  * byte first. decode returns -1 for a wrong size or unknown version and
  * always NUL-terminates the strings */
-#define RECORD_VALUE_SIZE 116
+#define RECORD_VALUE_SIZE 248	/* version 2 */
+#define RECORD_V1_SIZE 116
 #define POSITION_VALUE_SIZE 40
-#define PARAMS_VALUE_SIZE 16
+#define PARAMS_VALUE_SIZE 20	/* version 2; version 1 had 16 bytes */
 void record_encode(const struct record *r, unsigned char *buf);
 int record_decode(const void *val, size_t len, struct record *r);
 void position_encode(const struct position *p, unsigned char *buf);
@@ -90,6 +101,25 @@ uint64_t u64_decode(const unsigned char *buf);
 void record_login(struct record *r, int existed, int64_t t,
 		  const char *service, const char *user);
 void record_session(struct record *r, int64_t t, int open);
+
+/* ---- shared addresses (shared.c) ---- */
+
+/* record_note_user - USER (non-empty) logged in at T: kept among the
+ * SHARED_USERS_MAX distinct users seen last */
+void record_note_user(struct record *r, const char *user, int64_t t);
+/* record_recent_users - distinct users whose last login at R is inside
+ * WINDOW seconds before NOW */
+unsigned record_recent_users(const struct record *r, unsigned window,
+			     time_t now);
+/* record_shared - 1 when P->shared_users is set and R has at least that
+ * many recent users at NOW: the address is shared, not authorized */
+int record_shared(const struct record *r, const struct store_params *p,
+		  time_t now);
+/* record_shared_spell - after a login at T: 1 when R has just become
+ * shared (a spell begins: log and count it once), else 0; a login that
+ * finds R no longer shared ends the spell */
+int record_shared_spell(struct record *r, const struct store_params *p,
+			time_t t);
 
 struct store;
 
@@ -114,9 +144,13 @@ int store_get_params(struct store *s, struct store_params *p);
 /* store_read_params - the same; 1 when read from meta, 0 defaults, -1 error */
 int store_read_params(struct store *s, struct store_params *p);
 
-/* store_lookup - 1 and *R filled when A is listed and authorized at NOW
- * (lazy expiry), 0 when absent or expired, -1 on error. Read-only stores
- * keep one read transaction, reset and renewed per call */
+/* store_lookup - 1 (STORE_LISTED) and *R filled when A is listed and
+ * authorized at NOW (lazy expiry), 0 when absent or expired, 2
+ * (STORE_SHARED, *R filled) when listed but shared (record_shared), -1
+ * on error. Read-only stores keep one read transaction, reset and renewed
+ * per call */
+#define STORE_LISTED 1
+#define STORE_SHARED 2
 int store_lookup(struct store *s, const struct addr *a, time_t now,
 		 const struct store_params *p, struct record *r);
 
@@ -150,6 +184,11 @@ int store_sweep(struct store *s, time_t now, const struct store_params *p,
 void store_sweep_chunks(const struct store *s, size_t *txns, size_t *max);
 
 int store_stats(struct store *s, time_t now, struct store_stats *st);
+
+/* store_get_time - the time meta NAME holds ("last_commit": the daemon's
+ * last commit, "last_login": its last commit that recorded a login);
+ * 0 when never set, -1 on error */
+int64_t store_get_time(struct store *s, const char *name);
 
 /* store_txn_id - id of the last committed write transaction; changes when
  * anyone (daemon or popgate-dump) writes */
@@ -191,6 +230,8 @@ struct batch {
 	struct batch_op *ops;
 	size_t n, cap;
 	size_t logins;		/* number of BATCH_LOGIN ops */
+	int manual;		/* popgate-dump's: not the daemon's last
+				 * commit or last login recorded */
 };
 
 void batch_init(struct batch *b);

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "config_value.h"
 #include "log.h"
+#include "store.h"
 #include "util.h"
 
 #define DAY 86400u
@@ -25,12 +26,14 @@
 /* enum fields are written as int by value_choice */
 typedef char enums_are_ints[sizeof(enum start_at) == sizeof(int) &&
 			    sizeof(enum export_format) == sizeof(int) &&
-			    sizeof(enum journal_mode) == sizeof(int) ? 1 : -1];
+			    sizeof(enum journal_mode) == sizeof(int) &&
+			    sizeof(enum unlisted_action) == sizeof(int) ? 1 : -1];
 
 static const char *const start_at_names[] = { "end", "beginning", NULL };
 static const char *const export_format_names[] = { "postfix", "sendmail", NULL };
 static const char *const journal_names[] = { "no", "yes", "auto", NULL };
 static const char *const no_yes[] = { "no", "yes", NULL };
+static const char *const unlisted_names[] = { "DUNNO", "DEFER_IF_REJECT", NULL };
 
 #define KEY(name, type, def, field, min, max, choices) \
 	{ name, &type, def, offsetof(struct config, field), min, max, choices }
@@ -55,7 +58,14 @@ static const struct key_def keys[] = {
 	KEY("export_command", value_string, "", export_command, 0, 0, NULL),
 	KEY("ignore_networks", value_networks, "127.0.0.0/8, ::1/128",
 	    ignore_networks, 0, 0, NULL),
+	KEY("ignore_users", value_strings, "", ignore_users, 0, 0, NULL),
+	KEY("shared_address_users", value_threshold, "0", shared_address_users,
+	    2, SHARED_USERS_MAX, NULL),
 	KEY("ipv6_prefix", value_number, "128", ipv6_prefix, 1, 128, NULL),
+	KEY("unlisted_action", value_choice, "DUNNO", unlisted_action, 0, 0,
+	    unlisted_names),
+	KEY("unlisted_text", value_wire, "Fetch your mail first, then send again",
+	    unlisted_text, 1, 0, NULL),
 	KEY("user", value_string, "popgate", user, 0, 0, NULL),
 	KEY("start_at", value_choice, "end", start_at, 0, 0, start_at_names),
 	KEY("rotate_wait", value_duration, "5s", rotate_wait, 1, DAY, NULL),

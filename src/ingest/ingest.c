@@ -28,7 +28,6 @@
 #define FUTURE_SLACK 60		/* a stamp further ahead counts as now */
 #define RETRY_FIRST_MS 100
 #define RETRY_MAX_MS 5000
-#define BSD_STAMP_LEN 15	/* "Mar  7 09:01:02" */
 
 struct ingest {
 	const struct config *cfg;
@@ -44,8 +43,7 @@ struct ingest {
 	unsigned backoff_ms;
 	long long next_sweep_ms;
 	uint64_t matched, recorded, backlog_skipped;
-	char stamp_key[BSD_STAMP_LEN];	/* the last BSD stamp parsed ... */
-	time_t stamp_now, stamp_value;	/* ... at this now, and its time */
+	struct stamp_cache stamps;
 	struct ratelimit rl_store, rl_name, rl_backlog;
 	struct journal *journal;	/* the journal thread, or NULL */
 	pthread_mutex_t store_lock;	/* every store call, either thread */
@@ -91,17 +89,7 @@ static int parent_gone(int fd)
 	return read(fd, &c, 1) == 0;
 }
 
-static int ignored(const struct config *cfg, const struct addr *a)
-{
-	for (size_t i = 0; i < cfg->ignore_networks.n; i++)
-		if (net_contains(&cfg->ignore_networks.v[i], a))
-			return 1;
-	return 0;
-}
-
-/* stamp_time - rule 8: the stamp at the start of TEXT; none, or one more
- * than a minute ahead, counts as now */
-static time_t stamp_time(const char *text, size_t len, time_t now)
+time_t ingest_stamp_time(const char *text, size_t len, time_t now)
 {
 	time_t t;
 
@@ -116,22 +104,19 @@ static int is_bsd_stamp(const char *line, size_t len)
 		line[BSD_STAMP_LEN] == ' ';
 }
 
-/* backlog_line_time - stamp_time of a line read while catching up; a
- * BSD stamp equal to the last one (same second) is not parsed again */
-static time_t backlog_line_time(struct ingest *in, const char *line,
-				size_t len, time_t now)
+time_t ingest_backlog_time(struct stamp_cache *c, const char *line,
+			   size_t len, time_t now)
 {
 	int bsd = is_bsd_stamp(line, len);
 	time_t t;
 
-	if (bsd && now == in->stamp_now &&
-	    memcmp(line, in->stamp_key, BSD_STAMP_LEN) == 0)
-		return in->stamp_value;
-	t = stamp_time(line, len, now);
+	if (bsd && now == c->now && memcmp(line, c->key, BSD_STAMP_LEN) == 0)
+		return c->value;
+	t = ingest_stamp_time(line, len, now);
 	if (bsd) {
-		memcpy(in->stamp_key, line, BSD_STAMP_LEN);
-		in->stamp_now = now;
-		in->stamp_value = t;
+		memcpy(c->key, line, BSD_STAMP_LEN);
+		c->now = now;
+		c->value = t;
 	}
 	return t;
 }
@@ -161,10 +146,12 @@ enum ingest_outcome ingest_match(const struct config *cfg,
 				 struct match_result *r, time_t t, int live,
 				 struct ratelimit *rl)
 {
+	enum ingest_outcome o;
+
 	if (t + (time_t)cfg->window <= clock_now())
 		return INGEST_TOO_OLD;
-	if (ignored(cfg, &r->addr))
-		return INGEST_IGNORED;
+	if ((o = ingest_rules(cfg, r)) != INGEST_LOGIN && o != INGEST_LOGOUT)
+		return o;
 	addr_apply_ipv6_prefix(&r->addr, cfg->ipv6_prefix);
 	if (r->kind == MATCH_LOGOUT) {
 		if (p->session_max)
@@ -174,7 +161,8 @@ enum ingest_outcome ingest_match(const struct config *cfg,
 	batch_login(b, &r->addr, t, r->service, r->user);
 	if (p->session_max && r->session)
 		batch_session(b, &r->addr, t, 1);
-	log_login(rl, r, live);
+	if (rl != NULL)
+		log_login(rl, r, live);
 	return INGEST_LOGIN;
 }
 
@@ -186,6 +174,7 @@ int ingest_tally(enum ingest_outcome o, uint64_t *recorded,
 		(*skipped)++;
 		return 0;
 	case INGEST_IGNORED:
+	case INGEST_IGNORED_USER:
 		return 0;
 	case INGEST_LOGIN:
 		(*recorded)++;
@@ -204,7 +193,7 @@ static int on_line(const char *line, size_t len, int live, void *ctx)
 	struct ingest *in = ctx;
 	struct match_result r;
 	time_t now = clock_now();
-	time_t t = live ? now : backlog_line_time(in, line, len, now);
+	time_t t = live ? now : ingest_backlog_time(&in->stamps, line, len, now);
 
 	if (!matcher_feed(in->matcher, tail_source(in->tailer), line, len, t,
 			  &r))
@@ -212,7 +201,7 @@ static int on_line(const char *line, size_t len, int live, void *ctx)
 	in->matched++;
 	counters_note_match(r.format);
 	if (!live && r.time_len > 0)
-		t = stamp_time(r.time_text, r.time_len, now);
+		t = ingest_stamp_time(r.time_text, r.time_len, now);
 	if (!ingest_tally(ingest_match(in->cfg, &in->params, &in->batch, &r, t,
 				       live, &in->rl_backlog),
 			  &in->recorded, &in->backlog_skipped))
@@ -375,6 +364,7 @@ static int setup(struct ingest *in, const struct config *cfg)
 	in->params.window = cfg->window;
 	in->params.session_max = cfg->session_tracking ? cfg->session_max : 0;
 	in->params.ipv6_prefix = cfg->ipv6_prefix;
+	in->params.shared_users = cfg->shared_address_users;
 	batch_init(&in->batch);
 	batch_set_params(&in->batch, &in->params);
 	if (store_each_position(in->store, restore_one, in->tailer) != 0)

@@ -57,6 +57,9 @@ struct matcher {
 	struct ratelimit rl_error;
 	struct pending_table *pending;	/* (source, host, pid) -> first line */
 	struct pending_table *sessions;	/* (source, host, pid, sid) -> login */
+	enum match_note note;		/* why the last feed returned 0 */
+	const char *note_format;
+	struct addr note_addr;
 };
 
 static int group_number(const pcre2_code *re, const char *name)
@@ -468,8 +471,11 @@ static int line_result(struct matcher *m, const struct rule *rule,
 	unsigned char key[PENDING_KEY_MAX];
 	size_t klen;
 
-	if (!line_addr(m, rule, line, &r->addr))
+	if (!line_addr(m, rule, line, &r->addr)) {
+		m->note = MATCH_NOTE_BAD_ADDR;
+		m->note_format = rule->format;
 		return 0;
+	}
 	fill_fields(m, rule, line, len, r);
 	if (rule->kind != MATCH_LOGIN)
 		return 1;
@@ -494,21 +500,29 @@ static int state_result(struct matcher *m, const struct rule *rule,
 				rule->step == STEP_CLOSE, key);
 	struct addr addr;
 
+	m->note_format = rule->format;
+	m->note = MATCH_NOTE_BAD_ADDR;
 	if (klen == 0)
 		return 0;
 	switch (rule->step) {
 	case STEP_OPEN:		/* a reused PID replaces the old entry */
-		if (line_addr(m, rule, line, &addr))
+		if (line_addr(m, rule, line, &addr)) {
 			(void)pending_put(m->pending, key, klen, &addr, now);
+			m->note = MATCH_NOTE_PENDING;
+			m->note_addr = addr;
+		}
 		return 0;
 	case STEP_DISCARD:
 		(void)pending_take(m->pending, key, klen, now, NULL);
+		m->note = MATCH_NOTE_DISCARDED;
 		return 0;
 	case STEP_CONFIRM:
+		m->note = MATCH_NOTE_NO_FIRST;
 		if (!pending_take(m->pending, key, klen, now, &addr))
 			return 0;
 		break;
 	case STEP_CLOSE:
+		m->note = MATCH_NOTE_NO_SESSION;
 		if (!pending_take(m->sessions, key, klen, now, &addr))
 			return 0;
 		break;
@@ -517,6 +531,7 @@ static int state_result(struct matcher *m, const struct rule *rule,
 	}
 	fill_fields(m, rule, line, len, r);
 	r->addr = addr;
+	m->note = MATCH_NOTE_NONE;
 	return 1;
 }
 
@@ -543,6 +558,8 @@ int matcher_feed(struct matcher *m, unsigned source, const char *line,
 	if (line == NULL)
 		line = "";
 	formats = tagset_line(m->tags, line, len);
+	m->note = formats == 0 ? MATCH_NOTE_NO_TAG : MATCH_NOTE_UNMATCHED;
+	m->note_format = NULL;
 	if (formats == 0 && m->ncustom == 0)
 		return 0;	/* no format's tag: no rule can match */
 	litset_next_line(m->lits);
@@ -559,10 +576,22 @@ int matcher_feed(struct matcher *m, unsigned source, const char *line,
 			continue;
 		if (rule->step != STEP_LINE)	/* the line is this rule's */
 			return state_result(m, rule, source, line, len, now, r);
-		if (line_result(m, rule, source, line, len, now, r))
+		if (line_result(m, rule, source, line, len, now, r)) {
+			m->note = MATCH_NOTE_NONE;
 			return 1;
+		}
 	}
 	return 0;
+}
+
+enum match_note matcher_note(const struct matcher *m, const char **format,
+			     struct addr *addr)
+{
+	if (format != NULL)
+		*format = m->note_format;
+	if (addr != NULL && m->note == MATCH_NOTE_PENDING)
+		*addr = m->note_addr;
+	return m->note;
 }
 
 int matcher_match(struct matcher *m, const char *line, size_t len,

@@ -115,7 +115,9 @@ int store_lookup(struct store *s, const struct addr *a, time_t now,
 	found = read_record(s, a, r);
 	if (found <= 0)
 		return found;
-	return now < record_expires(r, p) ? 1 : 0;
+	if (now >= record_expires(r, p))
+		return 0;
+	return record_shared(r, p, now) ? STORE_SHARED : STORE_LISTED;
 }
 
 /* get_meta - copy meta value K into BUF; its length, 0 absent, -1 error,
@@ -160,6 +162,16 @@ int store_read_params(struct store *s, struct store_params *p)
 	memset(p, 0, sizeof(*p));
 	p->window = STORE_DEFAULT_WINDOW;
 	return 0;
+}
+
+int64_t store_get_time(struct store *s, const char *name)
+{
+	unsigned char buf[8];
+	long n = store_get_meta(s, name, buf, sizeof buf);
+
+	if (n == -1)
+		return -1;
+	return n == (long)sizeof buf ? (int64_t)u64_decode(buf) : 0;
 }
 
 int store_get_params(struct store *s, struct store_params *p)
