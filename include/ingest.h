@@ -50,6 +50,13 @@ struct stamp_cache {
 time_t ingest_backlog_time(struct stamp_cache *c, const char *line,
 			   size_t len, time_t now);
 
+/* ingest_feed_line - LINE (from file number SOURCE) through M at its
+ * time: NOW when LIVE, else its stamp (C caches BSD stamps), or the
+ * stamp the matching rule points at. 1 with *R and *T when it matched */
+int ingest_feed_line(struct matcher *m, struct stamp_cache *c,
+		     unsigned source, const char *line, size_t len, int live,
+		     struct match_result *r, time_t *t);
+
 /* ingest_match - add match R of a line whose time is T to B: the window,
  * ingest_rules, ipv6_prefix, session open/close, the login's log line
  * (lines not LIVE are rate-limited through RL; none with RL NULL) */

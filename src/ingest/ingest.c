@@ -185,23 +185,32 @@ int ingest_tally(enum ingest_outcome o, uint64_t *recorded,
 	return 0;
 }
 
-/* on_line - one complete log line; non-zero when the batch is full. The
- * matcher gets the line's time (arrival, or its stamp in a backlog) and
- * the number of the file it came from */
+int ingest_feed_line(struct matcher *m, struct stamp_cache *c,
+		     unsigned source, const char *line, size_t len, int live,
+		     struct match_result *r, time_t *t)
+{
+	time_t now = clock_now();
+
+	*t = live ? now : ingest_backlog_time(c, line, len, now);
+	if (!matcher_feed(m, source, line, len, *t, r))
+		return 0;
+	if (!live && r->time_len > 0)
+		*t = ingest_stamp_time(r->time_text, r->time_len, now);
+	return 1;
+}
+
+/* on_line - one complete log line; non-zero when the batch is full */
 static int on_line(const char *line, size_t len, int live, void *ctx)
 {
 	struct ingest *in = ctx;
 	struct match_result r;
-	time_t now = clock_now();
-	time_t t = live ? now : ingest_backlog_time(&in->stamps, line, len, now);
+	time_t t;
 
-	if (!matcher_feed(in->matcher, tail_source(in->tailer), line, len, t,
-			  &r))
+	if (!ingest_feed_line(in->matcher, &in->stamps,
+			      tail_source(in->tailer), line, len, live, &r, &t))
 		return 0;
 	in->matched++;
 	counters_note_match(r.format);
-	if (!live && r.time_len > 0)
-		t = ingest_stamp_time(r.time_text, r.time_len, now);
 	if (!ingest_tally(ingest_match(in->cfg, &in->params, &in->batch, &r, t,
 				       live, &in->rl_backlog),
 			  &in->recorded, &in->backlog_skipped))

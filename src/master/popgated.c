@@ -5,6 +5,7 @@
  * back-off, forwards TERM and applies HUP. Never opens LMDB while forking.
  */
 #include <fcntl.h>
+#include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "linetest.h"
 #include "log.h"
 #include "store.h"
 #include "supervise.h"
@@ -31,10 +33,21 @@ const char *__lsan_default_suppressions(void)
 }
 #endif
 
-static void usage(void)
+#define USAGE "usage: popgated [-fnvV] [-c config] [-T file]\n"
+
+/* usage - the man page's SYNOPSIS; -h asks for it (stdout, 0) */
+static void usage(int asked)
 {
-	fprintf(stderr, "usage: popgated [-fnvV] [-c config]\n");
-	exit(1);
+	fputs(USAGE, asked ? stdout : stderr);
+	if (asked)
+		fputs("  -c FILE  configuration (default " CONFIG_DEFAULT_PATH ")\n"
+		      "  -f       stay in the foreground\n"
+		      "  -n       check the configuration, print every setting\n"
+		      "  -T FILE  line tester (- = standard input): what popgated "
+		      "would do with each line\n"
+		      "  -v       more logging (-v: each policy decision and why)\n"
+		      "  -V, --version   -h, --help\n", stdout);
+	exit(asked ? 0 : 1);
 }
 
 /* database_gid - the group of USER (for the lock file and unix sockets) */
@@ -143,13 +156,19 @@ static void daemonize(void)
 
 int main(int argc, char **argv)
 {
-	const char *path = CONFIG_DEFAULT_PATH;
+	static const struct option long_options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *path = CONFIG_DEFAULT_PATH, *test_file = NULL;
 	int foreground = 0, check_only = 0, verbosity = 0, ch;
 	char err[CONFIG_ERR_MAX];
 	struct config cfg;
 	long gid;
 
-	while ((ch = getopt(argc, argv, "c:fnvV")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:fhnT:vV", long_options,
+				 NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
@@ -160,6 +179,12 @@ int main(int argc, char **argv)
 		case 'n':
 			check_only = 1;
 			break;
+		case 'h':
+			usage(1);
+			break;
+		case 'T':
+			test_file = optarg;
+			break;
 		case 'v':
 			verbosity++;
 			break;
@@ -167,16 +192,26 @@ int main(int argc, char **argv)
 			printf("popgated %s\n", POPGATE_VERSION);
 			return 0;
 		default:
-			usage();
+			usage(0);
 		}
 	}
-	if (optind != argc)
-		usage();
+	if (optind != argc || (test_file && check_only))
+		usage(0);
 	if (config_load(&cfg, path, err, sizeof err) != 0) {
 		fprintf(stderr, "%s\n", err);
+		if (test_file)
+			return 2;
 		if (!check_only)
 			syslog(LOG_MAIL | LOG_ERR, "%s", err);
 		return 1;
+	}
+	if (test_file) {
+		int rc;
+
+		log_init("popgated", 1, verbosity);
+		rc = linetest_run(&cfg, test_file, verbosity);
+		config_free(&cfg);
+		return rc;
 	}
 	if (check_only) {
 		config_print(&cfg, stdout);
