@@ -72,6 +72,7 @@ struct store_params {
 struct store_stats {
 	size_t entries;
 	size_t expired;		/* entries whose time is up but not yet swept */
+	size_t shared;		/* unexpired entries at a shared address */
 	size_t map_size;	/* bytes */
 	size_t map_used;	/* bytes (last page used * page size) */
 	size_t last_txn;	/* LMDB transaction id */
@@ -115,6 +116,9 @@ unsigned record_recent_users(const struct record *r, unsigned window,
  * many recent users at NOW: the address is shared, not authorized */
 int record_shared(const struct record *r, const struct store_params *p,
 		  time_t now);
+/* record_has_user - USER is R's last user, or among the users it keeps
+ * (a hash match: popgate-dump -u) */
+int record_has_user(const struct record *r, const char *user);
 /* record_shared_spell - after a login at T: 1 when R has just become
  * shared (a spell begins: log and count it once), else 0; a login that
  * finds R no longer shared ends the spell */

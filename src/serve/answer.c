@@ -71,6 +71,7 @@ void answerer_init(struct answerer *a, const struct config *cfg)
 	a->db_path = absolute_path(cfg->database);
 	a->params.window = cfg->window;
 	a->params.session_max = cfg->session_tracking ? cfg->session_max : 0;
+	a->params.shared_users = cfg->shared_address_users;
 	a->seen = xcalloc(SERVE_SEEN_SLOTS, sizeof *a->seen);
 	a->next_check_ms = clock_mono_ms() + FILE_CHECK_MS;
 	open_store(a);
@@ -127,24 +128,27 @@ int answerer_lookup(struct answerer *a, const struct addr *client)
 {
 	struct addr key = *client;
 	struct record r;
+	time_t now = clock_now();
 	int found;
 
+	memset(&r, 0, sizeof r);
 	if (a->store == NULL && clock_mono_ms() >= a->next_open_ms)
 		open_store(a);
 	if (a->store == NULL) {
 		counters_inc(COUNTER_LOOKUP_ERRORS);
+		decision_log(client, -1, &r, &a->params, now);
 		return 0;
 	}
 	addr_apply_ipv6_prefix(&key, a->cfg->ipv6_prefix);
-	memset(&r, 0, sizeof r);
-	found = store_lookup(a->store, &key, clock_now(), &a->params, &r);
+	found = store_lookup(a->store, &key, now, &a->params, &r);
+	decision_log(client, found, &r, &a->params, now);
 	if (found < 0) {
 		log_limited(&a->rl_lookup, LOG_ERR, "serve: lookup: %s; answering DUNNO",
 			    store_error(a->store));
 		counters_inc(COUNTER_LOOKUP_ERRORS);
 		return 0;
 	}
-	if (found != 1)
+	if (found != STORE_LISTED)
 		return 0;
 	announce(a, client, &key, &r);
 	return 1;

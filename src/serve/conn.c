@@ -105,16 +105,21 @@ static void answer_policy(struct conn *c, struct answerer *a,
 			  const struct policy_request *req)
 {
 	const char *action = "DUNNO";
-	char reply[256];
+	char reply[1024];
 	struct addr client;
-	int n;
+	int n, listed = 0;
 
 	if (req->client_address != NULL &&
 	    addr_parse(req->client_address, req->client_address_len,
-		       &client) == 0 &&
-	    answerer_lookup(a, &client) == 1)
+		       &client) == 0)
+		listed = answerer_lookup(a, &client) == 1;
+	if (listed)
 		action = a->cfg->policy_action;
-	n = snprintf(reply, sizeof reply, "action=%s\n\n", action);
+	if (!listed && a->cfg->unlisted_action == UNLISTED_DEFER_IF_REJECT)
+		n = snprintf(reply, sizeof reply, "action=DEFER_IF_REJECT "
+			     "4.7.1 %s\n\n", a->cfg->unlisted_text);
+	else
+		n = snprintf(reply, sizeof reply, "action=%s\n\n", action);
 	if (n < 0 || (size_t)n >= sizeof reply) {
 		action = "DUNNO";
 		n = snprintf(reply, sizeof reply, "action=DUNNO\n\n");

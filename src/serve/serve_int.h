@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "addr.h"
 #include "config.h"
@@ -37,6 +38,10 @@ void answerer_free(struct answerer *a);
 /* answerer_lookup - 1 when CLIENT is authorized now (logs the first OK
  * after each login), 0 otherwise, including every error */
 int answerer_lookup(struct answerer *a, const struct addr *client);
+/* decision_log - with -v: what a lookup of CLIENT found (FOUND: a
+ * store_lookup result, -1 also for "no database") and so answered */
+void decision_log(const struct addr *client, int found, const struct record *r,
+		  const struct store_params *p, time_t now);
 /* answerer_maintain - retry a failed open, reopen a replaced file;
  * returns milliseconds until it wants to run again */
 long answerer_maintain(struct answerer *a);

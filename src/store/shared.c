@@ -72,3 +72,15 @@ int record_shared_spell(struct record *r, const struct store_params *p,
 	r->flags |= RECORD_SHARED_NOTED;
 	return 1;
 }
+
+int record_has_user(const struct record *r, const char *user)
+{
+	uint64_t h = user_hash(user);
+
+	if (strcmp(r->user, user) == 0)
+		return 1;
+	for (int i = 0; i < SHARED_USERS_MAX; i++)
+		if (r->users[i].hash == h)
+			return 1;
+	return 0;
+}

@@ -171,7 +171,9 @@ int64_t store_get_time(struct store *s, const char *name)
 
 	if (n == -1)
 		return -1;
-	return n == (long)sizeof buf ? (int64_t)u64_decode(buf) : 0;
+	if (n != (long)sizeof buf || (int64_t)u64_decode(buf) < 0)
+		return 0;	/* unset, or not a time this program wrote */
+	return (int64_t)u64_decode(buf);
 }
 
 int store_get_params(struct store *s, struct store_params *p)
@@ -379,6 +381,8 @@ static int count_record(const struct addr *a, const struct record *r,
 	c->st->entries++;
 	if (c->now >= record_expires(r, &c->st->params))
 		c->st->expired++;
+	else if (record_shared(r, &c->st->params, c->now))
+		c->st->shared++;
 	return 0;
 }
 
