@@ -96,6 +96,10 @@ static const char every_key[] =
 	"journal_directory = /var/log/journal/remote\n"
 	"session_tracking = no\n"
 	"session_max = 12h\n"
+	"ignore_users = test, shared-box\n"
+	"shared_address_users = 5\n"
+	"unlisted_action = DEFER_IF_REJECT\n"
+	"unlisted_text = Check your mail first\n"
 	"pattern = (?<ip>[0-9.]+) second\n";
 
 static const char every_key_printed[] =
@@ -115,7 +119,11 @@ static const char every_key_printed[] =
 	"export_format = sendmail\n"
 	"export_command = postmap /etc/postfix/popgate\n"
 	"ignore_networks = 10.0.0.0/8, 192.0.2.7/32, 2001:db8::/32\n"
+	"ignore_users = test, shared-box\n"
+	"shared_address_users = 5\n"
 	"ipv6_prefix = 64\n"
+	"unlisted_action = DEFER_IF_REJECT\n"
+	"unlisted_text = Check your mail first\n"
 	"user = nobody\n"
 	"start_at = beginning\n"
 	"rotate_wait = 90s\n"
@@ -140,7 +148,7 @@ static void test_every_key(void **state)
 	assert_string_equal(cfg.patterns.v[0].text,
 		"^\\S+ popd: ok (?<user>\\S+) from (?<ip>\\S+) # x=1");
 	assert_int_equal(cfg.patterns.v[0].line, 4);
-	assert_int_equal(cfg.patterns.v[1].line, 27);
+	assert_int_equal(cfg.patterns.v[1].line, 31);
 	assert_int_equal(cfg.window, 7200);
 	assert_int_equal(cfg.policy_listen.n, 3);
 	assert_int_equal(cfg.policy_listen.v[0].kind, ENDPOINT_INET);
@@ -162,6 +170,11 @@ static void test_every_key(void **state)
 	assert_int_equal(cfg.ignore_networks.v[1].prefix, 128);
 	assert_int_equal(cfg.ignore_networks.v[2].prefix, 32);
 	assert_int_equal(cfg.ipv6_prefix, 64);
+	assert_int_equal(cfg.ignore_users.n, 2);
+	assert_string_equal(cfg.ignore_users.v[1], "shared-box");
+	assert_int_equal(cfg.shared_address_users, 5);
+	assert_int_equal(cfg.unlisted_action, UNLISTED_DEFER_IF_REJECT);
+	assert_string_equal(cfg.unlisted_text, "Check your mail first");
 	assert_string_equal(cfg.user, "nobody");
 	assert_int_equal(cfg.start_at, START_AT_BEGINNING);
 	assert_int_equal(cfg.rotate_wait, 90);
@@ -410,6 +423,43 @@ static void test_load_files(void **state)
 	rmdir(dir);
 }
 
+/* ignore_networks: "/FILE" entries, their comments, their errors */
+static void test_networks_file(void **state)
+{
+	char dir[] = "/tmp/test_config.XXXXXX", path[64], text[256];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/shared.networks", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("# carrier-grade NAT (RFC 6598)\n100.64.0.0/10\n\n"
+	      "  2001:db8:f00::/48   # a fetcher\n198.51.100.7\n", f);
+	fclose(f);
+	snprintf(text, sizeof text, "ignore_networks = 127.0.0.0/8, %s\n", path);
+	parse_good(text);
+	assert_int_equal(cfg.ignore_networks.n, 4);
+	assert_int_equal(cfg.ignore_networks.v[1].prefix, 96 + 10);
+	assert_int_equal(cfg.ignore_networks.v[2].prefix, 48);
+	assert_int_equal(cfg.ignore_networks.v[3].prefix, 128);
+	assert_int_equal(cfg.ignore_networks.words.n, 2);
+	assert_string_equal(cfg.ignore_networks.words.v[1], path);
+	config_free(&cfg);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("100.64.0.0/10\n# x\n100.64.0.1/10\n", f);
+	fclose(f);
+	assert_int_equal(config_parse(&cfg, "t.conf", text, strlen(text), err,
+				      sizeof err), -1);
+	snprintf(text, sizeof text, "t.conf:1: ignore_networks: %s:3: host "
+		 "bits set in \"100.64.0.1/10\" (did you mean 100.64.0.0/10?)",
+		 path);
+	assert_string_equal(err, text);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_free_is_idempotent(void **state)
 {
 	(void)state;
@@ -424,6 +474,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_defaults, teardown),
+		cmocka_unit_test_teardown(test_networks_file, teardown),
 		cmocka_unit_test_teardown(test_empty_file_is_defaults, teardown),
 		cmocka_unit_test_teardown(test_every_key, teardown),
 		cmocka_unit_test_teardown(test_print_and_round_trip, teardown),
