@@ -1,0 +1,89 @@
+#!/usr/bin/python3
+"""shared.t - shared_address_users with a real popgated: ten users logging
+in at one address (shared_address_users = 5) get DUNNO for it while a
+single-user address stays OK; the sharing is logged once and counted
+(shared_addresses), marked in popgate-dump's table and JSON; -v logs each
+policy decision with its reason; ignore_users keeps a user's logins out;
+unlisted_action = DEFER_IF_REJECT answers unlisted clients with a 4.7.1
+deferral and the configured text."""
+
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.environ.get("POPGATE_TOP", "."), "tests/lib"))
+import popgate_test as pt  # noqa: E402
+
+tap = pt.Tap()
+SHARED, SINGLE, IGNORED, UNLISTED = "192.0.2.10", "192.0.2.20", "192.0.2.30", "192.0.2.99"
+
+d = pt.Daemon(pt.temp_dir("popgate-shared-"), journal="no",
+              shared_address_users="5", ignore_users="test-account")
+pt.append(d.log_file, "")
+d.start(args=["-v"])
+lines = [pt.login_line(SHARED, user="user%d" % i, pid=200 + i) for i in range(10)]
+lines += [pt.login_line(SINGLE, user="alice", pid=300 + i) for i in range(3)]
+lines += [pt.login_line(IGNORED, user="test-account", pid=400)]
+pt.append(d.log_file, "".join(lines))
+
+
+def counts():
+    return {e["ip"]: e["count"] for e in d.dump_json()}
+
+
+ok, t = pt.wait_until(lambda: counts().get(SHARED) == 10 and
+                      counts().get(SINGLE) == 3, 30, 0.05)
+tap.ok(ok, "all 13 logins recorded (%.3fs)" % t, counts())
+tap.ok(d.policy(SINGLE) == "OK", "single-user address %s: OK" % SINGLE)
+tap.ok(d.policy(SHARED) == "DUNNO", "address of ten users %s: DUNNO" % SHARED)
+tap.ok(IGNORED not in counts() and d.policy(IGNORED) == "DUNNO",
+       "ignore_users: test-account's login is not recorded, %s stays DUNNO" % IGNORED)
+
+entries = {e["ip"]: e for e in d.dump_json()}
+tap.ok(entries[SHARED].get("shared") is True and "shared" not in entries[SINGLE],
+       "popgate-dump -j marks the shared address", entries)
+table = d.dump().stdout
+row = [x for x in table.splitlines() if x.startswith(SHARED + " ")]
+tap.ok(row and "[shared: 8 users]" in row[0] and
+       "shared" not in [x for x in table.splitlines() if x.startswith(SINGLE)][0],
+       "the table marks it too (the record keeps the last 8 users)", table)
+stats = json.loads(d.dump("-s", "-j").stdout)
+ok, _ = pt.wait_until(lambda: json.loads(d.dump("-s", "-j").stdout)["counters"]
+                      .get("shared_addresses") == 1, 20, 0.05)
+stats = json.loads(d.dump("-s", "-j").stdout)
+tap.ok(ok and stats["shared"] == 1 and stats["shared_address_users"] == 5,
+       "counted once (shared_addresses = 1), one shared entry", stats)
+
+notes = [x for x in d.log().splitlines() if " is shared: " in x]
+tap.ok(len(notes) == 1 and SHARED in notes[0] and "not authorized" in notes[0],
+       "logged once: %s" % (notes[0] if notes else "-"), d.log()[-3000:])
+
+# more logins at the shared address: no second note, still DUNNO
+pt.append(d.log_file, "".join(pt.login_line(SHARED, user="user%d" % i, pid=500 + i)
+                              for i in range(3)))
+ok, t = pt.wait_until(lambda: counts().get(SHARED) == 13, 30, 0.05)
+tap.ok(ok and d.policy(SHARED) == "DUNNO" and
+       len([x for x in d.log().splitlines() if " is shared: " in x]) == 1,
+       "further logins there: still DUNNO, not logged again (%.3fs)" % t)
+
+d.policy(UNLISTED)
+log = d.log()
+want = {"listed": "decision: %s listed until " % SINGLE,
+        "shared": "decision: %s not authorized: shared address (8 users within 30m)" % SHARED,
+        "not listed": "decision: %s not listed" % UNLISTED}
+for what, text in want.items():
+    tap.ok(text in log, "-v logs the decision '%s'" % what, log[-2000:])
+tap.ok(d.stop() == 0, "popgated exits 0")
+
+# unlisted_action = DEFER_IF_REJECT
+d2 = pt.Daemon(pt.temp_dir("popgate-unlisted-"), journal="no",
+               unlisted_action="DEFER_IF_REJECT")
+pt.append(d2.log_file, "")
+d2.start()
+tap.ok(d2.policy(UNLISTED) == "DEFER_IF_REJECT 4.7.1 Fetch your mail first, then "
+       "send again", "unlisted: DEFER_IF_REJECT 4.7.1 with the default text")
+pt.append(d2.log_file, pt.login_line(SINGLE))
+t = d2.wait_action(SINGLE, "OK", 30)
+tap.ok(t is not None, "after a login: OK (%.3fs)" % (t or 0))
+tap.ok(d2.stop() == 0, "popgated exits 0")
+tap.finish()
