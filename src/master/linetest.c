@@ -31,11 +31,11 @@ static const char *const verdict_text[V_COUNT] = {
 	"recorded", "session closed", "not recorded, too old for the window",
 	"not recorded, ignored network", "not recorded, ignored user",
 	"waiting, first line of a two-line login",
-	"not recorded, failure: a waiting first line is discarded",
+	"not recorded, failure line (a waiting first line is discarded)",
 	"not recorded, second line without a waiting first line",
 	"not recorded, logout of a session not seen",
 	"not recorded, no valid client address or process id",
-	"no match: a server's tag, but no rule matched",
+	"no match, a server's tag but no rule matched",
 };
 static const char *const verdict_column[V_COUNT] = {
 	"recorded", "closed", "too_old", "ign_net", "ign_user", "waiting",
@@ -55,7 +55,8 @@ struct linetest {
 	unsigned long long lineno, overlong, recognised;
 };
 
-/* print_line - "N: verdict[ note]: format address fields" */
+/* print_line - "N: verdict[ note]: format address fields" (a verdict
+ * never holds a colon) */
 static void print_line(struct linetest *lt, enum verdict v, const char *note,
 		       const char *format, const struct match_result *r,
 		       time_t t)
