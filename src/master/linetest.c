@@ -144,7 +144,7 @@ static void unmatched(struct linetest *lt, time_t t)
 	n = matcher_note(lt->m, &format, &r.addr);
 	if (n == MATCH_NOTE_NONE || n == MATCH_NOTE_NO_TAG)
 		return;
-	linetest_count(&lt->table, format ? format : "(no rule)", of_note[n]);
+	linetest_count(&lt->table, format ? format : "custom", of_note[n]);
 	if (n == MATCH_NOTE_UNMATCHED && !lt->verbose)
 		return;
 	print_line(lt, of_note[n], "", format, n == MATCH_NOTE_PENDING ? &r :
@@ -226,6 +226,7 @@ int linetest_run(const struct config *cfg, const char *path, int verbose)
 	struct linetest lt;
 	char err[CONFIG_ERR_MAX];
 	long long start = clock_mono_ms();
+	double seconds;
 	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
 	int rc;
 
@@ -242,10 +243,11 @@ int linetest_run(const struct config *cfg, const char *path, int verbose)
 	rc = read_all(&lt, fd, path);
 	linetest_table_print(&lt.table, lt.out);
 	fflush(lt.out);
+	seconds = (double)(clock_mono_ms() - start) / 1000.0;
 	fprintf(stderr, "popgated: %llu lines (%llu over %d bytes, skipped), "
-		"%llu logins and logouts recognised, in %.3f s\n", lt.lineno,
-		lt.overlong, TAIL_LINE_MAX, lt.recognised,
-		(double)(clock_mono_ms() - start) / 1000.0);
+		"%llu logins and logouts recognised, in %.3f s (%.0f lines/s)\n",
+		lt.lineno, lt.overlong, TAIL_LINE_MAX, lt.recognised, seconds,
+		seconds > 0 ? (double)lt.lineno / seconds : 0.0);
 	if (fd > 0)
 		close(fd);
 	matcher_free(lt.m);

@@ -58,6 +58,7 @@ struct matcher {
 	struct pending_table *pending;	/* (source, host, pid) -> first line */
 	struct pending_table *sessions;	/* (source, host, pid, sid) -> login */
 	enum match_note note;		/* why the last feed returned 0 */
+	uint64_t note_formats;		/* the line's formats by tag */
 	const char *note_format;
 	struct addr note_addr;
 };
@@ -560,6 +561,7 @@ int matcher_feed(struct matcher *m, unsigned source, const char *line,
 	formats = tagset_line(m->tags, line, len);
 	m->note = formats == 0 ? MATCH_NOTE_NO_TAG : MATCH_NOTE_UNMATCHED;
 	m->note_format = NULL;
+	m->note_formats = formats;
 	if (formats == 0 && m->ncustom == 0)
 		return 0;	/* no format's tag: no rule can match */
 	litset_next_line(m->lits);
@@ -587,8 +589,10 @@ int matcher_feed(struct matcher *m, unsigned source, const char *line,
 enum match_note matcher_note(const struct matcher *m, const char **format,
 			     struct addr *addr)
 {
-	if (format != NULL)
-		*format = m->note_format;
+	if (format != NULL)	/* unmatched: the first format by its tag */
+		*format = m->note_format != NULL || m->note_formats == 0 ?
+		    m->note_format :
+		    format_table[__builtin_ctzll(m->note_formats)].name;
 	if (addr != NULL && m->note == MATCH_NOTE_PENDING)
 		*addr = m->note_addr;
 	return m->note;
