@@ -116,6 +116,11 @@ unsigned record_recent_users(const struct record *r, unsigned window,
  * many recent users at NOW: the address is shared, not authorized */
 int record_shared(const struct record *r, const struct store_params *p,
 		  time_t now);
+/* record_users_next_expiry - the first second after NOW at which one of
+ * R's recent users leaves the WINDOW (when a shared address may stop
+ * being shared); 0 when none is recent */
+time_t record_users_next_expiry(const struct record *r, unsigned window,
+				time_t now);
 /* record_has_user - USER is R's last user, or among the users it keeps
  * (a hash match: popgate-dump -u) */
 int record_has_user(const struct record *r, const char *user);

@@ -82,6 +82,7 @@ struct exporter *exporter_new(const struct config *cfg)
 	e->ipv6_prefix = cfg->ipv6_prefix;
 	e->params.window = cfg->window;
 	e->params.session_max = cfg->session_tracking ? cfg->session_max : 0;
+	e->params.shared_users = cfg->shared_address_users;
 	e->dirty = 1;
 	return e;
 }
@@ -138,8 +139,13 @@ static int add_entry(const struct addr *a, const struct record *r, void *arg)
 
 	if (c->now >= expires)
 		return 0;
+	if (record_shared(r, &c->e->params, c->now))	/* left out until */
+		expires = record_users_next_expiry(r, c->e->params.window,
+						   c->now);
 	if (c->e->next_expiry == 0 || expires < c->e->next_expiry)
 		c->e->next_expiry = expires;
+	if (record_shared(r, &c->e->params, c->now))
+		return 0;
 	export_format_entry(c->e->format, c->e->value, c->e->ipv6_prefix, a,
 			    line, sizeof line);
 	buffer_add(c->b, line);

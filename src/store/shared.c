@@ -84,3 +84,18 @@ int record_has_user(const struct record *r, const char *user)
 			return 1;
 	return 0;
 }
+
+time_t record_users_next_expiry(const struct record *r, unsigned window,
+				time_t now)
+{
+	int64_t next = 0;
+
+	for (int i = 0; i < SHARED_USERS_MAX; i++) {
+		int64_t end = r->users[i].last + (int64_t)window;
+
+		if (r->users[i].hash != 0 && end > (int64_t)now &&
+		    (next == 0 || end < next))
+			next = end;
+	}
+	return (time_t)next;
+}

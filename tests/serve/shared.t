@@ -17,8 +17,10 @@ import popgate_test as pt  # noqa: E402
 tap = pt.Tap()
 SHARED, SINGLE, IGNORED, UNLISTED = "192.0.2.10", "192.0.2.20", "192.0.2.30", "192.0.2.99"
 
-d = pt.Daemon(pt.temp_dir("popgate-shared-"), journal="no",
-              shared_address_users="5", ignore_users="test-account")
+tmp = pt.temp_dir("popgate-shared-")
+MAP = os.path.join(tmp, "popgate.map")
+d = pt.Daemon(tmp, journal="no", shared_address_users="5",
+              ignore_users="test-account", export_map=MAP)
 pt.append(d.log_file, "")
 d.start(args=["-v"])
 lines = [pt.login_line(SHARED, user="user%d" % i, pid=200 + i) for i in range(10)]
@@ -39,6 +41,20 @@ tap.ok(d.policy(SHARED) == "DUNNO", "address of ten users %s: DUNNO" % SHARED)
 tap.ok(IGNORED not in counts() and d.policy(IGNORED) == "DUNNO",
        "ignore_users: test-account's login is not recorded, %s stays DUNNO" % IGNORED)
 
+
+
+def exported():
+    try:
+        with open(MAP) as f:
+            return {line.split()[0] for line in f if line.strip()}
+    except OSError:
+        return set()
+
+
+ok, t = pt.wait_until(lambda: SINGLE in exported() and SHARED not in exported(),
+                      20, 0.05)
+tap.ok(ok, "the exported map lists %s, not the "
+       "shared %s (%.3fs)" % (SINGLE, SHARED, t), exported())
 entries = {e["ip"]: e for e in d.dump_json()}
 tap.ok(entries[SHARED].get("shared") is True and "shared" not in entries[SINGLE],
        "popgate-dump -j marks the shared address", entries)
@@ -74,6 +90,30 @@ want = {"listed": "decision: %s listed until " % SINGLE,
 for what, text in want.items():
     tap.ok(text in log, "-v logs the decision '%s'" % what, log[-2000:])
 tap.ok(d.stop() == 0, "popgated exits 0")
+
+# a spell ends by itself: once the other users leave the window, the next
+# login there is authorized again (window 3s, two users make it shared)
+d3 = pt.Daemon(pt.temp_dir("popgate-spell-"), journal="no", window="3s",
+               session_tracking="no",
+               shared_address_users="2")
+pt.append(d3.log_file, "")
+d3.start()
+pt.append(d3.log_file, pt.login_line(SHARED, user="a", pid=1) +
+          pt.login_line(SHARED, user="b", pid=2))
+ok, t = pt.wait_until(lambda: d3.dump("-j").stdout.count('"shared":true') == 1, 20, 0.05)
+tap.ok(ok and d3.policy(SHARED) == "DUNNO", "two users, threshold 2: shared, "
+       "DUNNO (%.3fs)" % t)
+ok, t = pt.wait_until(lambda: d3.dump("-j").stdout.strip() == "", 30, 0.1)
+pt.append(d3.log_file, pt.login_line(SHARED, user="a", pid=3))
+t2 = d3.wait_action(SHARED, "OK", 30)
+tap.ok(ok and t2 is not None, "after the window, a's next login alone: OK "
+       "again (%.3fs + %.3fs)" % (t, t2 or 0))
+pt.append(d3.log_file, pt.login_line(SHARED, user="c", pid=4))
+ok, t = pt.wait_until(lambda: d3.try_policy(SHARED) == "DUNNO", 20, 0.05)
+notes = [x for x in d3.log().splitlines() if " is shared: " in x]
+tap.ok(ok and len(notes) == 2, "c joins: shared again, a second spell logged "
+       "(%d notes, %.3fs)" % (len(notes), t), d3.log()[-2000:])
+tap.ok(d3.stop() == 0, "popgated exits 0")
 
 # unlisted_action = DEFER_IF_REJECT
 d2 = pt.Daemon(pt.temp_dir("popgate-unlisted-"), journal="no",
