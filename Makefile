@@ -123,7 +123,7 @@ bench: deps
 # runs a short version of the same script)
 stress: deps
 	$(MAKE) BUILD=build/san SANITIZE=1 check-build
-	POPGATE_TOP=$(CURDIR) POPGATED=$(CURDIR)/build/san/popgated \
+	PYTHONPATH=$(CURDIR)/tests/lib POPGATE_TOP=$(CURDIR) POPGATED=$(CURDIR)/build/san/popgated \
 	POPGATE_DUMP=$(CURDIR)/build/san/popgate-dump POPGATE_BUILD=$(CURDIR)/build/san \
 	STRESS=full tests/stress/crash_stress.t
 

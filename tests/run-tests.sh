@@ -5,6 +5,7 @@
 # any executable that prints TAP lines "ok ..." / "not ok ...") run on the
 # sanitizer build: POPGATED, POPGATE_DUMP and POPGATE_BUILD point at it.
 # TESTS=pattern limits the suites run (shell glob on the file name).
+# Python suites import their helpers from tests/lib (PYTHONPATH).
 set -u
 plain=${1:-build}
 san=${2:-build/san}
@@ -41,6 +42,7 @@ done
 
 export POPGATED="$top/$san/popgated" POPGATE_DUMP="$top/$san/popgate-dump"
 export POPGATE_BUILD="$top/$san" POPGATE_TOP="$top"
+export PYTHONPATH="$top/tests/lib${PYTHONPATH:+:$PYTHONPATH}"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 for t in tests/*/*.t; do

@@ -19,7 +19,6 @@ import sys
 import time
 
 sys.dont_write_bytecode = True		# keep the source tree clean
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import (BUILD, bytes_read, DUMP, LOG, OUT, POLICY_SECONDS, POPGATED,  # noqa: E402
                       RESULTS, SCALE_ENTRIES, TRIVIAL, Daemon, bench, best_of,
                       cpu_seconds, prog, rss_kib, run_kv, saved_offset, say, start, stop,

@@ -31,4 +31,4 @@ if ! command -v postgrey >/dev/null 2>&1 && [ ! -x /usr/sbin/postgrey ]; then
 	fi
 fi
 
-exec python3 "$BENCH_DIR/bench.py" "$BUILD"
+PYTHONPATH="$(pwd)/tests/lib${PYTHONPATH:+:$PYTHONPATH}" exec python3 "$BENCH_DIR/bench.py" "$BUILD"

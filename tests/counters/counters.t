@@ -13,7 +13,6 @@ import socket
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.environ.get("POPGATE_TOP", "."), "tests/lib"))
 import popgate_test as pt  # noqa: E402
 
 DEADLINE = 60	# seconds; nominal is about 1 s (one ingest wake-up)

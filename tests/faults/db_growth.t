@@ -8,9 +8,7 @@ maps 1 GiB; test_store covers the doubling and a reader following it."""
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import faultlib as fl  # noqa: E402
-sys.path.insert(0, os.path.join(fl.pt.TOP, "tests/stress"))
 import stresslib as sl  # noqa: E402
 
 pt = fl.pt

@@ -15,7 +15,6 @@ import struct
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hostilelib as hl  # noqa: E402
 from hostilelib import pt, LISTED, UNLISTED  # noqa: E402
 

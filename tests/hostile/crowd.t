@@ -12,7 +12,6 @@ import selectors
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hostilelib as hl  # noqa: E402
 from hostilelib import pt, LISTED  # noqa: E402
 

@@ -12,7 +12,6 @@ import stat
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hostilelib as hl  # noqa: E402
 from hostilelib import pt, LISTED, UNLISTED  # noqa: E402
 

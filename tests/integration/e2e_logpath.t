@@ -9,7 +9,6 @@ import sys
 
 sys.dont_write_bytecode = True   # leave no __pycache__ in the tree
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_scenarios  # noqa: E402
 
 e2e_scenarios.main('logpath')

@@ -9,7 +9,6 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import jlib  # noqa: E402
 from jlib import pt  # noqa: E402
 

@@ -6,9 +6,7 @@ from 0 as backlog, never skipped: every login exactly once."""
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rotlib  # noqa: E402
-sys.path.insert(0, os.path.join(rotlib.pt.TOP, "tests/stress"))
 import stresslib  # noqa: E402
 
 pt = rotlib.pt

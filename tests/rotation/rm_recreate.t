@@ -4,7 +4,6 @@ directory missing at start appears later (tailer rules 2 and 6)."""
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rotlib  # noqa: E402
 
 pt = rotlib.pt

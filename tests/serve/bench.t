@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from servelib import pt, add, crash_free, LISTED  # noqa: E402
 
 CONNS = int(os.environ.get("BENCH_CONNS", "64"))

@@ -7,7 +7,6 @@ import os
 import socket
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from servelib import pt, add, remove, sanitizer_clean  # noqa: E402
 
 

@@ -9,7 +9,6 @@ import socket
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from servelib import pt, add, crash_free, serve_pid, LISTED  # noqa: E402
 
 t = pt.Tap()

@@ -9,7 +9,6 @@ import stat
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from servelib import pt, add, crash_free, LISTED  # noqa: E402
 
 

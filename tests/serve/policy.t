@@ -10,7 +10,6 @@ import socket
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from servelib import pt, add, exchange, answers, serve_pid, crash_free, LISTED, UNLISTED  # noqa: E402
 
 t = pt.Tap()

@@ -7,7 +7,6 @@ NOTFOUND for everything else, PERM for malformed requests, pipelining,
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from servelib import pt, add, exchange, crash_free, LISTED, UNLISTED  # noqa: E402
 
 

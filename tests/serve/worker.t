@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from servelib import pt, add, serve_pid, proc_status, sanitizer_clean, LISTED, UNLISTED  # noqa: E402
 
 TEST_USER = "popgate-test"

@@ -9,7 +9,6 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.environ.get("POPGATE_TOP", "."), "tests/lib"))
 from popgate_test import Tap, Daemon, temp_dir, append, syslog_stamp, wait_until
 
 WINDOW = 2

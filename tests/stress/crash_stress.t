@@ -10,9 +10,7 @@ import random
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import stresslib as sl  # noqa: E402
-sys.path.insert(0, os.path.join(sl.pt.TOP, "tests/rotation"))
 import rotlib  # noqa: E402
 
 pt = sl.pt

@@ -13,7 +13,6 @@ import shutil
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.join(os.environ.get("POPGATE_TOP", "."), "tests/lib"))
 import popgate_test as pt  # noqa: E402
 
 V4_NETS = ["192.0.2.", "198.51.100.", "203.0.113."]

@@ -12,7 +12,6 @@ import threading
 import time
 import traceback
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mailstack import MailStack, Tap, wait_until  # noqa: E402
 from stackconf import RELAY_RESTRICTIONS  # noqa: E402
 

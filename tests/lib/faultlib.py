@@ -12,7 +12,6 @@ import subprocess
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.join(os.environ.get("POPGATE_TOP", "."), "tests/lib"))
 import popgate_test as pt  # noqa: E402
 
 NO_DAC = ["setpriv", "--inh-caps=-dac_override,-dac_read_search",

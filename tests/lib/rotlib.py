@@ -8,7 +8,6 @@ import os
 import struct
 import sys
 
-sys.path.insert(0, os.path.join(os.environ.get("POPGATE_TOP", "."), "tests/lib"))
 import popgate_test as pt  # noqa: E402
 
 # MDB_meta after the 16-byte page header: magic, version, address,

@@ -1,5 +1,5 @@
 """hostilelib - what the hostile-client suites (tests/hostile/*.t) share on
-top of tests/serve/servelib.py: a daemon listening on a unix socket and on
+top of servelib.py: a daemon listening on a unix socket and on
 inet:127.0.0.1 at once, a raised fd limit, the well-behaved client that
 runs beside the load (checker.py, in its own process so the load cannot
 starve it), non-blocking socket crowds, and the serve worker's memory."""
@@ -13,9 +13,6 @@ import subprocess
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.environ.get("POPGATE_TOP", os.path.dirname(os.path.dirname(HERE))),
-                                "tests/serve"))
 from servelib import pt, add, serve_pid, proc_status, crash_free, LISTED, UNLISTED  # noqa: E402,F401
 
 
@@ -117,7 +114,7 @@ class Checker:
 
     def __init__(self, eps):
         self.proc = subprocess.Popen(
-            [sys.executable, os.path.join(HERE, "checker.py"), LISTED, UNLISTED] + eps,
+            [sys.executable, os.path.join(pt.TOP, "tests/hostile/checker.py"), LISTED, UNLISTED] + eps,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.mark("start")
 

@@ -20,11 +20,6 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(os.environ.get('POPGATE_TOP',
-                                               os.path.join(HERE, '../..')),
-                                'tests/lib'))
 import popgate_test  # noqa: E402
 from popgate_test import Tap, free_port, wait_until  # noqa: E402,F401
 from stackconf import (  # noqa: E402
