@@ -14,8 +14,6 @@ import socket
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.join(os.environ.get("POPGATE_TOP", "."), "tests/lib"))
-sys.path.insert(0, os.path.join(os.environ.get("POPGATE_TOP", "."), "tests/faults"))
 import popgate_test as pt  # noqa: E402
 import faultlib as fl  # noqa: E402
 

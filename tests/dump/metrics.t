@@ -16,7 +16,6 @@ import os
 import re
 import sys
 
-sys.path.insert(0, os.path.join(os.environ.get("POPGATE_TOP", "."), "tests/lib"))
 import popgate_test as pt  # noqa: E402
 
 tap = pt.Tap()

@@ -11,7 +11,6 @@ import traceback
 
 sys.dont_write_bytecode = True   # leave no __pycache__ in the tree
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mailstack import MailStack, Tap, wait_until  # noqa: E402
 
 DEADLINE = 20.0

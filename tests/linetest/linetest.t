@@ -14,7 +14,6 @@ import sys
 import time
 from datetime import datetime
 
-sys.path.insert(0, os.path.join(os.environ.get("POPGATE_TOP", "."), "tests/lib"))
 import popgate_test as pt  # noqa: E402
 
 tap = pt.Tap()

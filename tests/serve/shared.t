@@ -11,7 +11,6 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.environ.get("POPGATE_TOP", "."), "tests/lib"))
 import popgate_test as pt  # noqa: E402
 
 tap = pt.Tap()
