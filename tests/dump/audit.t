@@ -12,7 +12,6 @@ import os
 import re
 import socket
 import subprocess
-import sys
 
 import popgate_test as pt  # noqa: E402
 import faultlib as fl  # noqa: E402

@@ -14,7 +14,6 @@ import json
 import math
 import os
 import re
-import sys
 
 import popgate_test as pt  # noqa: E402
 

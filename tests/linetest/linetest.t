@@ -10,7 +10,6 @@ import glob
 import os
 import re
 import subprocess
-import sys
 import time
 from datetime import datetime
 

@@ -9,7 +9,6 @@ deferral and the configured text."""
 
 import json
 import os
-import sys
 
 import popgate_test as pt  # noqa: E402
 
@@ -113,6 +112,34 @@ notes = [x for x in d3.log().splitlines() if " is shared: " in x]
 tap.ok(ok and len(notes) == 2, "c joins: shared again, a second spell logged "
        "(%d notes, %.3fs)" % (len(notes), t), d3.log()[-2000:])
 tap.ok(d3.stop() == 0, "popgated exits 0")
+
+# ignore_networks from a file, read again on HUP
+tmp4 = pt.temp_dir("popgate-netfile-")
+NETS = os.path.join(tmp4, "shared.networks")
+pt.append(NETS, "# CGNAT\n100.64.0.0/10\n198.51.100.0/24   # a fetcher\n", "w")
+d4 = pt.Daemon(tmp4, journal="no", ignore_networks="::1, " + NETS)
+pt.append(d4.log_file, "")
+d4.start()
+pt.append(d4.log_file, pt.login_line("198.51.100.5", pid=1) + pt.login_line("192.0.2.5", pid=2))
+ok, t = pt.wait_until(lambda: d4.try_policy("192.0.2.5") == "OK", 20, 0.05)
+tap.ok(ok and "198.51.100.5" not in [e["ip"] for e in d4.dump_json()],
+       "a network listed in the file is ignored (%.3fs)" % t, d4.dump_json())
+pt.append(NETS, "100.64.0.0/10\n", "w")
+d4.hup()
+ok, t = pt.wait_until(lambda: "reloaded" in d4.log() and d4.try_policy("192.0.2.5") == "OK",
+                      30, 0.05)
+pt.append(d4.log_file, pt.login_line("198.51.100.6", pid=3))
+t2 = d4.wait_action("198.51.100.6", "OK", 30)
+tap.ok(ok and t2 is not None, "file changed, HUP: its old network is recorded "
+       "again (%.3fs)" % (t2 or 0), d4.log()[-2000:])
+pt.append(NETS, "100.64.0.1/10\n", "w")
+d4.hup()
+ok, t = pt.wait_until(lambda: "keeping the running configuration" in d4.log(), 30, 0.05)
+tap.ok(ok and "shared.networks:1: host bits set" in d4.log() and
+       d4.try_policy("198.51.100.6") == "OK",
+       "a bad line in the file: reload refused with FILE:LINE, the running "
+       "configuration kept", d4.log()[-2000:])
+tap.ok(d4.stop() == 0, "popgated exits 0")
 
 # unlisted_action = DEFER_IF_REJECT
 d2 = pt.Daemon(pt.temp_dir("popgate-unlisted-"), journal="no",
