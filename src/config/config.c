@@ -65,7 +65,7 @@ static const struct key_def keys[] = {
 	KEY("unlisted_action", value_choice, "DUNNO", unlisted_action, 0, 0,
 	    unlisted_names),
 	KEY("unlisted_text", value_wire, "Fetch your mail first, then send again",
-	    unlisted_text, 1, 0, NULL),
+	    unlisted_text, 1, 400, NULL),
 	KEY("user", value_string, "popgate", user, 0, 0, NULL),
 	KEY("start_at", value_choice, "end", start_at, 0, 0, start_at_names),
 	KEY("rotate_wait", value_duration, "5s", rotate_wait, 1, DAY, NULL),

@@ -8,10 +8,12 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "config.h"
@@ -214,7 +216,9 @@ static int add_networks_file(struct net_list *l, const char *path,
 			     char *msg, size_t msgsize)
 {
 	char shown[QUOTE_MAX], inner[CONFIG_ERR_MAX];
-	FILE *f = fopen(path, "re");
+	/* O_NONBLOCK: a FIFO or device never blocks the reload */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	FILE *f = NULL;
 	char *line = NULL;
 	size_t cap = 0;
 	unsigned lineno = 0;
@@ -223,11 +227,11 @@ static int add_networks_file(struct net_list *l, const char *path,
 	int rc = 0;
 
 	value_shown(path, shown);
-	if (f == NULL)
+	if (fd < 0)
 		return value_say(msg, msgsize, "%s: %s", shown, strerror(errno));
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > NETWORKS_FILE_MAX) {
-		fclose(f);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > NETWORKS_FILE_MAX || (f = fdopen(fd, "r")) == NULL) {
+		close(fd);
 		return value_say(msg, msgsize, "%s: not a regular file of at "
 				 "most %d bytes", shown, NETWORKS_FILE_MAX);
 	}

@@ -107,6 +107,9 @@ static int parse_wire(const struct key_def *k, const char *value,
 		return value_say(msg, msgsize, "bad value \"%s\" (expected "
 				 "non-empty printable ASCII text)",
 				 value_shown(value, buf));
+	if (k->max > 0 && strlen(value) > k->max)
+		return value_say(msg, msgsize, "longer than %u characters",
+				 k->max);
 	return parse_string(k, value, line, field, msg, msgsize);
 }
 

@@ -24,6 +24,8 @@ static const struct bad_case bad_cases[] = {
 	  "\"REJECT\" (expected DUNNO or DEFER_IF_REJECT)" },
 	{ "unlisted_text =\n", "t.conf:1: unlisted_text: bad value \"\" "
 	  "(expected non-empty printable ASCII text)" },
+	{ "ignore_networks = /dev/null\n", "t.conf:1: ignore_networks: "
+	  "/dev/null: not a regular file of at most 4194304 bytes" },
 	{ "ignore_networks = ::1, /nonexistent/popgate.networks\n",
 	  "t.conf:1: ignore_networks: /nonexistent/popgate.networks: No such "
 	  "file or directory" },
