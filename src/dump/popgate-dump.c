@@ -21,11 +21,19 @@
 #include "dump_format.h"
 #include "log.h"
 #include "util.h"
+#include "version.h"
 
 #define DEFAULT_DATABASE "/var/lib/popgate/popgate.lmdb"
-#define POPGATE_VERSION "0.1.0"
-#define USAGE "usage: popgate-dump [-ajPs] [-c config | -d database] " \
-	"[-r | -t] [-u user] [IP|CIDR ...]\n"
+/* the man page's SYNOPSIS (tests/dump/usage.t compares them) */
+#define USAGE \
+	"usage: popgate-dump [-aj] [-c config | -d database] [-u user] " \
+	"[address | network ...]\n" \
+	"       popgate-dump [-c config | -d database] -r [-u user] " \
+	"[address | network ...]\n" \
+	"       popgate-dump [-c config | -d database] -t address ...\n" \
+	"       popgate-dump [-c config | -d database] -s [-j | -P]\n" \
+	"       popgate-dump -h | --help\n" \
+	"       popgate-dump -V | --version\n"
 
 struct options {
 	int all, json, stats, remove, touch, prometheus;

@@ -20,8 +20,8 @@
 #include "store.h"
 #include "supervise.h"
 #include "util.h"
+#include "version.h"
 
-#define POPGATE_VERSION "0.1.0"
 
 #ifdef POPGATE_SANITIZE
 /* libinotifytools 3.22 leaks ~115 bytes each time a watched directory is
@@ -33,7 +33,10 @@ const char *__lsan_default_suppressions(void)
 }
 #endif
 
-#define USAGE "usage: popgated [-fnvV] [-c config] [-T file]\n"
+/* the man page's SYNOPSIS (tests/dump/usage.t compares them) */
+#define USAGE "usage: popgated [-fnvV] [-c config] [-T file]\n" \
+	"       popgated -h | --help\n" \
+	"       popgated -V | --version\n"
 
 /* usage - the man page's SYNOPSIS; -h asks for it (stdout, 0) */
 static void usage(int asked)
