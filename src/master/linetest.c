@@ -167,15 +167,18 @@ static void one_line(struct linetest *lt, const char *line, size_t len)
 		unmatched(lt, t);
 }
 
-/* read_all - every complete line of FD; a last line without its newline
- * is reported, not read (the daemon waits for the newline) */
+/* read_all - every complete line of FD; a line that fills the whole
+ * buffer is over TAIL_LINE_MAX anyway and is skipped up to its newline,
+ * so memory stays bounded; a last line without its newline is reported,
+ * not read (the daemon waits for the newline) */
 static int read_all(struct linetest *lt, int fd, const char *name)
 {
-	size_t cap = READ_CHUNK, used = 0;
-	char *buf = xmalloc(cap);
+	char *buf = xmalloc(READ_CHUNK);
+	size_t used = 0;
+	int skipping = 0;
 	ssize_t n;
 
-	while ((n = read(fd, buf + used, cap - used)) != 0) {
+	while ((n = read(fd, buf + used, READ_CHUNK - used)) != 0) {
 		size_t start = 0;
 		char *nl;
 
@@ -189,15 +192,24 @@ static int read_all(struct linetest *lt, int fd, const char *name)
 		}
 		used += (size_t)n;
 		while ((nl = memchr(buf + start, '\n', used - start)) != NULL) {
-			one_line(lt, buf + start, (size_t)(nl - buf) - start);
+			if (skipping) {	/* the end of an overlong line */
+				lt->lineno++;
+				lt->overlong++;
+				skipping = 0;
+			} else {
+				one_line(lt, buf + start,
+					 (size_t)(nl - buf) - start);
+			}
 			start = (size_t)(nl - buf) + 1;
 		}
 		memmove(buf, buf + start, used - start);
 		used -= start;
-		if (used == cap)	/* a line longer than the buffer */
-			buf = xrealloc(buf, cap *= 2);
+		if (used == READ_CHUNK) {	/* drop it, find its end */
+			skipping = 1;
+			used = 0;
+		}
 	}
-	if (used > 0)
+	if (used > 0 || skipping)
 		fprintf(stderr, "popgated: %s: last line has no newline: not "
 			"read (popgated waits for its end)\n", name);
 	free(buf);

@@ -132,6 +132,14 @@ with open(log, "rb") as f:
 r = run(PLAIN, "-", stdin=data)
 tap.ok(r.returncode == 0 and r.stdout == run(PLAIN, log).stdout,
        "- reads standard input: the same report")
+big = b"x" * (9 << 20) + b"\n" + data + b"y" * (5 << 20)
+r = run(PLAIN, "-", stdin=big)
+rows = parse(r.stdout)[0]
+tap.ok(r.returncode == 0 and [x[1:] for x in rows] ==
+       [x[1:] for x in parse(run(PLAIN, log).stdout)[0]] and
+       b"1 over 16384 bytes" in r.stderr and b"last line has no newline" in r.stderr,
+       "a 9 MiB line is skipped and counted, a last line without its newline "
+       "reported, the rest read as before", r.stderr)
 r = run(PLAIN, "-", stdin=b"Mar  1 00:00:00 mx postfix/smtpd[1]: connect from x[192.0.2.1]\n")
 tap.ok(r.returncode == 1, "nothing recognised: exit 1 (%d)" % r.returncode)
 bad = conf("bad.conf", "ipv6_prefix = 129\n")
