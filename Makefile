@@ -43,7 +43,7 @@ UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_BINS = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/bin/*.c))
 DEPS = $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/tests/*.d $(BUILD)/tests/bin/*.d $(BUILD)/bench/*.d $(BUILD)/*.d)
 
-.PHONY: all deps deps-build run test check-build install clean bench fuzz fuzz-build stress
+.PHONY: all deps deps-build run test check-build install uninstall deb clean bench fuzz fuzz-build stress
 
 all: popgated popgate-dump
 
@@ -54,7 +54,7 @@ $(BUILD)/popgated: src/master/popgated.c $(LIB)
 $(BUILD)/popgate-dump: src/dump/popgate-dump.c $(LIB)
 $(BUILD)/popgated $(BUILD)/popgate-dump:
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -I$(<D) $(CFLAGS) $(DEPFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(CPPFLAGS) -I$(<D) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
@@ -127,20 +127,57 @@ stress: deps
 	POPGATE_DUMP=$(CURDIR)/build/san/popgate-dump POPGATE_BUILD=$(CURDIR)/build/san \
 	STRESS=full tests/stress/crash_stress.t
 
+# install / uninstall: everything under PREFIX (the configuration under
+# SYSCONFDIR, /etc, where the programs look by default); the unit, sysusers
+# and tmpfiles snippets go where systemd reads them for that prefix
+# (/usr/local/lib/systemd/system, ... for the default /usr/local)
+SBINDIR = $(PREFIX)/sbin
+MANDIR = $(PREFIX)/share/man
+DOCDIR = $(PREFIX)/share/doc/popgate
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+EXAMPLES = contrib/popgate.conf contrib/popgate-local.conf \
+	contrib/postfix-main.cf.snippet contrib/dovecot-logging.conf \
+	contrib/rsyslog-popgate.conf contrib/logrotate.popgate
+INSTALLED = $(SBINDIR)/popgated $(SBINDIR)/popgate-dump \
+	$(MANDIR)/man8/popgated.8 $(MANDIR)/man8/popgate-dump.8 \
+	$(MANDIR)/man5/popgate.conf.5 $(SYSTEMDUNITDIR)/popgated.service \
+	$(SYSUSERSDIR)/popgate.conf $(TMPFILESDIR)/popgate.conf \
+	$(addprefix $(DOCDIR)/examples/,$(notdir $(EXAMPLES)))
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
-		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)/etc/popgate \
-		$(DESTDIR)/lib/systemd/system
-	install -m 0755 popgated popgate-dump $(DESTDIR)$(PREFIX)/sbin/
-	install -m 0644 src/master/popgated.8 src/dump/popgate-dump.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	install -m 0644 src/config/popgate.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	test -e $(DESTDIR)/etc/popgate/popgate.conf || \
-		install -m 0644 contrib/popgate.conf $(DESTDIR)/etc/popgate/popgate.conf
-	sed 's|/usr/local/sbin|$(PREFIX)/sbin|g' contrib/popgated.service \
-		> $(DESTDIR)/lib/systemd/system/popgated.service
-	install -d $(DESTDIR)/usr/lib/sysusers.d $(DESTDIR)/usr/lib/tmpfiles.d
-	install -m 0644 contrib/popgate.sysusers $(DESTDIR)/usr/lib/sysusers.d/popgate.conf
-	install -m 0644 contrib/popgate.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/popgate.conf
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/popgate \
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DOCDIR)/examples
+	install -m 0755 popgated popgate-dump $(DESTDIR)$(SBINDIR)/
+	install -m 0644 src/master/popgated.8 src/dump/popgate-dump.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 src/config/popgate.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	test -e $(DESTDIR)$(SYSCONFDIR)/popgate/popgate.conf || \
+		install -m 0644 contrib/popgate.conf $(DESTDIR)$(SYSCONFDIR)/popgate/popgate.conf
+	sed -e 's|/usr/sbin/|$(SBINDIR)/|g' -e 's|/etc/popgate/|$(SYSCONFDIR)/popgate/|g' \
+		contrib/popgated.service > $(DESTDIR)$(SYSTEMDUNITDIR)/popgated.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/popgated.service
+	install -m 0644 contrib/popgate.sysusers $(DESTDIR)$(SYSUSERSDIR)/popgate.conf
+	install -m 0644 contrib/popgate.tmpfiles $(DESTDIR)$(TMPFILESDIR)/popgate.conf
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+
+# uninstall: what install put there, except a configuration file (yours)
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+	@test ! -e $(DESTDIR)$(SYSCONFDIR)/popgate/popgate.conf || \
+		echo "uninstall: $(DESTDIR)$(SYSCONFDIR)/popgate/popgate.conf kept (remove it by hand)"
+
+# deb: a Debian package from debian/ (debhelper), unsigned, into build/deb
+deb:
+	@sh tests/deps.sh deb
+	rm -rf build/deb && mkdir -p build/deb/src
+	git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -x -C build/deb/src
+	cd build/deb/src && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error build/deb/*.changes
 
 clean:
 	rm -rf build popgated popgate-dump var

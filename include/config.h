@@ -72,10 +72,12 @@ struct config {
 	char *export_command;		/* "" = none */
 	struct net_list ignore_networks;
 	struct string_list ignore_users;	/* never authorized */
-	unsigned shared_address_users;	/* 0 = off, else 2..RECORD_USERS_MAX */
-	unsigned ipv6_prefix;		/* 1..128 */
+	unsigned shared_address_users;	/* 0 = off, else 2..SHARED_USERS_MAX */
+	unsigned ipv6_prefix;		/* 32..128 */
 	enum unlisted_action unlisted_action;
 	char *unlisted_text;		/* for DEFER_IF_REJECT */
+	char *syslog_name;		/* syslog tag */
+	int syslog_facility;		/* index: see config_facility() */
 	char *user;			/* "" = no privilege drop */
 	enum start_at start_at;
 	unsigned rotate_wait;		/* seconds */
@@ -104,6 +106,8 @@ int config_parse(struct config *cfg, const char *name, const char *buf,
  * of DESIGN's table, like postconf */
 void config_print(const struct config *cfg, FILE *out);
 void config_free(struct config *cfg);
+/* config_facility - syslog_facility as a LOG_ value (LOG_MAIL, ...) */
+int config_facility(const struct config *cfg);
 
 /* format_duration - "30m", "5s", "1d": the largest exact unit */
 void format_duration(unsigned seconds, char *buf, size_t size);

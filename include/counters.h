@@ -50,10 +50,13 @@ const char *counters_name(enum counter_id id);
 /* counters_note_match - ingest (any thread): one line matched by FORMAT
  * (NULL: custom pattern) */
 void counters_note_match(const char *format);
+/* counters_note_ambiguous - ingest (any thread): one line held its
+ * format's address field twice and was not recorded ("lines_ambiguous") */
+void counters_note_ambiguous(void);
 /* counters_note_expired - ingest: N entries deleted by the sweep */
 void counters_note_expired(size_t n);
 
-/* counters_flush - ingest: add to B ("matched_<format>", "entries_expired"
+/* counters_flush - ingest: add to B ("matched_<format>", "entries_expired", "lines_ambiguous"
  * and the serve counters, each only when it grew) everything counted since
  * the last flush, and record in the shared mapping that it was flushed: a
  * restarted ingest worker goes on from there. Returns the ops added */

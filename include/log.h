@@ -1,5 +1,6 @@
 /*
- * log.h - syslog (facility mail) and optional stderr logging.
+ * log.h - syslog (facility mail unless configured) and optional stderr
+ * logging; messages carry Postfix's severity words ("warning: ", ...).
  * User-supplied text goes through log_escape(); anything that can repeat
  * per input line goes through a struct ratelimit.
  */
@@ -10,8 +11,16 @@
 #include <syslog.h>
 #include <time.h>
 
-/* log_init - open syslog with IDENT; also copy to stderr when TO_STDERR */
+/* log_init - syslog with tag IDENT, facility mail; also copy to stderr
+ * when TO_STDERR (see log_stderr) */
 void log_init(const char *ident, int to_stderr, int verbosity);
+/* log_stderr - copy each message to stderr, unless stderr is the journal
+ * (JOURNAL_STREAM names it): the syslog copy already reaches it */
+void log_stderr(int on);
+/* log_stderr_is_journal - systemd connected stderr to the journal */
+int log_stderr_is_journal(void);
+/* log_syslog - tag and facility (LOG_MAIL, LOG_LOCAL0, ...) from here on */
+void log_syslog(const char *ident, int facility);
 int log_verbosity(void);
 
 void log_msg(int prio, const char *fmt, ...)

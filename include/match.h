@@ -40,9 +40,12 @@ struct matcher *matcher_new(const struct config *cfg, char *err, size_t errsize)
 void matcher_free(struct matcher *m);
 
 /* matcher_feed - 1 and *R filled when LINE (LEN bytes, no newline, may
- * contain NULs) completes a login or ends a session, 0 otherwise. SOURCE
+ * contain NULs) completes a login or ends a session, 0 otherwise (also
+ * for a line holding its address field twice: counted, logged). SOURCE
  * names the file the line came from (a small integer per followed file):
- * the lines of a two-line login are tied by (SOURCE, host, program, PID).
+ * the lines of a two-line login are tied by (SOURCE, host, program, PID),
+ * a Dovecot logout to its login by (SOURCE, host, pid, session) or, when
+ * it names neither, (SOURCE, host, service, user).
  * NOW is the line's time: the first line of a two-line login waits
  * MATCH_PENDING_TTL seconds at most. A line read from a user's text never
  * supplies an address. */
@@ -54,7 +57,9 @@ int matcher_match(struct matcher *m, const char *line, size_t len,
 
 #define MATCH_PENDING_TTL 120	/* seconds a first line waits */
 #define MATCH_PENDING_MAX 4096	/* first lines waiting, oldest evicted */
-#define MATCH_SESSIONS_MAX 16384	/* session ids awaiting a logout */
+#define MATCH_SESSIONS_MAX 16384	/* session ids awaiting a logout (a
+					 * session known by id and by user
+					 * counts once) */
 
 /* why the last matcher_feed() returned 0 (popgated -T) */
 enum match_note {
@@ -67,6 +72,9 @@ enum match_note {
 				 * that process (if any) is forgotten */
 	MATCH_NOTE_NO_FIRST,	/* second line without a waiting first */
 	MATCH_NOTE_NO_SESSION,	/* logout of no session this matcher saw */
+	MATCH_NOTE_CANCELLED,	/* second line after a failure, or after a
+				 * first line without an address */
+	MATCH_NOTE_AMBIGUOUS,	/* the address field twice: nothing read */
 };
 
 /* matcher_note - why the last feed matched nothing; *FORMAT (may be
@@ -82,6 +90,9 @@ size_t matcher_sessions(const struct matcher *m);
 /* matcher_rules_run - regexes tried so far: a line whose program tag
  * belongs to no format (and no custom pattern is set) tries none */
 unsigned long long matcher_rules_run(const struct matcher *m);
+/* matcher_ambiguous - lines that matched a format but held its address
+ * field twice (nothing recorded; also counted as lines_ambiguous) */
+unsigned long long matcher_ambiguous(const struct matcher *m);
 
 /* match_format_known - 1 if NAME is a built-in format name or "auto" */
 int match_format_known(const char *name);

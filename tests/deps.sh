@@ -6,8 +6,13 @@ set -eu
 
 BUILD_PKGS="build-essential pkg-config liblmdb-dev lmdb-utils libpcre2-dev libinotifytools0-dev libsystemd-dev"
 TEST_PKGS="libcmocka-dev python3 mandoc dovecot-pop3d dovecot-imapd postfix swaks rsyslog logrotate util-linux systemd-journal-remote clang libclang-rt-14-dev"
-PKGS="$BUILD_PKGS"
-[ "${1:-}" = "build" ] || PKGS="$PKGS $TEST_PKGS"
+# make deb (and tests/systemd/deb.t): debhelper and lintian
+DEB_PKGS="debhelper lintian"
+case "${1:-}" in
+build) PKGS="$BUILD_PKGS" ;;
+deb) PKGS="$BUILD_PKGS $DEB_PKGS" ;;
+*) PKGS="$BUILD_PKGS $TEST_PKGS $DEB_PKGS" ;;
+esac
 
 missing=""
 for p in $PKGS; do

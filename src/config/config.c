@@ -34,6 +34,15 @@ static const char *const export_format_names[] = { "postfix", "sendmail", NULL }
 static const char *const journal_names[] = { "no", "yes", "auto", NULL };
 static const char *const no_yes[] = { "no", "yes", NULL };
 static const char *const unlisted_names[] = { "DUNNO", "DEFER_IF_REJECT", NULL };
+/* syslog_facility: names, and the LOG_ values in the same order */
+static const char *const facility_names[] = {
+	"mail", "daemon", "user", "local0", "local1", "local2", "local3",
+	"local4", "local5", "local6", "local7", NULL
+};
+static const int facility_values[] = {
+	LOG_MAIL, LOG_DAEMON, LOG_USER, LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2,
+	LOG_LOCAL3, LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7
+};
 
 #define KEY(name, type, def, field, min, max, choices) \
 	{ name, &type, def, offsetof(struct config, field), min, max, choices }
@@ -61,11 +70,14 @@ static const struct key_def keys[] = {
 	KEY("ignore_users", value_strings, "", ignore_users, 0, 0, NULL),
 	KEY("shared_address_users", value_threshold, "0", shared_address_users,
 	    2, SHARED_USERS_MAX, NULL),
-	KEY("ipv6_prefix", value_number, "128", ipv6_prefix, 1, 128, NULL),
+	KEY("ipv6_prefix", value_number, "128", ipv6_prefix, 32, 128, NULL),
 	KEY("unlisted_action", value_choice, "DUNNO", unlisted_action, 0, 0,
 	    unlisted_names),
 	KEY("unlisted_text", value_wire, "Fetch your mail first, then send again",
 	    unlisted_text, 1, 400, NULL),
+	KEY("syslog_name", value_string, "popgated", syslog_name, 1, 0, NULL),
+	KEY("syslog_facility", value_choice, "mail", syslog_facility, 0, 0,
+	    facility_names),
 	KEY("user", value_string, "popgate", user, 0, 0, NULL),
 	KEY("start_at", value_choice, "end", start_at, 0, 0, start_at_names),
 	KEY("rotate_wait", value_duration, "5s", rotate_wait, 1, DAY, NULL),
@@ -305,4 +317,9 @@ void config_free(struct config *cfg)
 		keys[i].type->free(field_of(cfg, &keys[i]));
 	free(cfg->file);
 	memset(cfg, 0, sizeof *cfg);
+}
+
+int config_facility(const struct config *cfg)
+{
+	return facility_values[cfg->syslog_facility];
 }

@@ -1,7 +1,7 @@
 /*
  * audit.c - popgate-dump's record of its own changes: one line per added,
- * refreshed or removed entry, sent through popgated's log channel (mail
- * facility, popgated's syslog tag) and naming who ran it: the real uid
+ * refreshed or removed entry, sent through popgated's log channel (its
+ * syslog_name and syslog_facility) and naming who ran it: the real uid
  * and its name, and under sudo the SUDO_USER/SUDO_UID that sudo set.
  * Environment text is escaped and bounded; nothing goes to stderr.
  */
@@ -15,10 +15,20 @@
 #include "log.h"
 #include "util.h"
 
-#define AUDIT_IDENT "popgated"	/* popgated's syslog tag */
 #define CALLER_MAX 300
+#define IDENT_MAX 64
 
 static char caller[CALLER_MAX];
+static char ident[IDENT_MAX] = "popgated";	/* popgated's defaults */
+static int facility = LOG_MAIL;
+
+void audit_init(const struct config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	copy_string(ident, cfg->syslog_name, sizeof ident);
+	facility = config_facility(cfg);
+}
 
 /* describe_caller - "uid=0(root)" plus " sudo_user=bob sudo_uid=1000" */
 static void describe_caller(void)
@@ -54,8 +64,10 @@ void audit_change(const char *what, const char *ip, const struct record *r)
 
 	if (r != NULL)
 		log_escape(user, sizeof user, r->user, strlen(r->user));
-	log_init(AUDIT_IDENT, 0, 0);	/* syslog only, as popgated */
+	log_stderr(0);			/* syslog only, as popgated */
+	log_syslog(ident, facility);
 	log_msg(LOG_NOTICE, "popgate-dump: %s %s%s%s by %s", what, ip,
 		r != NULL ? " user=" : "", user, audit_caller());
-	log_init("popgate-dump", 1, 0);
+	log_syslog("popgate-dump", LOG_MAIL);
+	log_stderr(1);
 }

@@ -365,6 +365,7 @@ int main(int argc, char **argv)
 	targets = parse_targets(&o);
 	cfg = load_config(&o);
 	log_init("popgate-dump", 1, 0);
+	audit_init(cfg);
 	flags = o.touch ? STORE_CREATE : (o.remove ? 0 : STORE_READONLY);
 	rc = store_open(&s, o.database ? o.database : cfg ? cfg->database :
 			DEFAULT_DATABASE, flags, 0, err, sizeof(err));

@@ -13,8 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "export.h"
+#include "control.h"
 #include "counters.h"
+#include "export.h"
 #include "ingest.h"
 #include "journal.h"
 #include "log.h"
@@ -76,17 +77,12 @@ static void catch_signals(void)
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
-/* parent_gone - the master's end of the pipe hung up */
+/* parent_gone - the master asked us to stop, or hung up (control.h) */
 static int parent_gone(int fd)
 {
-	struct pollfd p = { fd, POLLIN, 0 };
-	char c;
+	enum control_event ev = control_read(fd);
 
-	if (fd < 0 || poll(&p, 1, 0) <= 0)
-		return 0;
-	if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
-		return 1;
-	return read(fd, &c, 1) == 0;
+	return ev == CONTROL_GOT_STOP || ev == CONTROL_GONE;
 }
 
 time_t ingest_stamp_time(const char *text, size_t len, time_t now)

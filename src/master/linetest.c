@@ -24,7 +24,7 @@
 enum verdict {
 	V_RECORDED, V_CLOSED, V_TOO_OLD, V_IGNORED_NET, V_IGNORED_USER,
 	V_WAITING, V_DISCARDED, V_NO_FIRST, V_NO_SESSION, V_BAD_ADDR,
-	V_UNMATCHED, V_COUNT
+	V_CANCELLED, V_AMBIGUOUS, V_UNMATCHED, V_COUNT
 };
 
 static const char *const verdict_text[V_COUNT] = {
@@ -35,11 +35,14 @@ static const char *const verdict_text[V_COUNT] = {
 	"not recorded, second line without a waiting first line",
 	"not recorded, logout of a session not seen",
 	"not recorded, no valid client address or process id",
+	"not recorded, its first line was a failure or had no address",
+	"not recorded, ambiguous (the address field twice)",
 	"no match, a server's tag but no rule matched",
 };
 static const char *const verdict_column[V_COUNT] = {
 	"recorded", "closed", "too_old", "ign_net", "ign_user", "waiting",
-	"discarded", "no_first", "no_session", "bad_addr", "unmatched",
+	"discarded", "no_first", "no_session", "bad_addr", "cancelled",
+	"ambiguous", "unmatched",
 };
 
 struct linetest {
@@ -135,6 +138,8 @@ static void unmatched(struct linetest *lt, time_t t)
 		[MATCH_NOTE_DISCARDED] = V_DISCARDED,
 		[MATCH_NOTE_NO_FIRST] = V_NO_FIRST,
 		[MATCH_NOTE_NO_SESSION] = V_NO_SESSION,
+		[MATCH_NOTE_CANCELLED] = V_CANCELLED,
+		[MATCH_NOTE_AMBIGUOUS] = V_AMBIGUOUS,
 	};
 	struct match_result r;
 	const char *format;

@@ -2,8 +2,11 @@
  * popgated.c - main and supervisor. Parses the configuration, creates the
  * database if needed (and closes it before any fork), binds the
  * listeners, forks the ingest and serve workers, restarts them with
- * back-off, forwards TERM and applies HUP. Never opens LMDB while forking.
+ * back-off, stops them on TERM and applies HUP. Without -f the parent
+ * waits until the daemon is ready and exits 1 if start-up failed. Never
+ * opens LMDB while forking.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <pwd.h>
@@ -17,6 +20,7 @@
 #include "config.h"
 #include "linetest.h"
 #include "log.h"
+#include "notify.h"
 #include "store.h"
 #include "supervise.h"
 #include "util.h"
@@ -34,7 +38,9 @@ const char *__lsan_default_suppressions(void)
 #endif
 
 /* the man page's SYNOPSIS (tests/dump/usage.t compares them) */
-#define USAGE "usage: popgated [-fnvV] [-c config] [-T file]\n" \
+#define USAGE "usage: popgated [-fvV] [-c config]\n" \
+	"       popgated -n [-q] [-c config]\n" \
+	"       popgated [-v] [-c config] -T file\n" \
 	"       popgated -h | --help\n" \
 	"       popgated -V | --version\n"
 
@@ -45,7 +51,8 @@ static void usage(int asked)
 	if (asked)
 		fputs("  -c FILE  configuration (default " CONFIG_DEFAULT_PATH ")\n"
 		      "  -f       stay in the foreground\n"
-		      "  -n       check the configuration, print every setting\n"
+		      "  -n       check the configuration, print every setting "
+		      "(-q: print nothing)\n"
 		      "  -T FILE  line tester (- = standard input): what popgated "
 		      "would do with each line\n"
 		      "  -v       more logging (-v: each policy decision and why)\n"
@@ -131,10 +138,29 @@ static int prepare_database(const struct config *cfg, long gid)
 	return fresh;
 }
 
+/* wait_for_child - the parent of a daemonizing popgated: exit 0 once the
+ * daemon says it is ready, 1 when it fails (its pipe closes first) */
+static void wait_for_child(int fd)
+{
+	char byte;
+	ssize_t n;
+
+	do
+		n = read(fd, &byte, 1);
+	while (n < 0 && errno == EINTR);
+	_exit(n == 1 ? 0 : 1);
+}
+
+/* daemonize - detach; the parent stays until start-up is over (stdio,
+ * still the caller's, shows why it failed) */
 static void daemonize(void)
 {
-	int fd;
+	int p[2], fd;
 
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		log_msg(LOG_ERR, "pipe: %m");
+		exit(1);
+	}
 	switch (fork()) {
 	case -1:
 		log_msg(LOG_ERR, "fork: %m");
@@ -142,19 +168,31 @@ static void daemonize(void)
 	case 0:
 		break;
 	default:
-		_exit(0);
+		close(p[1]);
+		wait_for_child(p[0]);
 	}
+	close(p[0]);
+	notify_set_parent(p[1]);
 	setsid();
 	if (chdir("/") != 0)
 		log_msg(LOG_WARNING, "chdir /: %m");
-	fd = open("/dev/null", O_RDWR);
-	if (fd >= 0) {
+	fd = open("/dev/null", O_RDONLY);
+	if (fd >= 0 && fd != 0) {
 		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
+		close(fd);
 	}
+}
+
+/* config_failed - FILE:LINE on stderr; in syslog too, unless stderr is
+ * the journal already (one copy of each message) or this is only -n */
+static int config_failed(const char *err, int check_only)
+{
+	fprintf(stderr, "%s\n", err);
+	if (!check_only && !log_stderr_is_journal()) {
+		log_init("popgated", 0, 0);
+		log_msg(LOG_ERR, "%s", err);
+	}
+	return 1;
 }
 
 int main(int argc, char **argv)
@@ -165,12 +203,12 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *path = CONFIG_DEFAULT_PATH, *test_file = NULL;
-	int foreground = 0, check_only = 0, verbosity = 0, ch;
+	int foreground = 0, check_only = 0, quiet = 0, verbosity = 0, ch;
 	char err[CONFIG_ERR_MAX];
 	struct config cfg;
 	long gid;
 
-	while ((ch = getopt_long(argc, argv, "c:fhnT:vV", long_options,
+	while ((ch = getopt_long(argc, argv, "c:fhnqT:vV", long_options,
 				 NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -188,6 +226,9 @@ int main(int argc, char **argv)
 		case 'T':
 			test_file = optarg;
 			break;
+		case 'q':
+			quiet = 1;
+			break;
 		case 'v':
 			verbosity++;
 			break;
@@ -198,30 +239,32 @@ int main(int argc, char **argv)
 			usage(0);
 		}
 	}
-	if (optind != argc || (test_file && check_only))
+	if (optind != argc || (quiet && !check_only) || (test_file && check_only))
 		usage(0);
 	if (config_load(&cfg, path, err, sizeof err) != 0) {
+		if (!test_file)
+			return config_failed(err, check_only);
 		fprintf(stderr, "%s\n", err);
-		if (test_file)
-			return 2;
-		if (!check_only)
-			syslog(LOG_MAIL | LOG_ERR, "%s", err);
-		return 1;
+		return 2;
 	}
 	if (test_file) {
 		int rc;
 
-		log_init("popgated", 1, verbosity);
+		log_init(cfg.syslog_name, 1, verbosity);
+		log_syslog(cfg.syslog_name, config_facility(&cfg));
 		rc = linetest_run(&cfg, test_file, verbosity);
 		config_free(&cfg);
 		return rc;
 	}
 	if (check_only) {
-		config_print(&cfg, stdout);
+		if (!quiet)
+			config_print(&cfg, stdout);
 		config_free(&cfg);
 		return 0;
 	}
-	log_init("popgated", foreground, verbosity);
+	/* stderr until start-up is over (it is the caller's terminal) */
+	log_init(cfg.syslog_name, 1, verbosity);
+	log_syslog(cfg.syslog_name, config_facility(&cfg));
 	check_user(&cfg);
 	gid = database_gid(&cfg);
 	if (prepare_database(&cfg, gid))

@@ -17,18 +17,22 @@
 /* what a matching line does; groups pid, sid and host key the state */
 enum rule_step {
 	STEP_LINE,	/* the line alone yields KIND with its own ip */
-	STEP_OPEN,	/* first of two lines: keep ip for (source, host, pid) */
+	STEP_OPEN,	/* first of two lines: keep ip for (source, host, pid);
+			 * one whose address does not parse clears the key */
 	STEP_CONFIRM,	/* second line: MATCH_LOGIN with the kept ip */
 	STEP_DISCARD,	/* failure or exit: forget the kept ip */
 	STEP_CLOSE,	/* MATCH_LOGOUT for the session (host, pid, sid) that a
 			 * login line of this format recorded */
+	STEP_CLOSE_USER,	/* MATCH_LOGOUT for the oldest session (host,
+				 * svc, user) a login line recorded */
 };
 
 /* which logouts a format reports (match_result.session) */
 enum session_kind {
 	SESSION_NONE,	/* no logout lines known */
 	SESSION_IP,	/* logout lines carry the address */
-	SESSION_ID,	/* logout lines carry the login's pid and session id */
+	SESSION_ID,	/* logout lines carry the login's pid and session id,
+			 * or (older servers) its service and user */
 };
 
 /* one regex of a format: a line matching RE yields KIND */
@@ -39,9 +43,13 @@ struct format_rule {
 	const char *re;		/* PCRE2 source, anchored with ^ */
 	const char *service;	/* service when group svc is unset, or NULL */
 	enum rule_step step;
+	const char *marker;	/* the text that introduces the address field
+				 * (not after a letter, digit or '_'): a
+				 * matching line holding it twice is
+				 * ambiguous and yields nothing; or NULL */
 };
 
-#define FORMAT_RULES_MAX 6
+#define FORMAT_RULES_MAX 8
 
 /* TAGS: every program tag that any rule of the format accepts at a tag
  * position (see tagset.h), separated by spaces, exactly as the server

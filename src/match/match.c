@@ -4,9 +4,11 @@
  * NULs allowed) and extracts address, user and time; ties two-line logins
  * by PID and logouts by session id in bounded tables. A built-in rule runs
  * only on lines with one of its format's program tags (tagset.h) and its
- * literal, each distinct literal searched at most once per line. Never
- * authorizes an address that did not come from the field its format
- * defines; never lets a hostile line crash, hang or grow it without bound.
+ * literal, each distinct literal searched at most once per line. A line
+ * holding its format's address field twice is ambiguous and yields
+ * nothing. Never authorizes an address that did not come from the field
+ * its format defines; never lets a hostile line crash, hang or grow it
+ * without bound.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counters.h"
 #include "formats.h"
 #include "litset.h"
 #include "log.h"
@@ -38,6 +41,7 @@ struct rule {
 	const char *format;		/* table name or "custom" */
 	const char *service;		/* when group svc is unset */
 	enum rule_step step;
+	const char *marker;		/* address field: once per line, or NULL */
 	enum session_kind session;	/* of the rule's format */
 	int g_ip, g_user, g_svc, g_time;	/* group numbers, <0 = none */
 	int g_host, g_pid, g_sid;
@@ -51,12 +55,14 @@ struct matcher {
 	struct tagset *tags;		/* program tag -> format bits */
 	struct litset *lits;		/* the rules' literals */
 	unsigned long long rules_run;	/* regexes tried */
+	unsigned long long ambiguous;	/* lines with two address fields */
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit_stack;
-	struct ratelimit rl_error;
+	struct ratelimit rl_error, rl_ambiguous;
 	struct pending_table *pending;	/* (source, host, pid) -> first line */
-	struct pending_table *sessions;	/* (source, host, pid, sid) -> login */
+	struct pending_table *sessions;	/* (source, host, pid, sid) -> login,
+					 * twin (source, host, svc, user) */
 	enum match_note note;		/* why the last feed returned 0 */
 	uint64_t note_formats;		/* the line's formats by tag */
 	const char *note_format;
@@ -148,6 +154,7 @@ static struct rule *add_rule(struct matcher *m, pcre2_code *re,
 	r->g_pid = group_number(re, "pid");
 	r->g_sid = group_number(re, "sid");
 	r->step = STEP_LINE;
+	r->marker = NULL;
 	r->session = SESSION_NONE;
 	return r;
 }
@@ -203,6 +210,7 @@ static int add_format(struct matcher *m, const struct format_def *f,
 		r->literal = fr->prefilter != NULL && fr->prefilter[0] != '\0' ?
 		    litset_add(m->lits, fr->prefilter) : -1;
 		r->step = fr->step;
+		r->marker = fr->marker;
 		r->session = f->session;
 	}
 	return 0;
@@ -280,7 +288,7 @@ struct matcher *matcher_new(const struct config *cfg, char *err, size_t errsize)
 		return NULL;
 	}
 	m->pending = pending_new(MATCH_PENDING_MAX, MATCH_PENDING_TTL);
-	m->sessions = pending_new(MATCH_SESSIONS_MAX, cfg->session_max > 0 ?
+	m->sessions = pending_new(2 * MATCH_SESSIONS_MAX, cfg->session_max > 0 ?
 				  (time_t)cfg->session_max : SESSION_TTL_DEFAULT);
 	m->md = pcre2_match_data_create(16, NULL);
 	m->mctx = pcre2_match_context_create(NULL);
@@ -353,6 +361,12 @@ static int parse_client_addr(const char *text, size_t len, struct addr *out)
 	if (len == 0 || len >= ADDR_TEXT_MAX || memchr(text, '%', len) != NULL)
 		return -1;
 	return addr_parse(text, len, out);
+}
+
+static int is_word_byte(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_';
 }
 
 /* copy_user - printable ASCII kept, other bytes as '?', bounded */
@@ -441,6 +455,34 @@ static int key_part(const struct matcher *m, int g, const char *line,
 	return 0;
 }
 
+/* key_head - (source, format) as the first bytes of every key */
+static size_t key_head(const struct rule *rule, unsigned source,
+		       unsigned char *key)
+{
+	memcpy(key, &source, sizeof(source));
+	memcpy(key + sizeof(source), &rule->format, sizeof(rule->format));
+	return sizeof(source) + sizeof(rule->format);
+}
+
+/* user_key - (source, format, host, "u", svc, user) of the last match: how
+ * a logout that names no session finds the login; 0 if none fits */
+static size_t user_key(const struct matcher *m, const struct rule *rule,
+		       unsigned source, const char *line,
+		       unsigned char key[PENDING_KEY_MAX])
+{
+	size_t used = key_head(rule, source, key), s, n;
+
+	if (!group_span(m, rule->g_svc, &s, &n) ||
+	    !group_span(m, rule->g_user, &s, &n))
+		return 0;
+	key[used++] = 'u';
+	if (key_part(m, rule->g_host, line, key, &used) < 0 ||
+	    key_part(m, rule->g_svc, line, key, &used) < 0 ||
+	    key_part(m, rule->g_user, line, key, &used) < 0)
+		return 0;
+	return used;
+}
+
 /* state_key - (source, format, host, pid[, sid]) of the last match as
  * bytes in KEY; 0 if the line has no pid (or sid) or the key is too long */
 static size_t state_key(const struct matcher *m, const struct rule *rule,
@@ -452,10 +494,8 @@ static size_t state_key(const struct matcher *m, const struct rule *rule,
 	if (!group_span(m, rule->g_pid, &s, &n) ||
 	    (with_sid && !group_span(m, rule->g_sid, &s, &n)))
 		return 0;
-	memcpy(key, &source, sizeof(source));
-	used += sizeof(source);
-	memcpy(key + used, &rule->format, sizeof(rule->format));
-	used += sizeof(rule->format);
+	used = key_head(rule, source, key);
+	key[used++] = with_sid ? 's' : 'p';
 	if (key_part(m, rule->g_host, line, key, &used) < 0 ||
 	    key_part(m, rule->g_pid, line, key, &used) < 0 ||
 	    (with_sid && key_part(m, rule->g_sid, line, key, &used) < 0))
@@ -469,8 +509,8 @@ static int line_result(struct matcher *m, const struct rule *rule,
 		       unsigned source, const char *line, size_t len,
 		       time_t now, struct match_result *r)
 {
-	unsigned char key[PENDING_KEY_MAX];
-	size_t klen;
+	unsigned char key[PENDING_KEY_MAX], alias[PENDING_KEY_MAX];
+	size_t klen, alen;
 
 	if (!line_addr(m, rule, line, &r->addr)) {
 		m->note = MATCH_NOTE_BAD_ADDR;
@@ -483,22 +523,38 @@ static int line_result(struct matcher *m, const struct rule *rule,
 	if (rule->session == SESSION_IP) {
 		r->session = 1;
 	} else if (rule->session == SESSION_ID) {
+		/* the session is known by (pid, sid) where the login line
+		 * has them, and by (svc, user) for a logout without them */
 		klen = state_key(m, rule, source, line, 1, key);
-		r->session = klen > 0 &&
-		    pending_put(m->sessions, key, klen, &r->addr, now) == 0;
+		alen = user_key(m, rule, source, line, alias);
+		if (klen > 0)
+			r->session = pending_put_pair(m->sessions, key, klen,
+						      alen > 0 ? alias : NULL,
+						      alen, &r->addr, now) == 0;
+		else if (alen > 0)
+			r->session = pending_put_pair(m->sessions, alias, alen,
+						      NULL, 0, &r->addr, now) == 0;
 	}
 	return 1;
 }
 
+#define STATE_NOT_MINE 2	/* a confirming line without a first line */
+
+/* the pending entry of a first line that gave no address, or of a
+ * session that failed: "::", never a client's address */
+static const struct addr tombstone;
+
 /* state_result - a rule of a multi-line format: the address comes from
- * the table, filled by an earlier line of the same file and process */
+ * the table, filled by an earlier line of the same file and process; 1
+ * hit, 0 nothing, STATE_NOT_MINE when a later rule may take the line */
 static int state_result(struct matcher *m, const struct rule *rule,
 			unsigned source, const char *line, size_t len,
 			time_t now, struct match_result *r)
 {
 	unsigned char key[PENDING_KEY_MAX];
-	size_t klen = state_key(m, rule, source, line,
-				rule->step == STEP_CLOSE, key);
+	size_t klen = rule->step == STEP_CLOSE_USER ?
+	    user_key(m, rule, source, line, key) :
+	    state_key(m, rule, source, line, rule->step == STEP_CLOSE, key);
 	struct addr addr;
 
 	m->note_format = rule->format;
@@ -506,23 +562,31 @@ static int state_result(struct matcher *m, const struct rule *rule,
 	if (klen == 0)
 		return 0;
 	switch (rule->step) {
-	case STEP_OPEN:		/* a reused PID replaces the old entry */
-		if (line_addr(m, rule, line, &addr)) {
-			(void)pending_put(m->pending, key, klen, &addr, now);
+	case STEP_OPEN:		/* a reused PID replaces the old entry; a
+				 * first line without an address leaves a
+				 * tombstone: its login confirms nothing */
+		if (!line_addr(m, rule, line, &addr))
+			addr = tombstone;
+		else
 			m->note = MATCH_NOTE_PENDING;
-			m->note_addr = addr;
-		}
+		m->note_addr = addr;
+		(void)pending_put(m->pending, key, klen, &addr, now);
 		return 0;
-	case STEP_DISCARD:
-		(void)pending_take(m->pending, key, klen, now, NULL);
+	case STEP_DISCARD:	/* and the login line that may follow */
+		(void)pending_put(m->pending, key, klen, &tombstone, now);
 		m->note = MATCH_NOTE_DISCARDED;
 		return 0;
-	case STEP_CONFIRM:
+	case STEP_CONFIRM:	/* no first line: maybe a one-line login */
 		m->note = MATCH_NOTE_NO_FIRST;
 		if (!pending_take(m->pending, key, klen, now, &addr))
+			return STATE_NOT_MINE;
+		if (memcmp(&addr, &tombstone, sizeof addr) == 0) {
+			m->note = MATCH_NOTE_CANCELLED;
 			return 0;
+		}
 		break;
 	case STEP_CLOSE:
+	case STEP_CLOSE_USER:
 		m->note = MATCH_NOTE_NO_SESSION;
 		if (!pending_take(m->sessions, key, klen, now, &addr))
 			return 0;
@@ -551,6 +615,40 @@ static int run_rule(struct matcher *m, const struct rule *rule,
 	return 0;
 }
 
+/* marker_count - how many times MARKER stands in LINE where a field
+ * starts (an alphanumeric marker not right after a letter, digit or '_'),
+ * counting at most 2 */
+static int marker_count(const char *line, size_t len, const char *marker)
+{
+	size_t n = strlen(marker), pos = 0;
+	int count = 0, word = is_word_byte(marker[0]);
+	const char *p;
+
+	while (count < 2 && pos < len &&
+	       (p = memmem(line + pos, len - pos, marker, n)) != NULL) {
+		size_t at = (size_t)(p - line);
+		if (!word || at == 0 || !is_word_byte(line[at - 1]))
+			count++;
+		pos = at + 1;
+	}
+	return count;
+}
+
+/* ambiguous - the line RULE matched holds its address field twice: no
+ * reading of it can be trusted; counted and logged */
+static int ambiguous(struct matcher *m, const struct rule *rule,
+		     const char *line, size_t len)
+{
+	if (rule->marker == NULL || marker_count(line, len, rule->marker) < 2)
+		return 0;
+	m->ambiguous++;
+	counters_note_ambiguous();
+	log_limited(&m->rl_ambiguous, LOG_WARNING, "format %s: line of %zu "
+		    "bytes holds \"%s\" twice: ambiguous, nothing recorded",
+		    rule->format, len, rule->marker);
+	return 1;
+}
+
 int matcher_feed(struct matcher *m, unsigned source, const char *line,
 		 size_t len, time_t now, struct match_result *r)
 {
@@ -576,8 +674,19 @@ int matcher_feed(struct matcher *m, unsigned source, const char *line,
 			continue;
 		if (!run_rule(m, rule, line, len))
 			continue;
-		if (rule->step != STEP_LINE)	/* the line is this rule's */
-			return state_result(m, rule, source, line, len, now, r);
+		if (rule->step != STEP_LINE) {
+			/* the line is this rule's; a confirming line with no
+			 * first line waiting may still be a one-line login */
+			int hit = state_result(m, rule, source, line, len, now, r);
+			if (hit != STATE_NOT_MINE)
+				return hit;
+			continue;
+		}
+		if (ambiguous(m, rule, line, len)) {
+			m->note = MATCH_NOTE_AMBIGUOUS;
+			m->note_format = rule->format;
+			return 0;
+		}
 		if (line_result(m, rule, source, line, len, now, r)) {
 			m->note = MATCH_NOTE_NONE;
 			return 1;
@@ -617,4 +726,9 @@ size_t matcher_sessions(const struct matcher *m)
 unsigned long long matcher_rules_run(const struct matcher *m)
 {
 	return m->rules_run;
+}
+
+unsigned long long matcher_ambiguous(const struct matcher *m)
+{
+	return m->ambiguous;
 }

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "counters.h"
 #include "serve.h"
 #include "serve_int.h"
@@ -311,15 +312,21 @@ static void on_signal(struct server *sv)
 			start_drain(sv);
 }
 
+/* on_parent - a command from the master, or its hang-up (control.h) */
 static void on_parent(struct server *sv, unsigned events)
 {
-	char buf[64];
-	ssize_t n = read(sv->parent_fd, buf, sizeof buf);
-
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) ||
-	    ((events & (EPOLLHUP | EPOLLERR)) && n <= 0)) {
+	(void)events;
+	switch (control_read(sv->parent_fd)) {
+	case CONTROL_GOT_STOP:
+		if (sv->drain_until == 0)
+			start_drain(sv);
+		break;
+	case CONTROL_GONE:
 		log_debug(1, "serve: the master is gone; exiting");
 		sv->stop = 1;
+		break;
+	default:
+		break;
 	}
 }
 
@@ -435,6 +442,8 @@ int serve_run(const struct config *cfg, const struct listeners *l, int parent_fd
 	go_to_empty_dir();
 	if (setup(&sv, l) != 0)
 		sv.stop = rc = 1;
+	else
+		(void)control_send(parent_fd, CONTROL_READY);
 	log_debug(1, "serve: answering on %zu listener(s)", l->n);
 	while (!sv.stop) {
 		int i, n, timeout = timers(&sv);

@@ -36,6 +36,7 @@ struct ingest_pending {
 	struct format_count formats[COUNTERS_FORMATS_MAX];
 	size_t nformats;
 	uint64_t expired;
+	uint64_t ambiguous;
 };
 
 static const char *const counter_names[COUNTER_COUNT] = {
@@ -83,6 +84,7 @@ void counters_destroy(void)
 	pthread_mutex_lock(&pending.lock);
 	pending.nformats = 0;
 	pending.expired = 0;
+	pending.ambiguous = 0;
 	pthread_mutex_unlock(&pending.lock);
 }
 
@@ -145,6 +147,13 @@ void counters_note_match(const char *format)
 	pthread_mutex_unlock(&pending.lock);
 }
 
+void counters_note_ambiguous(void)
+{
+	pthread_mutex_lock(&pending.lock);
+	pending.ambiguous++;
+	pthread_mutex_unlock(&pending.lock);
+}
+
 void counters_note_expired(size_t n)
 {
 	pthread_mutex_lock(&pending.lock);
@@ -173,8 +182,10 @@ static size_t flush_pending(struct batch *b)
 		ops += add(b, name, pending.formats[i].n);
 	}
 	ops += add(b, "entries_expired", pending.expired);
+	ops += add(b, "lines_ambiguous", pending.ambiguous);
 	pending.nformats = 0;
 	pending.expired = 0;
+	pending.ambiguous = 0;
 	pthread_mutex_unlock(&pending.lock);
 	return ops;
 }

@@ -1,7 +1,9 @@
 /*
- * log.c - syslog (facility mail) with an optional copy on stderr,
- * rate limiting for messages that can repeat per input, and escaping of
- * user-supplied text. Never logs raw bytes from outside, and never blocks:
+ * log.c - syslog (facility and tag from the configuration, mail and the
+ * program name by default) with an optional copy on stderr (never when
+ * stderr is the journal: JOURNAL_STREAM), Postfix-style severity words
+ * ("warning: ", "error: ", "fatal: "), rate limiting for messages that
+ * can repeat per input, and escaping of user-supplied text. Never logs raw bytes from outside, and never blocks:
  * messages go to /dev/log on our own non-blocking socket, so a syslog
  * daemon that stops reading costs dropped (and counted) messages, never a
  * stalled worker (syslog(3) would block once the socket queue is full).
@@ -9,8 +11,10 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
@@ -24,16 +28,58 @@
 
 static int log_to_stderr;
 static int log_level;
-static const char *log_ident = "popgate";
+static char log_ident[64] = "popgate";
+static int log_facility = LOG_MAIL;
 static int syslog_fd = -1;
 static long long syslog_retry_at;
 static unsigned long syslog_dropped;	/* updated with __atomic builtins */
 
+int log_stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(2, &st) != 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
+
 void log_init(const char *ident, int to_stderr, int verbosity)
 {
-	log_ident = ident;
-	log_to_stderr = to_stderr;
+	copy_string(log_ident, ident, sizeof log_ident);
 	log_level = verbosity;
+	log_stderr(to_stderr);
+}
+
+void log_stderr(int on)
+{
+	log_to_stderr = on && !log_stderr_is_journal();
+}
+
+void log_syslog(const char *ident, int facility)
+{
+	copy_string(log_ident, ident, sizeof log_ident);
+	log_facility = facility;
+}
+
+/* severity - Postfix's words before the message; "" below warning */
+static const char *severity(int prio)
+{
+	switch (prio) {
+	case LOG_EMERG:
+	case LOG_ALERT:
+	case LOG_CRIT:
+		return "fatal: ";
+	case LOG_ERR:
+		return "error: ";
+	case LOG_WARNING:
+		return "warning: ";
+	default:
+		return "";
+	}
 }
 
 /* syslog_connect - a non-blocking datagram socket connected to /dev/log */
@@ -69,10 +115,11 @@ static int syslog_datagram(int prio, const char *msg)
 		syslog_connect();
 	if (syslog_fd < 0 || localtime_r(&now, &tm) == NULL)
 		return -1;
-	n = snprintf(line, sizeof line, "<%d>%.3s %2d %02d:%02d:%02d %s[%ld]: %s",
-		     LOG_MAIL | prio, months + 3 * tm.tm_mon, tm.tm_mday,
+	n = snprintf(line, sizeof line,
+		     "<%d>%.3s %2d %02d:%02d:%02d %s[%ld]: %s%s",
+		     log_facility | prio, months + 3 * tm.tm_mon, tm.tm_mday,
 		     tm.tm_hour, tm.tm_min, tm.tm_sec, log_ident,
-		     (long)getpid(), msg);
+		     (long)getpid(), severity(prio), msg);
 	if (n < 0)
 		return -1;
 	if (send(syslog_fd, line, (size_t)n < sizeof line ? (size_t)n
@@ -116,7 +163,7 @@ static void log_v(int prio, const char *fmt, va_list ap)
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	syslog_send(prio, buf);
 	if (log_to_stderr)
-		fprintf(stderr, "%s: %s\n", log_ident, buf);
+		fprintf(stderr, "%s: %s%s\n", log_ident, severity(prio), buf);
 }
 
 void log_msg(int prio, const char *fmt, ...)

@@ -134,6 +134,19 @@ def timeparse_seeds():
         write('fuzz_timeparse', bytes([len(line) % 7]) + line[:40])
 
 
+def trust_seeds():
+    """fuzz_trust: template, cut, padding, second template, texts"""
+    texts = [b'alice', b'x" status="ok', b', rip=203.0.113.66, lip=1.1.1.1',
+             b'x, ip=[203.0.113.66], port=[1]', b'x;oip=203.0.113.66;',
+             b'x host=[203.0.113.66]', b'(v4.1.0) POP login by user "x" at (h) 203.0.113.66',
+             b'x -- [203.0.113.66]', b'x\' with passwd; child PID is 1']
+    for t in range(64):
+        for i, text in enumerate(texts):
+            cut, pad = (i % 5, 0) if i % 2 else (1, 1000 - len(text))
+            write('fuzz_trust', bytes([t, cut, pad >> 8, pad & 0xff, (t * 7 + i) % 64]) +
+                  text + (b'\n' + texts[(i + 1) % len(texts)] if i % 3 == 0 else b''))
+
+
 def pattern_seeds():
     for pat, lines in [
             (rb'^\S+ \S+ mypopd\[\d+\]: login ok user=(?<user>\S+) from (?<ip>[0-9a-fA-F.:]+)$',
@@ -151,7 +164,8 @@ def pattern_seeds():
 if __name__ == '__main__':
     if os.path.isdir(out):
         shutil.rmtree(out)
-    for fn in (match_seeds, pattern_seeds, policy_seeds, socketmap_seeds, config_seeds, timeparse_seeds):
+    for fn in (match_seeds, pattern_seeds, policy_seeds, socketmap_seeds, config_seeds, timeparse_seeds,
+               trust_seeds):
         fn()
     for h in sorted(os.listdir(out)):
         print(h, len(os.listdir(os.path.join(out, h))), 'seeds')

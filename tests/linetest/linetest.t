@@ -42,13 +42,14 @@ def run(cfg, path, *args, stdin=None):
 def parse(out):
     """[(lineno, verdict, format, ip, time, user)] and the table lines"""
     rows, table = [], []
-    text = out.decode("utf-8", "replace")
-    body, _, tail = text.partition("\n\nformat ")
-    for line in body.splitlines():
+    lines = out.decode("utf-8", "replace").splitlines()
+    cut = next((i for i, x in enumerate(lines) if x.startswith("format ") and
+                (i == 0 or lines[i - 1] == "")), len(lines))
+    for line in lines[:cut]:
         m = LINE.match(line)
         if m:
             rows.append(m.groups()[:4] + (m.group(6), m.group(7)))
-    return rows, ("format " + tail).splitlines()
+    return rows, lines[cut:]
 
 
 def read_expect(path):
@@ -118,6 +119,15 @@ tap.ok({"waiting, first line of a two-line login",
        and "192.0.2.100" in waiting,
        "two-line logins: waiting first lines (with their address), discarded "
        "ones, second lines without a first", sorted(verdicts))
+
+rows = parse(run(PLAIN, os.path.join(TOP, "tests/corpus/dovecot-crafted.log")).stdout)[0]
+amb = [row for row in rows if row[1] == "not recorded, ambiguous (the address field twice)"]
+tap.ok(amb and all(row[2] == "dovecot" for row in amb),
+       "lines with two rip= fields: ambiguous (%d)" % len(amb), rows)
+rows = parse(run(PLAIN, os.path.join(TOP, "tests/corpus/vm-pop3d.log")).stdout)[0]
+tap.ok(any(row[1] == "not recorded, its first line was a failure or had no address"
+           for row in rows), "a login line after a failure or an address-less "
+       "first line says so", sorted({row[1] for row in rows}))
 
 log = os.path.join(TOP, "tests/corpus/dovecot-syslog-classic.log")
 quiet = parse(run(PLAIN, log).stdout)[0]

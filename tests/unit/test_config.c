@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,6 +86,8 @@ static const char every_key[] =
 	"export_command = postmap /etc/postfix/popgate\n"
 	"ignore_networks = 10.0.0.0/8,192.0.2.7 2001:db8::/32\n"
 	"ipv6_prefix = 64\n"
+	"syslog_name = popgate-test\n"
+	"syslog_facility = local2\n"
 	"user = nobody\n"
 	"start_at = beginning\n"
 	"rotate_wait = 90\n"
@@ -124,6 +127,8 @@ static const char every_key_printed[] =
 	"ipv6_prefix = 64\n"
 	"unlisted_action = DEFER_IF_REJECT\n"
 	"unlisted_text = Check your mail first\n"
+	"syslog_name = popgate-test\n"
+	"syslog_facility = local2\n"
 	"user = nobody\n"
 	"start_at = beginning\n"
 	"rotate_wait = 90s\n"
@@ -148,8 +153,10 @@ static void test_every_key(void **state)
 	assert_string_equal(cfg.patterns.v[0].text,
 		"^\\S+ popd: ok (?<user>\\S+) from (?<ip>\\S+) # x=1");
 	assert_int_equal(cfg.patterns.v[0].line, 4);
-	assert_int_equal(cfg.patterns.v[1].line, 31);
+	assert_int_equal(cfg.patterns.v[1].line, 33);
 	assert_int_equal(cfg.window, 7200);
+	assert_string_equal(cfg.syslog_name, "popgate-test");
+	assert_int_equal(config_facility(&cfg), LOG_LOCAL2);
 	assert_int_equal(cfg.policy_listen.n, 3);
 	assert_int_equal(cfg.policy_listen.v[0].kind, ENDPOINT_INET);
 	assert_string_equal(cfg.policy_listen.v[0].host, "127.0.0.1");

@@ -101,9 +101,13 @@ static const struct bad_case bad_cases[] = {
 	{ "socket_mode = rw\n", "t.conf:1: socket_mode: bad mode \"rw\" "
 	  "(expected an octal number from 0 to 0777)" },
 	{ "ipv6_prefix = 0\n", "t.conf:1: ipv6_prefix: bad number \"0\" "
-	  "(expected an integer from 1 to 128)" },
+	  "(expected an integer from 32 to 128)" },
+	{ "ipv6_prefix = 1\n", "t.conf:1: ipv6_prefix: bad number \"1\" "
+	  "(expected an integer from 32 to 128)" },
+	{ "ipv6_prefix = 31\n", "t.conf:1: ipv6_prefix: bad number \"31\" "
+	  "(expected an integer from 32 to 128)" },
 	{ "ipv6_prefix = 129\n", "t.conf:1: ipv6_prefix: bad number \"129\" "
-	  "(expected an integer from 1 to 128)" },
+	  "(expected an integer from 32 to 128)" },
 	{ "max_clients = 1000001\n", "t.conf:1: max_clients: bad number "
 	  "\"1000001\" (expected an integer from 1 to 1000000)" },
 	{ "max_clients = +5\n", "t.conf:1: max_clients: bad number \"+5\" "

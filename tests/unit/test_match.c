@@ -408,23 +408,65 @@ static void test_time_text(void **state)
 
 static void test_user_made_safe(void **state)
 {
-	char line[600];
-	struct matcher *m = matcher_for("dovecot");
+	struct pattern_spec p = { "^custom: (?<user>.*) from (?<ip>\\S+)$", 1 };
+	char err[CONFIG_ERR_MAX], line[600];
+	struct matcher *m = matcher_with_patterns(&p, 1, err, sizeof(err));
 	struct match_result r;
 	int n;
 
 	(void)state;
-	n = snprintf(line, sizeof(line), "dovecot: imap-login: Login: user=<a\tb\x01");
+	assert_non_null(m);
+	n = snprintf(line, sizeof(line), "custom: a\tb\x01");
 	memset(line + n, 'x', 300);
 	n += 300;
-	n += snprintf(line + n, sizeof(line) - (size_t)n,
-		      ">, method=PLAIN, rip=192.0.2.1, lip=192.0.2.2");
-	line[20] = '\0';	/* a NUL before the tag: no longer a Dovecot line */
+	n += snprintf(line + n, sizeof(line) - (size_t)n, " from 192.0.2.1");
+	line[3] = '\0';	/* a NUL before the marker: no longer that line */
 	assert_int_equal(matcher_match(m, line, (size_t)n, &r), 0);
-	line[20] = ' ';
+	line[3] = 't';
 	assert_int_equal(matcher_match(m, line, (size_t)n, &r), 1);
 	assert_int_equal(strlen(r.user), RECORD_USER_MAX - 1);
 	assert_int_equal(memcmp(r.user, "a?b?xx", 6), 0);
+	matcher_free(m);
+}
+
+/* a syslog format needs the whole header (stamp, host-shaped host) and
+ * the server's own tag, and nothing after the line's last field */
+static void test_strict_headers(void **state)
+{
+	static const struct { const char *line; int hit; } cases[] = {
+		{ "Mar  7 09:00:00 mail.example.org dovecot[123]: imap-login: Login: "
+		  "user=<a>, method=PLAIN, rip=192.0.2.1, lip=192.0.2.2", 1 },
+		{ "Mar  7 09:00:00 2001:db8::1 dovecot: imap-login: Login: "
+		  "user=<a>, method=PLAIN, rip=192.0.2.1, lip=192.0.2.2", 1 },
+		{ "Mar  7 09:00:00 imap(x dovecot: imap-login: Login: user=<a>, "
+		  "method=PLAIN, rip=192.0.2.1, lip=192.0.2.2", 0 },
+		{ "Mar  7 09:00:00 lmtp(\"a dovecot: imap-login: Login: user=<a>, "
+		  "method=PLAIN, rip=192.0.2.1, lip=192.0.2.2", 0 },
+		{ "Mar  7 09:00:00 mx imap-login: Login: user=<a>, method=PLAIN, "
+		  "rip=192.0.2.1, lip=192.0.2.2", 0 },
+		{ "dovecot: imap-login: Login: user=<a>, method=PLAIN, "
+		  "rip=192.0.2.1, lip=192.0.2.2", 0 },
+		{ "mx dovecot: imap-login: Login: user=<a>, method=PLAIN, "
+		  "rip=192.0.2.1, lip=192.0.2.2", 0 },
+		{ "Mar  7 09:00:00 mx dovecot: imap-login: Login: user=<a>, "
+		  "method=PLAIN, rip=192.0.2.1, lip=192.0.2.2   ", 0 },
+		{ "Mar  7 09:00:00 mx pop3d: LOGIN, user=a, ip=[192.0.2.1], "
+		  "port=[1] ", 0 },
+		{ "Mar  7 09:00:00 mx pop3d: LOGIN, user=a, ip=[192.0.2.1], "
+		  "port=[1]", 1 },
+		{ "pop3d: LOGIN, user=a, ip=[192.0.2.1], port=[1]", 0 },
+		{ "Mar  7 09:00:00 mx qpopper[1]: (v4.1.0) POP login by user \"a\" "
+		  "at (h) 192.0.2.1\t", 0 },
+	};
+	struct matcher *m = matcher_for(NULL);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct match_result r;
+		int hit = matcher_match(m, cases[i].line, strlen(cases[i].line), &r);
+		if (hit != cases[i].hit)
+			fail_msg("case %zu: hit %d: %s", i, hit, cases[i].line);
+	}
 	matcher_free(m);
 }
 
@@ -481,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_time_text),
 		cmocka_unit_test(test_user_made_safe),
 		cmocka_unit_test(test_hostile_long_lines),
+		cmocka_unit_test(test_strict_headers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,9 @@
  * test_pending.c - the bounded tables behind two-line logins and session
  * ids (src/pending.c), and the matcher's use of them: PID reuse, TTL by
  * the time passed in, a flood that must not grow memory, MATCH_LOGOUT
- * for Dovecot session ids and ip-bearing logouts, the session flag.
+ * for Dovecot session ids and ip-bearing logouts, the session flag;
+ * twin entries (a session known by id and by user), logouts that name
+ * only the user, first lines that clear, failures that discard.
  */
 #include <stdio.h>
 #include <string.h>
@@ -207,7 +209,7 @@ static void test_dovecot_session_ids(void **state)
 	assert_int_equal(r.kind, MATCH_LOGOUT);
 	assert_addr(&r.addr, "2001:db8::24");
 	assert_int_equal(feed(m, 1, no_session, T0, &r), 1);
-	assert_int_equal(r.session, 0);	/* no logout can be tied to it */
+	assert_int_equal(r.session, 1);	/* closed by a logout naming its user */
 	assert_int_equal(feed(m, 1, dovecot_login, T0, &r), 1);
 	assert_int_equal(feed(m, 1, dovecot_logout, T0 + 3600, &r), 0);	/* session_max */
 	matcher_free(m);
@@ -271,6 +273,31 @@ static void test_ip_logouts(void **state)
 		  "192.0.2.5", 0 },
 		{ "Mar  9 14:00:00 mx popa3d[5]: Authentication passed for a -- "
 		  "[192.0.2.8]", 1, MATCH_LOGIN, "192.0.2.8", 0 },
+		/* Courier: idle timeout, and the wording of courier-imap's
+		 * pop3d since 2022 ("disc"); imapd and pop3d counters */
+		{ "Nov 23 11:06:24 vm imapd-ssl: TIMEOUT, user=alice, "
+		  "ip=[::ffff:192.0.2.29], port=[40135], headers=0, body=0, "
+		  "rcvd=12, sent=39, time=1800, starttls=1", 1, MATCH_LOGOUT,
+		  "192.0.2.29", 0 },
+		{ "Nov 23 11:06:24 vm pop3d: disc, user=alice, ip=[::ffff:192.0.2.30], "
+		  "port=[40135], top=0, retr=0, rcvd=12, sent=39, time=0", 1,
+		  MATCH_LOGOUT, "192.0.2.30", 0 },
+		{ "Nov 23 11:06:24 vm pop3d: TIMEOUT, user=alice, ip=[::ffff:192.0.2.31], "
+		  "port=[40135], top=0, retr=0, rcvd=12, sent=39, time=600, stls=1", 1,
+		  MATCH_LOGOUT, "192.0.2.31", 0 },
+		/* UW: ioerror() and the other sayonara() reasons */
+		{ "Mar  7 12:00:03 mx imapd[3]: Unexpected client disconnect, while "
+		  "reading line user=erin host=h [192.0.2.32]", 1, MATCH_LOGOUT,
+		  "192.0.2.32", 0 },
+		{ "Mar  7 12:00:03 mx imapd[3]: Connection reset by peer, while "
+		  "reading line user=erin host=[192.0.2.33]", 1, MATCH_LOGOUT,
+		  "192.0.2.33", 0 },
+		{ "Mar  7 12:00:03 mx imapd[3]: Killed (lost mailbox lock) user=erin "
+		  "host=[192.0.2.34]", 1, MATCH_LOGOUT, "192.0.2.34", 0 },
+		{ "Mar  7 12:00:03 mx ipop3d[3]: Hangup user=erin host=[192.0.2.35]",
+		  1, MATCH_LOGOUT, "192.0.2.35", 0 },
+		{ "Mar  7 12:00:03 mx imapd[3]: Authenticated user=erin "
+		  "host=h [192.0.2.36] mech=PLAIN", 1, MATCH_LOGIN, "192.0.2.36", 1 },
 	};
 	struct matcher *m = matcher_auto();
 
@@ -290,6 +317,192 @@ static void test_ip_logouts(void **state)
 	matcher_free(m);
 }
 
+/* twin entries: a session filed by id and by user is one entry */
+static void test_twins(void **state)
+{
+	struct pending_table *t = pending_new(6, 0);
+	struct addr a = addr_of("192.0.2.1"), b = addr_of("192.0.2.2"), got;
+
+	(void)state;
+	assert_int_equal(pending_put_pair(t, "id1", 3, "user", 4, &a, T0), 0);
+	assert_int_equal(pending_put_pair(t, "id2", 3, "user", 4, &b, T0 + 1), 0);
+	assert_int_equal(pending_count(t), 2);
+	/* the alias finds the oldest; its id twin goes with it */
+	assert_int_equal(pending_take(t, "user", 4, T0 + 2, &got), 1);
+	assert_addr(&got, "192.0.2.1");
+	assert_int_equal(pending_take(t, "id1", 3, T0 + 2, &got), 0);
+	assert_int_equal(pending_count(t), 1);
+	/* the id takes the alias with it */
+	assert_int_equal(pending_take(t, "id2", 3, T0 + 2, &got), 1);
+	assert_addr(&got, "192.0.2.2");
+	assert_int_equal(pending_take(t, "user", 4, T0 + 2, &got), 0);
+	assert_int_equal(pending_count(t), 0);
+	/* eviction removes both halves of the oldest pair */
+	for (int i = 0; i < 4; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "id%d", i);
+		assert_int_equal(pending_put_pair(t, id, strlen(id), "u", 1, &a,
+						  T0 + i), 0);
+	}
+	assert_int_equal(pending_count(t), 3);
+	assert_int_equal(pending_evicted(t), 1);
+	assert_int_equal(pending_take(t, "id0", 3, T0 + 9, NULL), 0);
+	assert_int_equal(pending_take(t, "u", 1, T0 + 9, NULL), 1);
+	assert_int_equal(pending_take(t, "id1", 3, T0 + 9, NULL), 0);
+	/* the same id again replaces the pair */
+	assert_int_equal(pending_put_pair(t, "id2", 3, "v", 1, &b, T0 + 9), 0);
+	assert_int_equal(pending_take(t, "u", 1, T0 + 9, NULL), 1);	/* id3's */
+	assert_int_equal(pending_take(t, "u", 1, T0 + 9, NULL), 0);
+	assert_int_equal(pending_count(t), 1);
+	pending_free(t);
+}
+
+/* logouts that name only the service and user (Dovecot 2.2 and older,
+ * syslog and log_path): the user's oldest open session closes */
+static void test_user_logouts(void **state)
+{
+	struct matcher *m = matcher_auto();
+	struct match_result r;
+	const char *login1 = "Nov 23 11:04:39 vm dovecot: imap-login: Login: "
+		"user=<alice>, method=PLAIN, rip=192.0.2.41, lip=192.0.2.1, mpid=11, "
+		"TLS, session=<S1>";
+	const char *login2 = "Nov 23 11:04:40 vm dovecot: imap-login: Login: "
+		"user=<alice>, method=PLAIN, rip=192.0.2.42, lip=192.0.2.1, mpid=12, "
+		"TLS, session=<S2>";
+	const char *bye22 = "Nov 23 11:05:39 vm dovecot: imap(alice): "
+		"Disconnected: Logged out in=26 out=801";
+	const char *bye23 = "Nov 23 11:05:39 vm dovecot: imap(alice)<11><S1>: "
+		"Disconnected: Logged out in=26 out=801";
+	const char *pop22 = "Nov 23 11:05:39 vm dovecot: pop3(alice): "
+		"Disconnected: Logged out top=0/0, retr=0/0, del=0/1, size=162";
+	const char *other_host = "Nov 23 11:05:39 vx dovecot: imap(alice): "
+		"Disconnected: Logged out in=26 out=801";
+	const char *lp_login = "Nov 23 11:03:40 imap-login: Info: Login: user=<b>, "
+		"method=PLAIN, rip=192.0.2.43, lip=::1, mpid=20, session=<S3>";
+	const char *lp_bye = "Nov 23 11:03:41 imap(b): Info: Disconnected: "
+		"Disconnected for inactivity";
+	const char *lp_nostamp = "imap(b): Info: Connection closed (IDLE running "
+		"for 0.001 + waiting input for 29.004 secs)";
+
+	(void)state;
+	assert_int_equal(feed(m, 1, login1, T0, &r), 1);
+	assert_int_equal(r.session, 1);
+	assert_int_equal(feed(m, 1, login2, T0 + 1, &r), 1);
+	assert_int_equal(matcher_sessions(m), 2);
+	assert_int_equal(feed(m, 1, pop22, T0 + 2, &r), 0);	/* other service */
+	assert_int_equal(feed(m, 1, other_host, T0 + 2, &r), 0);
+	assert_int_equal(feed(m, 2, bye22, T0 + 2, &r), 0);	/* other file */
+	assert_int_equal(feed(m, 1, bye22, T0 + 2, &r), 1);
+	assert_int_equal(r.kind, MATCH_LOGOUT);
+	assert_addr(&r.addr, "192.0.2.41");	/* the oldest */
+	assert_string_equal(r.user, "alice");
+	assert_int_equal(feed(m, 1, bye23, T0 + 3, &r), 0);	/* already closed */
+	assert_int_equal(matcher_sessions(m), 1);
+	assert_int_equal(feed(m, 1, bye22, T0 + 3, &r), 1);
+	assert_addr(&r.addr, "192.0.2.42");
+	assert_int_equal(feed(m, 1, bye22, T0 + 4, &r), 0);	/* none left */
+	/* a 2.3 logout closes the session, and its user twin with it */
+	assert_int_equal(feed(m, 1, login1, T0, &r), 1);
+	assert_int_equal(feed(m, 1, bye23, T0 + 3, &r), 1);
+	assert_int_equal(feed(m, 1, bye22, T0 + 4, &r), 0);
+	assert_int_equal(matcher_sessions(m), 0);
+	/* header-less log_path lines, with and without log_timestamp */
+	assert_int_equal(feed(m, 1, lp_login, T0, &r), 1);
+	assert_int_equal(feed(m, 1, lp_bye, T0 + 1, &r), 1);
+	assert_int_equal(r.kind, MATCH_LOGOUT);
+	assert_addr(&r.addr, "192.0.2.43");
+	assert_int_equal(feed(m, 1, lp_login, T0, &r), 1);
+	assert_int_equal(feed(m, 1, lp_nostamp, T0 + 1, &r), 1);
+	assert_addr(&r.addr, "192.0.2.43");
+	matcher_free(m);
+}
+
+/* the first line of a pair clears its PID's entry even when it carries
+ * no address (tcp_wrappers logs a host name when the client has a PTR);
+ * every two-line format's failure and exit lines discard; the login line
+ * after either is not taken for a one-line login */
+static void test_first_line_clears(void **state)
+{
+	static const struct { const char *open, *clear, *login; } pairs[] = {
+		{ "Mar 11 10:00:00 mx spop3d[900]: connect from 192.0.2.50",
+		  "Mar 11 10:00:05 mx spop3d[900]: connect from client.example.org",
+		  "Mar 11 10:00:06 mx spop3d[900]: user alice authenticated" },
+		{ "Mar 11 10:00:00 mx spop3d[900]: connect from 192.0.2.50",
+		  "Mar 11 10:00:05 mx spop3d[900]: authentication failed for alice",
+		  "Mar 11 10:00:06 mx spop3d[900]: user alice authenticated" },
+		{ "Mar 11 10:00:00 mx popa3d[901]: Session from 192.0.2.51",
+		  "Mar 11 10:00:05 mx popa3d[901]: Session from unknown",
+		  "Mar 11 10:00:06 mx popa3d[901]: Authentication passed for alice" },
+		{ "Mar 11 10:00:00 mx popa3d[901]: Session from 192.0.2.51",
+		  "Mar 11 10:00:05 mx popa3d[901]: Authentication failed for alice",
+		  "Mar 11 10:00:06 mx popa3d[901]: Authentication passed for alice" },
+		{ "Mar 11 10:00:00 mx vm-pop3d[902]: Connect from 192.0.2.52",
+		  "Mar 11 10:00:05 mx vm-pop3d[902]: Connect from c.example.org",
+		  "Mar 11 10:00:06 mx vm-pop3d[902]: User 'alice' logged in" },
+		{ "Mar 11 10:00:00 mx vm-pop3d[902]: Connect from 192.0.2.52",
+		  "Mar 11 10:00:05 mx vm-pop3d[902]: Authentication failed for alice",
+		  "Mar 11 10:00:06 mx vm-pop3d[902]: User 'alice' logged in" },
+		{ "Mar 11 10:00:00 mx gnu-pop3d[903]: Incoming connection from 192.0.2.53",
+		  "Mar 11 10:00:05 mx gnu-pop3d[903]: Incoming connection from [unknown]",
+		  "Mar 11 10:00:06 mx gnu-pop3d[903]: User 'alice' logged in with "
+		  "mailbox '/var/mail/alice'" },
+		{ "Mar 11 10:00:00 mx gnu-pop3d[903]: Incoming connection from 192.0.2.53",
+		  "Mar 11 10:00:05 mx gnu-pop3d[903]: Session timed out for no user",
+		  "Mar 11 10:00:06 mx gnu-pop3d[903]: User 'alice' logged in with "
+		  "mailbox '/var/mail/alice'" },
+	};
+	struct matcher *m = matcher_auto();
+	struct match_result r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+		assert_int_equal(feed(m, 1, pairs[i].open, T0, &r), 0);
+		assert_int_equal(matcher_pending(m), 1);
+		assert_int_equal(feed(m, 1, pairs[i].clear, T0 + 5, &r), 0);
+		if (feed(m, 1, pairs[i].login, T0 + 6, &r))
+			fail_msg("pair %zu: a cleared first line authorized", i);
+		/* without the clearing line the pair works */
+		assert_int_equal(feed(m, 1, pairs[i].open, T0, &r), 0);
+		assert_int_equal(feed(m, 1, pairs[i].login, T0 + 6, &r), 1);
+	}
+	matcher_free(m);
+}
+
+/* a line holding its format's address field twice records nothing and
+ * is counted */
+static void test_ambiguous_counted(void **state)
+{
+	static const char *lines[] = {
+		"Mar  7 09:01:02 mx dovecot: imap-login: Login: user=<x, rip=203.0.113.66>, "
+		"method=PLAIN, rip=192.0.2.60, lip=192.0.2.254, mpid=1, session=<a>",
+		"Mar  7 09:01:02 mx dovecot: imap-login: Login: user=<x>, method=PLAIN, "
+		"rip=192.0.2.60, lip=192.0.2.254, mpid=1, TLS, session=<a>, "
+		"sni=x, rip=203.0.113.66",
+		"Mar  7 09:01:02 mx pop3d: LOGIN, user=x, ip=[203.0.113.66], "
+		"ip=[::ffff:192.0.2.61], port=[1]",
+		"Mar  7 12:00:04 mx imapd[1]: Login user=x host=[203.0.113.66] "
+		"host=[192.0.2.62]",
+		"2024-05-11 10:23:46,001 INFO  [ImapServer-5] [name=b;ip=10.0.0.5;"
+		"oip=192.0.2.63;ua=x;oip=203.0.113.66;] imap - user b authenticated, "
+		"mechanism=LOGIN",
+	};
+	struct matcher *m = matcher_auto();
+	struct match_result r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		if (feed(m, 1, lines[i], T0, &r))
+			fail_msg("ambiguous line %zu recorded", i);
+		assert_int_equal(matcher_ambiguous(m), i + 1);
+	}
+	/* a field that merely ends in the marker's text is no second copy */
+	assert_int_equal(feed(m, 1, "Mar  7 09:01:02 mx dovecot: imap-login: Login: "
+			      "user=<x>, method=PLAIN, rip=192.0.2.64, lip=192.0.2.254, "
+			      "real_rip=192.0.2.1", T0, &r), 1);
+	assert_int_equal(matcher_ambiguous(m), sizeof lines / sizeof lines[0]);
+	matcher_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +514,10 @@ int main(void)
 		cmocka_unit_test(test_dovecot_session_ids),
 		cmocka_unit_test(test_session_table_bound),
 		cmocka_unit_test(test_ip_logouts),
+		cmocka_unit_test(test_twins),
+		cmocka_unit_test(test_user_logouts),
+		cmocka_unit_test(test_first_line_clears),
+		cmocka_unit_test(test_ambiguous_counted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
