@@ -20,9 +20,13 @@ enum match_kind {
 	MATCH_LOGOUT,		/* session ended (session tracking) */
 };
 
+#define MATCH_SESSION_KEY_MAX 80	/* "sid:" and a session id */
+#define MATCH_SESSION_ALIAS_MAX STORE_SESSION_ALIAS_MAX	/* "usr:" ... */
+
 struct match_result {
 	enum match_kind kind;
 	struct addr addr;
+	int has_addr;			/* 0: a logout known by its session key */
 	const char *format;		/* name of the format that matched */
 	char service[RECORD_SERVICE_MAX];	/* "pop3", "imap", ... */
 	char user[RECORD_USER_MAX];	/* escaped/bounded, may be empty */
@@ -30,6 +34,18 @@ struct match_result {
 	size_t time_len;		/*   (0 = none) */
 	int session;			/* MATCH_LOGIN whose logout this matcher
 					 * will report: a session may be open */
+	unsigned char session_key[MATCH_SESSION_KEY_MAX];	/* the session a
+					 * login opens or a logout closes; the
+					 * same bytes for both lines, stable
+					 * across restarts ("sid:" + Dovecot's
+					 * session id) */
+	size_t session_key_len;		/* 0: the session is the address's */
+	unsigned char session_alias[MATCH_SESSION_ALIAS_MAX];	/* a second
+					 * name of the session, for a logout
+					 * that names no session id: "usr:" +
+					 * host, NUL, service, NUL, user */
+	size_t session_alias_len;	/* 0: none (a login of a long name,
+					 * a logout with its session key) */
 };
 
 struct matcher;
@@ -44,8 +60,9 @@ void matcher_free(struct matcher *m);
  * for a line holding its address field twice: counted, logged). SOURCE
  * names the file the line came from (a small integer per followed file):
  * the lines of a two-line login are tied by (SOURCE, host, program, PID),
- * a Dovecot logout to its login by (SOURCE, host, pid, session) or, when
- * it names neither, (SOURCE, host, service, user).
+ * a Dovecot logout to its login by its session id (session_key) or, when
+ * it names none, by (host, service, user) (session_alias: the sink closes
+ * that user's oldest open session).
  * NOW is the line's time: the first line of a two-line login waits
  * MATCH_PENDING_TTL seconds at most. A line read from a user's text never
  * supplies an address. */
@@ -57,9 +74,6 @@ int matcher_match(struct matcher *m, const char *line, size_t len,
 
 #define MATCH_PENDING_TTL 120	/* seconds a first line waits */
 #define MATCH_PENDING_MAX 4096	/* first lines waiting, oldest evicted */
-#define MATCH_SESSIONS_MAX 16384	/* session ids awaiting a logout (a
-					 * session known by id and by user
-					 * counts once) */
 
 /* why the last matcher_feed() returned 0 (popgated -T) */
 enum match_note {
@@ -71,7 +85,6 @@ enum match_note {
 	MATCH_NOTE_DISCARDED,	/* failure or exit: a waiting first line of
 				 * that process (if any) is forgotten */
 	MATCH_NOTE_NO_FIRST,	/* second line without a waiting first */
-	MATCH_NOTE_NO_SESSION,	/* logout of no session this matcher saw */
 	MATCH_NOTE_CANCELLED,	/* second line after a failure, or after a
 				 * first line without an address */
 	MATCH_NOTE_AMBIGUOUS,	/* the address field twice: nothing read */
@@ -83,10 +96,9 @@ enum match_note {
 enum match_note matcher_note(const struct matcher *m, const char **format,
 			     struct addr *addr);
 
-/* matcher_pending - first lines waiting now; matcher_sessions - session
- * ids waiting for their logout (tests and statistics) */
+/* matcher_pending - first lines waiting now (tests and statistics); open
+ * sessions are the sink's (sink.h), kept in the database */
 size_t matcher_pending(const struct matcher *m);
-size_t matcher_sessions(const struct matcher *m);
 /* matcher_rules_run - regexes tried so far: a line whose program tag
  * belongs to no format (and no custom pattern is set) tries none */
 unsigned long long matcher_rules_run(const struct matcher *m);

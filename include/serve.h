@@ -1,31 +1,12 @@
 /*
- * serve.h - the serve worker (policy + socketmap) and the listening
- * sockets the master binds for it before forking.
+ * serve.h - the serve worker (policy + socketmap), answering on the
+ * listening sockets the master bound for it (listeners.h).
  */
 #ifndef POPGATE_SERVE_H
 #define POPGATE_SERVE_H
 
-#include <stddef.h>
-
 #include "config.h"
-
-struct listener {
-	int fd;
-	int socketmap;		/* 0 = policy protocol, 1 = socketmap */
-	char *name;		/* "unix:/path" or "inet:host:port", for logs */
-};
-
-struct listeners {
-	struct listener *v;
-	size_t n;
-};
-
-/* listeners_open - bind and listen on every endpoint of policy_listen and
- * socketmap_listen. Unix sockets: stale socket removed, mode
- * CFG->socket_mode, group GID (-1 = leave). 0 ok; -1 with a message */
-int listeners_open(const struct config *cfg, long gid, struct listeners *l,
-		   char *err, size_t errsize);
-void listeners_close(struct listeners *l);	/* close fds, unlink unix paths */
+#include "listeners.h"
 
 /* serve_run - in the forked serve child: drop privileges to CFG->user,
  * open the database read-only, answer on L until SIGTERM or until

@@ -2,9 +2,9 @@
  * store.h - the LMDB database: allow-list records, tailer positions and
  * meta data (schema version, window, counters). All LMDB quirks
  * (MAP_FULL, MAP_RESIZED, stale readers, PANIC) are hidden in store.c.
- *
- * Writers build a struct batch in memory and apply it with store_apply():
- * one write transaction, redone whole after the map grows.
+ * What it holds is in record.h; writers build a batch (batch.h) and apply
+ * it with store_apply(): one write transaction, redone whole after the
+ * map grows.
  */
 #ifndef POPGATE_STORE_H
 #define POPGATE_STORE_H
@@ -14,16 +14,13 @@
 #include <time.h>
 
 #include "addr.h"
+#include "batch.h"
+#include "record.h"
 
 #define STORE_SCHEMA_VERSION 1
-#define RECORD_VERSION 2	/* version 1 (no recent users) is still read */
-#define RECORD_SERVICE_MAX 16	/* including the NUL */
-#define RECORD_USER_MAX 64	/* including the NUL */
 #define STORE_DEFAULT_MAP_SIZE ((size_t)1 << 30)
 #define STORE_SWEEP_CHUNK 1000	/* deletes per write transaction */
-#define POSITION_NAME_MAX 511	/* LMDB's default max key size */
-#define SHARED_USERS_MAX 8	/* distinct recent users a record remembers:
-				 * the highest shared_address_users */
+
 
 /* result codes of store_open() and friends */
 enum store_status {
@@ -35,40 +32,6 @@ enum store_status {
 	STORE_EFAIL = -5,	/* anything else (message in the error buffer) */
 };
 
-/* one allow-list entry, decoded (the on-disk value is a fixed layout) */
-struct record {
-	uint32_t count;		/* logins seen */
-	int64_t first_seen;	/* epoch seconds */
-	int64_t last_seen;	/* epoch seconds: max of all logins */
-	int64_t session_start;	/* login time of the oldest open session, 0 = none */
-	uint32_t open_sessions;	/* session tracking: sessions still open */
-	char service[RECORD_SERVICE_MAX];	/* "pop3", "imap", "manual", ... */
-	char user[RECORD_USER_MAX];		/* may be empty */
-	uint32_t flags;		/* RECORD_SHARED_NOTED */
-	struct recent_user {	/* distinct users seen last (shared.c) */
-		uint64_t hash;	/* of the user name; 0 = free slot */
-		int64_t last;	/* their latest login, epoch seconds */
-	} users[SHARED_USERS_MAX];
-};
-
-#define RECORD_SHARED_NOTED 0x1	/* its shared spell was logged and counted */
-
-/* where the tailer is in one file */
-struct position {
-	uint64_t dev;
-	uint64_t ino;
-	uint64_t offset;
-	uint64_t fingerprint;	/* hash of the first line (at most 1 KiB) */
-	uint32_t fingerprint_len;	/* bytes hashed; 0 = file was empty */
-};
-
-struct store_params {
-	unsigned window;	/* seconds */
-	unsigned session_max;	/* seconds, 0 = no session tracking */
-	unsigned ipv6_prefix;	/* keys' IPv6 prefix; 0 = not recorded (128) */
-	unsigned shared_users;	/* shared_address_users; 0 = off */
-};
-
 struct store_stats {
 	size_t entries;
 	size_t expired;		/* entries whose time is up but not yet swept */
@@ -78,57 +41,8 @@ struct store_stats {
 	size_t last_txn;	/* LMDB transaction id */
 	struct store_params params;
 	size_t invalid;		/* values skipped: unknown version or size */
+	size_t sessions;	/* open sessions in the session table */
 };
-
-/* record_expires - first second at which R no longer authorizes */
-time_t record_expires(const struct record *r, const struct store_params *p);
-
-/* on-disk value layouts (record.c): fixed size, little-endian, version
- * byte first. decode returns -1 for a wrong size or unknown version and
- * always NUL-terminates the strings */
-#define RECORD_VALUE_SIZE 248	/* version 2 */
-#define RECORD_V1_SIZE 116
-#define POSITION_VALUE_SIZE 40
-#define PARAMS_VALUE_SIZE 20	/* version 2; version 1 had 16 bytes */
-void record_encode(const struct record *r, unsigned char *buf);
-int record_decode(const void *val, size_t len, struct record *r);
-void position_encode(const struct position *p, unsigned char *buf);
-int position_decode(const void *val, size_t len, struct position *p);
-void params_encode(const struct store_params *p, unsigned char *buf);
-int params_decode(const void *val, size_t len, struct store_params *p);
-void u64_encode(uint64_t v, unsigned char *buf);
-uint64_t u64_decode(const unsigned char *buf);
-/* record_login / record_session - merge one event into R (in place) */
-void record_login(struct record *r, int existed, int64_t t,
-		  const char *service, const char *user);
-void record_session(struct record *r, int64_t t, int open);
-
-/* ---- shared addresses (shared.c) ---- */
-
-/* record_note_user - USER (non-empty) logged in at T: kept among the
- * SHARED_USERS_MAX distinct users seen last */
-void record_note_user(struct record *r, const char *user, int64_t t);
-/* record_recent_users - distinct users whose last login at R is inside
- * WINDOW seconds before NOW */
-unsigned record_recent_users(const struct record *r, unsigned window,
-			     time_t now);
-/* record_shared - 1 when P->shared_users is set and R has at least that
- * many recent users at NOW: the address is shared, not authorized */
-int record_shared(const struct record *r, const struct store_params *p,
-		  time_t now);
-/* record_users_next_expiry - the first second after NOW at which one of
- * R's recent users leaves the WINDOW (when a shared address may stop
- * being shared); 0 when none is recent */
-time_t record_users_next_expiry(const struct record *r, unsigned window,
-				time_t now);
-/* record_has_user - USER is R's last user, or among the users it keeps
- * (a hash match: popgate-dump -u) */
-int record_has_user(const struct record *r, const char *user);
-/* record_shared_spell - after a login at T: 1 when R has just become
- * shared (a spell begins: log and count it once), else 0; a login that
- * finds R no longer shared ends the spell */
-int record_shared_spell(struct record *r, const struct store_params *p,
-			time_t t);
 
 struct store;
 
@@ -147,10 +61,9 @@ int store_created(const struct store *s);
 /* store_error - message of the last failed call */
 const char *store_error(const struct store *s);
 
-/* store_params - read window/session_max from meta (set by the daemon);
- * returns the defaults (1800, 0) when never set */
-int store_get_params(struct store *s, struct store_params *p);
-/* store_read_params - the same; 1 when read from meta, 0 defaults, -1 error */
+/* store_read_params - the window, session_max and ipv6_prefix in force
+ * (written to meta by the daemon): 1 when read from meta, 0 when never set
+ * (then the defaults: 1800, 0, 0), -1 on error */
 int store_read_params(struct store *s, struct store_params *p);
 
 /* store_lookup - 1 (STORE_LISTED) and *R filled when A is listed and
@@ -206,57 +119,6 @@ size_t store_txn_id(struct store *s);
 /* store_fd_owner - chown/chmod the data file (0640) and the lock file
  * (0660) to UID/GID (-1 = leave) */
 int store_set_owner(struct store *s, long uid, long gid);
-
-/* ---- batches: many changes, one transaction ---- */
-
-enum batch_op_kind {
-	BATCH_LOGIN,		/* addr, time, service, user: upsert, count++, max() */
-	BATCH_REMOVE,		/* addr */
-	BATCH_SESSION_OPEN,	/* addr, time: open_sessions++ (session_start set if 0) */
-	BATCH_SESSION_CLOSE,	/* addr, time: open_sessions--, last_seen = max(.., time) */
-	BATCH_PUT_POSITION,	/* name, position */
-	BATCH_DEL_POSITION,	/* name */
-	BATCH_COUNTER_ADD,	/* name, value */
-	BATCH_SET_PARAMS,	/* params */
-	BATCH_PUT_META,		/* name, bytes (e.g. a journal cursor) */
-};
-
-struct batch_op {
-	enum batch_op_kind kind;
-	struct addr addr;
-	int64_t time;
-	char service[RECORD_SERVICE_MAX];
-	char user[RECORD_USER_MAX];
-	char *name;		/* owned copy */
-	struct position position;
-	uint64_t value;
-	struct store_params params;
-	void *bytes;		/* owned copy */
-	size_t nbytes;
-};
-
-struct batch {
-	struct batch_op *ops;
-	size_t n, cap;
-	size_t logins;		/* number of BATCH_LOGIN ops */
-	int manual;		/* popgate-dump's: not the daemon's last
-				 * commit or last login recorded */
-};
-
-void batch_init(struct batch *b);
-void batch_clear(struct batch *b);	/* empty, keep the memory */
-void batch_free(struct batch *b);
-void batch_login(struct batch *b, const struct addr *a, time_t t,
-		 const char *service, const char *user);
-void batch_remove(struct batch *b, const struct addr *a);
-void batch_session(struct batch *b, const struct addr *a, time_t t, int open);
-void batch_put_position(struct batch *b, const char *name,
-			const struct position *p);
-void batch_del_position(struct batch *b, const char *name);
-void batch_counter_add(struct batch *b, const char *name, uint64_t delta);
-void batch_set_params(struct batch *b, const struct store_params *p);
-void batch_put_meta(struct batch *b, const char *name, const void *bytes,
-		    size_t n);
 
 /* store_get_meta - copy meta NAME into BUF; returns its length, 0 if
  * absent (or longer than SIZE: -1) */

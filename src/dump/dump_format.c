@@ -282,9 +282,9 @@ int dump_stats(FILE *out, struct store *s, time_t now,
 		   strlen(store_path(s)));
 	fprintf(out, "database: %s\nentries: %zu\nexpired: %zu\n"
 		"shared: %zu\ninvalid values: %zu\nmap size: %zu\n"
-		"map used: %zu\ntransaction: %zu\n", escaped, st.entries,
-		st.expired, st.shared, st.invalid, st.map_size, st.map_used,
-		st.last_txn);
+		"map used: %zu\ntransaction: %zu\nopen sessions: %zu\n",
+		escaped, st.entries, st.expired, st.shared, st.invalid,
+		st.map_size, st.map_used, st.last_txn, st.sessions);
 	print_time(out, "last commit", store_get_time(s, "last_commit"));
 	print_time(out, "last login recorded", store_get_time(s, "last_login"));
 	print_duration(out, "window", p->window);

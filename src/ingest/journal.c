@@ -2,12 +2,14 @@
  * journal.c - the systemd journal as a login source: a thread of the
  * ingest worker reads the entries of journal_units (matched on the
  * trusted _SYSTEMD_UNIT field), feeds each to its own matcher as a
- * syslog-style line and commits the records together with the journal
- * cursor. Never lets another unit's entry, or text inside MESSAGE, supply
- * an address; never touches the store without the store lock.
+ * syslog-style line and hands what it recognises, then the journal
+ * cursor, to the login sink. Never lets another unit's entry, or text
+ * inside MESSAGE, supply an address; keeps no rule, batch or retry of its
+ * own (the sink has them).
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include "counters.h"
 #include "journal.h"
 #include "log.h"
+#include "sink.h"
 #include "tail.h"
 #include "util.h"
 
@@ -32,43 +35,26 @@
  * with whole-second timeouts and no way to add a descriptor, so the
  * journal's fd cannot join that wait without rewriting the tailer. A
  * thread that polls sd_journal_get_fd() (plus a stop pipe) wakes at
- * once for either source. LMDB allows one write transaction at a time
- * and struct store keeps a cached read transaction and an error buffer,
- * so every store call of either thread holds env.store_lock (the
- * environment is opened with MDB_NOTLS). The thread has its own matcher
- * and batch; it blocks every signal, so TERM interrupts the main thread.
+ * once for either source. The thread has its own matcher; the sink it
+ * shares is thread-safe (and guards the store). It blocks every signal,
+ * so TERM interrupts the main thread.
  */
 
 #define WAIT_MAX_MS 1000	/* safety-net wake-up */
-#define FUTURE_SLACK 60		/* an entry further ahead counts as now */
 #define UNIT_MAX 256
 
 struct journal {
-	struct journal_env env;
+	const struct config *cfg;
+	struct sink *sink;
 	struct matcher *matcher;
 	sd_journal *j;
 	int fd;			/* sd_journal_get_fd(), -1: poll every second */
 	int stop_pipe[2];
 	pthread_t thread;
-	struct batch batch;
-	char cursor[JOURNAL_CURSOR_MAX];	/* last entry read */
-	int cursor_new;		/* not yet in the batch */
-	int changed;		/* the batch may change the allow-list */
-	int failed;		/* the batch failed to commit: retry it */
 	int caught_up;		/* reached the end once: entries are live */
-	uint64_t entries, matched, recorded, skipped, overlong;
-	struct ratelimit rl_store, rl_read, rl_backlog;
+	struct ratelimit rl_read;
 	struct jline line;
 };
-
-/* entry_time - the entry's realtime stamp; one more than a minute ahead
- * counts as now */
-static time_t entry_time(uint64_t usec, time_t now)
-{
-	time_t t = (time_t)(usec / 1000000);
-
-	return t <= now + FUTURE_SLACK ? t : now;
-}
 
 /* handle_entry - match the current entry and record what it says */
 static void handle_entry(struct journal *jr)
@@ -77,42 +63,34 @@ static void handle_entry(struct journal *jr)
 	uint64_t usec;
 	time_t t;
 
-	jr->entries++;
-	if (!jline_unit_allowed(jr->j, &jr->env.cfg->journal_units) ||
+	counters_inc(COUNTER_JOURNAL_ENTRIES);
+	if (!jline_unit_allowed(jr->j, &jr->cfg->journal_units) ||
 	    sd_journal_get_realtime_usec(jr->j, &usec) < 0)
 		return;
 	switch (jline_build(jr->j, usec, &jr->line)) {
 	case JLINE_OK:
 		break;
 	case JLINE_OVERLONG:
-		jr->overlong++;
+		counters_inc(COUNTER_LINES_OVERLONG);
 		return;
 	case JLINE_NONE:
 		return;
 	}
-	t = entry_time(usec, clock_now());
-	if (!matcher_feed(jr->matcher, JOURNAL_SOURCE, jr->line.buf,
-			  jr->line.len, t, &r))
-		return;
-	jr->matched++;
-	counters_note_match(r.format);	/* flushed by the main thread */
-	if (ingest_tally(ingest_match(jr->env.cfg, jr->env.params, &jr->batch,
-				      &r, t, jr->caught_up, &jr->rl_backlog),
-			 &jr->recorded, &jr->skipped))
-		jr->changed = 1;
+	t = sink_time((time_t)(usec / 1000000), clock_now());
+	if (matcher_feed(jr->matcher, JOURNAL_SOURCE, jr->line.buf,
+			 jr->line.len, t, &r))
+		sink_match(jr->sink, "journal", &r, t, jr->caught_up);
 }
 
-/* note_cursor - remember where the entry just handled is */
+/* note_cursor - where the entry just handled is, for the next commit */
 static void note_cursor(struct journal *jr)
 {
 	char *c = NULL;
 
 	if (sd_journal_get_cursor(jr->j, &c) < 0 || c == NULL)
 		return;
-	if (strlen(c) < sizeof jr->cursor) {
-		copy_string(jr->cursor, c, sizeof jr->cursor);
-		jr->cursor_new = 1;
-	}
+	if (strlen(c) < JOURNAL_CURSOR_MAX)
+		sink_put_meta(jr->sink, JOURNAL_CURSOR_META, c, strlen(c));
 	free(c);
 }
 
@@ -132,59 +110,12 @@ static int drain(struct journal *jr)
 			jr->caught_up = 1;
 			return 0;
 		}
+		sink_hold(jr->sink);	/* the entry and its cursor together */
 		handle_entry(jr);
 		note_cursor(jr);
+		sink_release(jr->sink);
 	}
 	return 1;
-}
-
-/* ---- committing ---- */
-
-static void add_counter(struct batch *b, const char *name, uint64_t *v)
-{
-	if (*v != 0)
-		batch_counter_add(b, name, *v);
-	*v = 0;
-}
-
-/* commit - the records read so far and the cursor of the last entry in
- * one transaction; on failure the batch is kept (and no more is read) */
-static void commit(struct journal *jr)
-{
-	char err[CONFIG_ERR_MAX];
-	int rc;
-
-	if (jr->cursor_new)
-		batch_put_meta(&jr->batch, JOURNAL_CURSOR_META, jr->cursor,
-			       strlen(jr->cursor));
-	jr->cursor_new = 0;
-	add_counter(&jr->batch, "journal_entries", &jr->entries);
-	add_counter(&jr->batch, "lines_matched", &jr->matched);
-	add_counter(&jr->batch, "logins_recorded", &jr->recorded);
-	add_counter(&jr->batch, "backlog_skipped", &jr->skipped);
-	add_counter(&jr->batch, "lines_overlong", &jr->overlong);
-	if (jr->batch.n == 0)
-		return;
-	pthread_mutex_lock(jr->env.store_lock);
-	rc = store_apply(jr->env.store, &jr->batch);
-	if (rc != 0)
-		copy_string(err, store_error(jr->env.store), sizeof err);
-	else if (jr->changed)
-		*jr->env.changed = 1;
-	pthread_mutex_unlock(jr->env.store_lock);
-	if (rc != 0) {
-		if (!jr->failed)
-			log_limited(&jr->rl_store, LOG_ERR, "journal: cannot "
-				    "commit %zu changes: %s; keeping them, "
-				    "retrying", jr->batch.n, err);
-		jr->failed = 1;
-		return;
-	}
-	if (jr->failed)
-		log_msg(LOG_NOTICE, "journal: commit works again");
-	batch_clear(&jr->batch);
-	jr->failed = 0;
-	jr->changed = 0;
 }
 
 /* ---- the thread ---- */
@@ -238,18 +169,20 @@ static void *reader_main(void *arg)
 	struct journal *jr = arg;
 
 	while (!stop_requested(jr)) {
-		if (!jr->failed) {
+		int failing = sink_failing(jr->sink);
+
+		if (!failing) {
 			int more = drain(jr);
 
-			commit(jr);
-			if (more && !jr->failed)
+			sink_commit(jr->sink);
+			if (more && !sink_failing(jr->sink))
 				continue;	/* backlog: no waiting */
 		} else {
-			commit(jr);
+			sink_commit(jr->sink);	/* when the back-off allows */
 		}
-		wait_for_entries(jr, !jr->failed);
+		wait_for_entries(jr, !failing);
 	}
-	commit(jr);
+	sink_commit(jr->sink);
 	return NULL;
 }
 
@@ -259,7 +192,7 @@ static void *reader_main(void *arg)
  * system journal; matches on the trusted unit field. 0 ok */
 static int open_journal(struct journal *jr)
 {
-	const struct config *cfg = jr->env.cfg;
+	const struct config *cfg = jr->cfg;
 	char match[UNIT_MAX + 32];
 	int rc = cfg->journal_directory[0] != '\0' ?
 		sd_journal_open_directory(&jr->j, cfg->journal_directory, 0) :
@@ -294,14 +227,28 @@ static int open_journal(struct journal *jr)
 	return 0;
 }
 
+struct cursor_buf {
+	char *buf;
+	size_t size;
+};
+
+/* read_cursor - under the sink's lock: the saved cursor's length */
+static int read_cursor(struct store *store, const struct store_params *p,
+		       void *ctx)
+{
+	struct cursor_buf *c = ctx;
+
+	(void)p;
+	return (int)store_get_meta(store, JOURNAL_CURSOR_META, c->buf,
+				   c->size - 1);
+}
+
 /* saved_cursor - the cursor committed by an earlier run into BUF */
 static int saved_cursor(struct journal *jr, char *buf, size_t size)
 {
-	long n;
+	struct cursor_buf c = { buf, size };
+	long n = sink_with_store(jr->sink, read_cursor, &c);
 
-	pthread_mutex_lock(jr->env.store_lock);
-	n = store_get_meta(jr->env.store, JOURNAL_CURSOR_META, buf, size - 1);
-	pthread_mutex_unlock(jr->env.store_lock);
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
@@ -320,7 +267,7 @@ static int resume_at(sd_journal *j, const char *cursor)
  * = end) or a window ago; when its entry is gone, a window ago */
 static void seek_start(struct journal *jr)
 {
-	const struct config *cfg = jr->env.cfg;
+	const struct config *cfg = jr->cfg;
 	char cursor[JOURNAL_CURSOR_MAX];
 	int have = saved_cursor(jr, cursor, sizeof cursor);
 	time_t now = clock_now();
@@ -354,7 +301,6 @@ static void journal_free(struct journal *jr)
 		close(jr->stop_pipe[0]);
 		close(jr->stop_pipe[1]);
 	}
-	batch_free(&jr->batch);
 	free(jr);
 }
 
@@ -374,16 +320,16 @@ static int start_thread(struct journal *jr)
 	return rc == 0 ? 0 : -1;
 }
 
-struct journal *journal_start(const struct journal_env *env)
+struct journal *journal_start(const struct config *cfg, struct sink *sink)
 {
 	struct journal *jr = xcalloc(1, sizeof *jr);
 	char err[CONFIG_ERR_MAX];
 
-	jr->env = *env;
+	jr->cfg = cfg;
+	jr->sink = sink;
 	jr->fd = -1;
 	jr->stop_pipe[0] = jr->stop_pipe[1] = -1;
-	batch_init(&jr->batch);
-	jr->matcher = matcher_new(env->cfg, err, sizeof err);
+	jr->matcher = matcher_new(cfg, err, sizeof err);
 	if (jr->matcher == NULL) {
 		log_msg(LOG_ERR, "journal: %s", err);
 		journal_free(jr);
@@ -431,9 +377,10 @@ static int journal_available(const struct config *cfg)
 
 #else	/* !HAVE_SYSTEMD */
 
-struct journal *journal_start(const struct journal_env *env)
+struct journal *journal_start(const struct config *cfg, struct sink *sink)
 {
-	(void)env;
+	(void)cfg;
+	(void)sink;
 	log_msg(LOG_ERR, "journal support not built");
 	return NULL;
 }

@@ -6,30 +6,13 @@
 #ifndef POPGATE_JOURNAL_H
 #define POPGATE_JOURNAL_H
 
-#include <pthread.h>
-#include <stdint.h>
-#include <time.h>
-
 #include "config.h"
-#include "log.h"
-#include "ingest.h"
-#include "match.h"
-#include "store.h"
+#include "sink.h"
 
 #define JOURNAL_CURSOR_META "journal_cursor"	/* meta name of the cursor */
 #define JOURNAL_CURSOR_MAX 1024		/* longer saved cursors are ignored */
 #define JOURNAL_SOURCE 0		/* matcher_feed source of journal lines */
 #define JOURNAL_ENTRIES_PER_TXN 5000	/* entries read per transaction */
-
-/* what the journal thread shares with the ingest main loop */
-struct journal_env {
-	const struct config *cfg;
-	const struct store_params *params;
-	struct store *store;
-	pthread_mutex_t *store_lock;	/* held around every use of STORE */
-	int *changed;		/* set under STORE_LOCK after a commit that may
-				 * have changed the allow-list (export tick) */
-};
 
 struct journal;
 
@@ -38,9 +21,10 @@ struct journal;
 int journal_wanted(const struct config *cfg);
 
 /* journal_start - open the journal, seek (saved cursor, else start_at)
- * and start the reader thread. NULL when it is not used or cannot be
- * opened (logged; "journal support not built" without libsystemd) */
-struct journal *journal_start(const struct journal_env *env);
+ * and start the reader thread, which hands every entry's login or logout
+ * to SINK. NULL when it is not used or cannot be opened (logged;
+ * "journal support not built" without libsystemd) */
+struct journal *journal_start(const struct config *cfg, struct sink *sink);
 
 /* journal_stop - wake the thread, let it commit what it read, join, free */
 void journal_stop(struct journal *j);

@@ -1,9 +1,9 @@
 /*
  * linetest.c - popgated -T: reads log lines (a file, or standard input)
  * and says for each what popgated would do with it and why, through the
- * daemon's own code (ingest_feed_line, ingest_match and its rules, the
- * shared-address rule) with a scratch batch that never reaches a
- * database; ends with a table per format. Lines are read like a backlog:
+ * daemon's own code (feed_line, the login sink with its rules, the
+ * shared-address rule) with a dry sink that never reaches a database;
+ * ends with a table per format. Lines are read like a backlog:
  * each at its own time stamp. Writes nothing but its report.
  */
 #include <errno.h>
@@ -13,8 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ingest.h"
+#include "feed.h"
 #include "linetest.h"
+#include "log.h"
+#include "sink.h"
 #include "tail.h"
 #include "util.h"
 
@@ -23,7 +25,7 @@
 /* what became of one line, and the table's columns */
 enum verdict {
 	V_RECORDED, V_CLOSED, V_TOO_OLD, V_IGNORED_NET, V_IGNORED_USER,
-	V_WAITING, V_DISCARDED, V_NO_FIRST, V_NO_SESSION, V_BAD_ADDR,
+	V_WAITING, V_DISCARDED, V_NO_FIRST, V_BAD_ADDR,
 	V_CANCELLED, V_AMBIGUOUS, V_UNMATCHED, V_COUNT
 };
 
@@ -33,7 +35,6 @@ static const char *const verdict_text[V_COUNT] = {
 	"waiting, first line of a two-line login",
 	"not recorded, failure line (a waiting first line is discarded)",
 	"not recorded, second line without a waiting first line",
-	"not recorded, logout of a session not seen",
 	"not recorded, no valid client address or process id",
 	"not recorded, its first line was a failure or had no address",
 	"not recorded, ambiguous (the address field twice)",
@@ -41,7 +42,7 @@ static const char *const verdict_text[V_COUNT] = {
 };
 static const char *const verdict_column[V_COUNT] = {
 	"recorded", "closed", "too_old", "ign_net", "ign_user", "waiting",
-	"discarded", "no_first", "no_session", "bad_addr", "cancelled",
+	"discarded", "no_first", "bad_addr", "cancelled",
 	"ambiguous", "unmatched",
 };
 
@@ -50,7 +51,7 @@ struct linetest {
 	struct store_params params;
 	struct matcher *m;
 	struct stamp_cache stamps;
-	struct batch scratch;
+	struct sink *sink;		/* dry: decides, never commits */
 	struct linetest_table table;
 	struct shared_sim *shared;	/* NULL: shared_address_users off */
 	int verbose;
@@ -73,7 +74,10 @@ static void print_line(struct linetest *lt, enum verdict v, const char *note,
 		fputc('\n', lt->out);
 		return;
 	}
-	addr_format(&r->addr, ip, sizeof ip);
+	if (r->has_addr)
+		addr_format(&r->addr, ip, sizeof ip);
+	else		/* a logout known by its session */
+		copy_string(ip, "-", sizeof ip);
 	if (localtime_r(&t, &tm) == NULL ||
 	    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S%z", &tm) == 0)
 		snprintf(when, sizeof when, "@%lld", (long long)t);
@@ -86,20 +90,19 @@ static void print_line(struct linetest *lt, enum verdict v, const char *note,
 static enum verdict verdict_of(struct linetest *lt, struct match_result *r,
 			       time_t t)
 {
-	enum ingest_outcome o = ingest_match(lt->cfg, &lt->params,
-					     &lt->scratch, r, t, 0, NULL);
+	enum sink_outcome o = sink_match(lt->sink, "test", r, t, 0);
 
-	batch_clear(&lt->scratch);
+	sink_discard(lt->sink);
 	switch (o) {
-	case INGEST_LOGIN:
+	case SINK_LOGIN:
 		return V_RECORDED;
-	case INGEST_LOGOUT:
+	case SINK_LOGOUT:
 		return V_CLOSED;
-	case INGEST_TOO_OLD:
+	case SINK_TOO_OLD:
 		return V_TOO_OLD;
-	case INGEST_IGNORED:
+	case SINK_IGNORED:
 		return V_IGNORED_NET;
-	case INGEST_IGNORED_USER:
+	case SINK_IGNORED_USER:
 		return V_IGNORED_USER;
 	}
 	return V_RECORDED;
@@ -108,13 +111,15 @@ static enum verdict verdict_of(struct linetest *lt, struct match_result *r,
 /* matched - a login or logout line */
 static void matched(struct linetest *lt, struct match_result *r, time_t t)
 {
-	struct match_result shown = *r;	/* before ipv6_prefix masking */
 	enum verdict v = verdict_of(lt, r, t);
+	struct match_result key = *r;	/* as the database keys it */
 	char note[96] = "";
 
 	lt->recognised++;
+	addr_apply_ipv6_prefix(&key.addr, lt->cfg->ipv6_prefix);
 	if (v == V_RECORDED && lt->shared != NULL)
-		shared_sim_login(lt->shared, r, t, note, sizeof note);
+		shared_sim_login(lt->shared, &key, sink_time(t, clock_now()),
+				 note, sizeof note);
 	if (v == V_TOO_OLD) {
 		char w[32];
 
@@ -125,7 +130,7 @@ static void matched(struct linetest *lt, struct match_result *r, time_t t)
 		copy_string(note, " (session_tracking is off: noted only)",
 			    sizeof note);
 	linetest_count(&lt->table, r->format, v);
-	print_line(lt, v, note, r->format, &shown, t);
+	print_line(lt, v, note, r->format, r, t);
 }
 
 /* unmatched - say why a line with a known tag did not count */
@@ -137,7 +142,6 @@ static void unmatched(struct linetest *lt, time_t t)
 		[MATCH_NOTE_PENDING] = V_WAITING,
 		[MATCH_NOTE_DISCARDED] = V_DISCARDED,
 		[MATCH_NOTE_NO_FIRST] = V_NO_FIRST,
-		[MATCH_NOTE_NO_SESSION] = V_NO_SESSION,
 		[MATCH_NOTE_CANCELLED] = V_CANCELLED,
 		[MATCH_NOTE_AMBIGUOUS] = V_AMBIGUOUS,
 	};
@@ -146,6 +150,7 @@ static void unmatched(struct linetest *lt, time_t t)
 	enum match_note n;
 
 	memset(&r, 0, sizeof r);
+	r.has_addr = 1;
 	n = matcher_note(lt->m, &format, &r.addr);
 	if (n == MATCH_NOTE_NONE || n == MATCH_NOTE_NO_TAG)
 		return;
@@ -166,7 +171,7 @@ static void one_line(struct linetest *lt, const char *line, size_t len)
 		lt->overlong++;
 		return;
 	}
-	if (ingest_feed_line(lt->m, &lt->stamps, 0, line, len, 0, &r, &t))
+	if (feed_line(lt->m, &lt->stamps, 0, line, len, 0, &r, &t))
 		matched(lt, &r, t);
 	else
 		unmatched(lt, t);
@@ -231,7 +236,7 @@ static void setup(struct linetest *lt, const struct config *cfg, int verbose)
 	lt->params.session_max = cfg->session_tracking ? cfg->session_max : 0;
 	lt->params.ipv6_prefix = cfg->ipv6_prefix;
 	lt->params.shared_users = cfg->shared_address_users;
-	batch_init(&lt->scratch);
+	lt->sink = sink_new(cfg, NULL);
 	linetest_table_init(&lt->table, verdict_column, V_COUNT);
 	if (cfg->shared_address_users > 0)
 		lt->shared = shared_sim_new(&lt->params);
@@ -268,7 +273,7 @@ int linetest_run(const struct config *cfg, const char *path, int verbose)
 	if (fd > 0)
 		close(fd);
 	matcher_free(lt.m);
-	batch_free(&lt.scratch);
+	sink_free(lt.sink);
 	linetest_table_free(&lt.table);
 	shared_sim_free(lt.shared);
 	if (rc != 0)

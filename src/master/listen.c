@@ -16,7 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "serve.h"
+#include "listeners.h"
 #include "util.h"
 
 #define LISTEN_BACKLOG 256

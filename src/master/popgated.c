@@ -1,10 +1,9 @@
 /*
- * popgated.c - main and supervisor. Parses the configuration, creates the
- * database if needed (and closes it before any fork), binds the
- * listeners, forks the ingest and serve workers, restarts them with
- * back-off, stops them on TERM and applies HUP. Without -f the parent
- * waits until the daemon is ready and exits 1 if start-up failed. Never
- * opens LMDB while forking.
+ * popgated.c - main: options, the configuration (-n prints it), the
+ * user check, the database created (a broken one moved aside) and closed
+ * again before any fork; without -f, daemonizing with the parent waiting
+ * until the daemon is ready (exit 1 if start-up failed); then hands over
+ * to supervise(). Never keeps LMDB open into the supervisor's forks.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -23,6 +23,7 @@
 #include "counters.h"
 #include "ingest.h"
 #include "log.h"
+#include "listeners.h"
 #include "notify.h"
 #include "serve.h"
 #include "store.h"

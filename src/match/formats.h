@@ -21,10 +21,10 @@ enum rule_step {
 			 * one whose address does not parse clears the key */
 	STEP_CONFIRM,	/* second line: MATCH_LOGIN with the kept ip */
 	STEP_DISCARD,	/* failure or exit: forget the kept ip */
-	STEP_CLOSE,	/* MATCH_LOGOUT for the session (host, pid, sid) that a
-			 * login line of this format recorded */
-	STEP_CLOSE_USER,	/* MATCH_LOGOUT for the oldest session (host,
-				 * svc, user) a login line recorded */
+	STEP_CLOSE,	/* MATCH_LOGOUT for the session of the line's sid
+			 * (session_key; the sink finds its address) */
+	STEP_CLOSE_USER,	/* MATCH_LOGOUT for the oldest open session
+				 * of (host, svc, user) (session_alias) */
 };
 
 /* which logouts a format reports (match_result.session) */

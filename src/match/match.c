@@ -2,11 +2,11 @@
  * match.c - the PCRE2 engine: compiles the built-in formats and custom
  * patterns once (JIT when available), runs them over raw log lines (bytes,
  * NULs allowed) and extracts address, user and time; ties two-line logins
- * by PID and logouts by session id in bounded tables. A built-in rule runs
- * only on lines with one of its format's program tags (tagset.h) and its
- * literal, each distinct literal searched at most once per line. A line
- * holding its format's address field twice is ambiguous and yields
- * nothing. Never authorizes an address that did not come from the field
+ * by PID in a bounded table and names a session by its id and its user
+ * (the sink keeps the open ones). A built-in rule runs only on lines with
+ * one of its format's program tags (tagset.h) and its literal, each
+ * distinct literal searched at most once per line. A line holding its
+ * format's address field twice is ambiguous and yields nothing. Never authorizes an address that did not come from the field
  * its format defines; never lets a hostile line crash, hang or grow it
  * without bound.
  */
@@ -30,7 +30,6 @@
 #define JIT_STACK_MIN (32 * 1024)
 #define JIT_STACK_MAX (1024 * 1024)
 #define TIME_TEXT_MAX 64	/* a stamp at the start is never longer */
-#define SESSION_TTL_DEFAULT (24 * 3600)	/* without a session_max */
 
 struct rule {
 	enum match_kind kind;
@@ -61,8 +60,6 @@ struct matcher {
 	pcre2_jit_stack *jit_stack;
 	struct ratelimit rl_error, rl_ambiguous;
 	struct pending_table *pending;	/* (source, host, pid) -> first line */
-	struct pending_table *sessions;	/* (source, host, pid, sid) -> login,
-					 * twin (source, host, svc, user) */
 	enum match_note note;		/* why the last feed returned 0 */
 	uint64_t note_formats;		/* the line's formats by tag */
 	const char *note_format;
@@ -288,8 +285,6 @@ struct matcher *matcher_new(const struct config *cfg, char *err, size_t errsize)
 		return NULL;
 	}
 	m->pending = pending_new(MATCH_PENDING_MAX, MATCH_PENDING_TTL);
-	m->sessions = pending_new(2 * MATCH_SESSIONS_MAX, cfg->session_max > 0 ?
-				  (time_t)cfg->session_max : SESSION_TTL_DEFAULT);
 	m->md = pcre2_match_data_create(16, NULL);
 	m->mctx = pcre2_match_context_create(NULL);
 	m->jit_stack = pcre2_jit_stack_create(JIT_STACK_MIN, JIT_STACK_MAX, NULL);
@@ -332,7 +327,6 @@ void matcher_free(struct matcher *m)
 	pcre2_match_context_free(m->mctx);
 	pcre2_jit_stack_free(m->jit_stack);
 	pending_free(m->pending);
-	pending_free(m->sessions);
 	free(m);
 }
 
@@ -406,7 +400,10 @@ static void fill_fields(const struct matcher *m, const struct rule *rule,
 
 	r->kind = rule->kind;
 	r->format = rule->format;
+	r->has_addr = 1;
 	r->session = 0;
+	r->session_key_len = 0;
+	r->session_alias_len = 0;
 	r->user[0] = '\0';
 	if (group_span(m, rule->g_user, &s, &n))
 		copy_user(r->user, sizeof(r->user), line + s, n);
@@ -455,63 +452,78 @@ static int key_part(const struct matcher *m, int g, const char *line,
 	return 0;
 }
 
-/* key_head - (source, format) as the first bytes of every key */
-static size_t key_head(const struct rule *rule, unsigned source,
-		       unsigned char *key)
-{
-	memcpy(key, &source, sizeof(source));
-	memcpy(key + sizeof(source), &rule->format, sizeof(rule->format));
-	return sizeof(source) + sizeof(rule->format);
-}
-
-/* user_key - (source, format, host, "u", svc, user) of the last match: how
- * a logout that names no session finds the login; 0 if none fits */
-static size_t user_key(const struct matcher *m, const struct rule *rule,
-		       unsigned source, const char *line,
-		       unsigned char key[PENDING_KEY_MAX])
-{
-	size_t used = key_head(rule, source, key), s, n;
-
-	if (!group_span(m, rule->g_svc, &s, &n) ||
-	    !group_span(m, rule->g_user, &s, &n))
-		return 0;
-	key[used++] = 'u';
-	if (key_part(m, rule->g_host, line, key, &used) < 0 ||
-	    key_part(m, rule->g_svc, line, key, &used) < 0 ||
-	    key_part(m, rule->g_user, line, key, &used) < 0)
-		return 0;
-	return used;
-}
-
-/* state_key - (source, format, host, pid[, sid]) of the last match as
- * bytes in KEY; 0 if the line has no pid (or sid) or the key is too long */
+/* state_key - (source, format, host, pid) of the last match as bytes in
+ * KEY; 0 if the line has no pid or the key is too long */
 static size_t state_key(const struct matcher *m, const struct rule *rule,
-			unsigned source, const char *line, int with_sid,
+			unsigned source, const char *line,
 			unsigned char key[PENDING_KEY_MAX])
 {
 	size_t used = 0, s, n;
 
-	if (!group_span(m, rule->g_pid, &s, &n) ||
-	    (with_sid && !group_span(m, rule->g_sid, &s, &n)))
+	if (!group_span(m, rule->g_pid, &s, &n))
 		return 0;
-	used = key_head(rule, source, key);
-	key[used++] = with_sid ? 's' : 'p';
+	memcpy(key, &source, sizeof(source));
+	used += sizeof(source);
+	memcpy(key + used, &rule->format, sizeof(rule->format));
+	used += sizeof(rule->format);
 	if (key_part(m, rule->g_host, line, key, &used) < 0 ||
-	    key_part(m, rule->g_pid, line, key, &used) < 0 ||
-	    (with_sid && key_part(m, rule->g_sid, line, key, &used) < 0))
+	    key_part(m, rule->g_pid, line, key, &used) < 0)
 		return 0;
 	return used;
 }
 
+/* session_key - "sid:" and the line's session id into R: the key the
+ * sink keeps an open session under (by no means the line's source, host
+ * or pid: the same after a restart, and the same in a report pushed by
+ * Dovecot); 0 when the line has none */
+static int session_key(const struct matcher *m, const struct rule *rule,
+		       const char *line, struct match_result *r)
+{
+	size_t s, n;
+
+	if (!group_span(m, rule->g_sid, &s, &n) ||
+	    n + 4 > sizeof r->session_key)
+		return 0;
+	memcpy(r->session_key, "sid:", 4);
+	memcpy(r->session_key + 4, line + s, n);
+	r->session_key_len = n + 4;
+	return 1;
+}
+
+/* session_alias - "usr:" host NUL service NUL user of the last match
+ * into R (the Dovecot login and its 2.2-style logout both carry them;
+ * header-less log_path lines have an empty host); 0 when the line lacks
+ * the service or user or the alias is too long */
+static int session_alias(const struct matcher *m, const struct rule *rule,
+			 const char *line, struct match_result *r)
+{
+	size_t hs = 0, hn = 0, us, un, vn = strlen(r->service);
+	unsigned char *p = r->session_alias;
+
+	r->session_alias_len = 0;
+	if (rule->g_host >= 0)
+		(void)group_span(m, rule->g_host, &hs, &hn);
+	if (vn == 0 || !group_span(m, rule->g_user, &us, &un) || un == 0 ||
+	    4 + hn + 1 + vn + 1 + un > sizeof r->session_alias)
+		return 0;
+	memcpy(p, "usr:", 4);
+	memcpy(p += 4, line + hs, hn);
+	*(p += hn) = '\0';
+	memcpy(++p, r->service, vn);
+	*(p += vn) = '\0';
+	memcpy(++p, line + us, un);
+	r->session_alias_len = 4 + hn + 1 + vn + 1 + un;
+	return 1;
+}
+
 /* line_result - a rule whose line carries the address; a login that
- * logged its session id is remembered for the logout */
+ * logged its session id carries the key of its session */
 static int line_result(struct matcher *m, const struct rule *rule,
 		       unsigned source, const char *line, size_t len,
 		       time_t now, struct match_result *r)
 {
-	unsigned char key[PENDING_KEY_MAX], alias[PENDING_KEY_MAX];
-	size_t klen, alen;
-
+	(void)source;
+	(void)now;
 	if (!line_addr(m, rule, line, &r->addr)) {
 		m->note = MATCH_NOTE_BAD_ADDR;
 		m->note_format = rule->format;
@@ -520,21 +532,11 @@ static int line_result(struct matcher *m, const struct rule *rule,
 	fill_fields(m, rule, line, len, r);
 	if (rule->kind != MATCH_LOGIN)
 		return 1;
-	if (rule->session == SESSION_IP) {
+	if (rule->session == SESSION_IP)
 		r->session = 1;
-	} else if (rule->session == SESSION_ID) {
-		/* the session is known by (pid, sid) where the login line
-		 * has them, and by (svc, user) for a logout without them */
-		klen = state_key(m, rule, source, line, 1, key);
-		alen = user_key(m, rule, source, line, alias);
-		if (klen > 0)
-			r->session = pending_put_pair(m->sessions, key, klen,
-						      alen > 0 ? alias : NULL,
-						      alen, &r->addr, now) == 0;
-		else if (alen > 0)
-			r->session = pending_put_pair(m->sessions, alias, alen,
-						      NULL, 0, &r->addr, now) == 0;
-	}
+	else if (rule->session == SESSION_ID &&
+		 (r->session = session_key(m, rule, line, r)))
+		session_alias(m, rule, line, r);
 	return 1;
 }
 
@@ -552,13 +554,19 @@ static int state_result(struct matcher *m, const struct rule *rule,
 			time_t now, struct match_result *r)
 {
 	unsigned char key[PENDING_KEY_MAX];
-	size_t klen = rule->step == STEP_CLOSE_USER ?
-	    user_key(m, rule, source, line, key) :
-	    state_key(m, rule, source, line, rule->step == STEP_CLOSE, key);
+	size_t klen;
 	struct addr addr;
 
 	m->note_format = rule->format;
 	m->note = MATCH_NOTE_BAD_ADDR;
+	if (rule->step == STEP_CLOSE || rule->step == STEP_CLOSE_USER) {
+		fill_fields(m, rule, line, len, r);	/* the sink knows */
+		memset(&r->addr, 0, sizeof r->addr);	/* the address */
+		r->has_addr = 0;
+		return rule->step == STEP_CLOSE ? session_key(m, rule, line, r) :
+		    session_alias(m, rule, line, r);
+	}
+	klen = state_key(m, rule, source, line, key);
 	if (klen == 0)
 		return 0;
 	switch (rule->step) {
@@ -584,12 +592,6 @@ static int state_result(struct matcher *m, const struct rule *rule,
 			m->note = MATCH_NOTE_CANCELLED;
 			return 0;
 		}
-		break;
-	case STEP_CLOSE:
-	case STEP_CLOSE_USER:
-		m->note = MATCH_NOTE_NO_SESSION;
-		if (!pending_take(m->sessions, key, klen, now, &addr))
-			return 0;
 		break;
 	default:
 		return 0;
@@ -642,7 +644,7 @@ static int ambiguous(struct matcher *m, const struct rule *rule,
 	if (rule->marker == NULL || marker_count(line, len, rule->marker) < 2)
 		return 0;
 	m->ambiguous++;
-	counters_note_ambiguous();
+	counters_inc(COUNTER_LINES_AMBIGUOUS);
 	log_limited(&m->rl_ambiguous, LOG_WARNING, "format %s: line of %zu "
 		    "bytes holds \"%s\" twice: ambiguous, nothing recorded",
 		    rule->format, len, rule->marker);
@@ -716,11 +718,6 @@ int matcher_match(struct matcher *m, const char *line, size_t len,
 size_t matcher_pending(const struct matcher *m)
 {
 	return pending_count(m->pending);
-}
-
-size_t matcher_sessions(const struct matcher *m)
-{
-	return pending_count(m->sessions);
 }
 
 unsigned long long matcher_rules_run(const struct matcher *m)

@@ -25,19 +25,11 @@ void pending_free(struct pending_table *t);
  * with the same key; 0, or -1 if the key is too long */
 int pending_put(struct pending_table *t, const void *key, size_t klen,
 		const struct addr *addr, time_t now);
-/* pending_put_pair - remember ADDR under KEY (replacing an entry with
- * that key) and under ALIAS (ALEN bytes; NULL = none; several entries may
- * share an alias) as one entry: taking either removes both; 0 or -1 */
-int pending_put_pair(struct pending_table *t, const void *key, size_t klen,
-		     const void *alias, size_t alen, const struct addr *addr,
-		     time_t now);
 /* pending_take - 1 and *ADDR (if not NULL) if KEY is present and not
- * expired at NOW (of several under an alias, the oldest); the entry and
- * its twin are removed either way */
+ * expired at NOW; the entry is removed either way */
 int pending_take(struct pending_table *t, const void *key, size_t klen,
 		 time_t now, struct addr *addr);
 
-/* pending_count - entries, a pair counted once */
 size_t pending_count(const struct pending_table *t);
 /* pending_evicted - entries pushed out by the cap so far */
 unsigned long long pending_evicted(const struct pending_table *t);

@@ -78,7 +78,7 @@ static size_t flush(struct conn *c);
 /* reject - log malformed input (escaped, rate-limited) and close; the
  * answers to the well-formed requests before it still go out (best
  * effort), however the bytes were split into reads */
-static void reject(struct conn *c, struct answerer *a, const char *why,
+static void reject(struct conn *c, struct lookup *a, const char *why,
 		   size_t line)
 {
 	char excerpt[EXCERPT_MAX * 4 + 4];
@@ -101,7 +101,7 @@ static void reject(struct conn *c, struct answerer *a, const char *why,
 	c->dead = 1;
 }
 
-static void answer_policy(struct conn *c, struct answerer *a,
+static void answer_policy(struct conn *c, struct lookup *a,
 			  const struct policy_request *req)
 {
 	const char *action = "DUNNO";
@@ -112,7 +112,7 @@ static void answer_policy(struct conn *c, struct answerer *a,
 	if (req->client_address != NULL &&
 	    addr_parse(req->client_address, req->client_address_len,
 		       &client) == 0)
-		listed = answerer_lookup(a, &client) == 1;
+		listed = lookup_client(a, &client) == 1;
 	if (listed)
 		action = a->cfg->policy_action;
 	if (!listed && a->cfg->unlisted_action == UNLISTED_DEFER_IF_REJECT)
@@ -129,7 +129,7 @@ static void answer_policy(struct conn *c, struct answerer *a,
 	out_append(c, reply, (size_t)n);
 }
 
-static void answer_socketmap(struct conn *c, struct answerer *a,
+static void answer_socketmap(struct conn *c, struct lookup *a,
 			     const char *data, size_t len)
 {
 	char reply[512], excerpt[EXCERPT_MAX * 4 + 4];
@@ -139,7 +139,7 @@ static void answer_socketmap(struct conn *c, struct answerer *a,
 
 	switch (socketmap_query(data, len, &client, &why)) {
 	case SOCKETMAP_LOOKUP:
-		if (answerer_lookup(a, &client) == 1) {
+		if (lookup_client(a, &client) == 1) {
 			n = socketmap_format(reply, sizeof reply, "OK",
 					     a->cfg->socketmap_value);
 			if (n > 0) {
@@ -166,7 +166,7 @@ static void answer_socketmap(struct conn *c, struct answerer *a,
 }
 
 /* next_policy - answer one request; 0 when none is complete */
-static int next_policy(struct conn *c, struct answerer *a)
+static int next_policy(struct conn *c, struct lookup *a)
 {
 	struct policy_request req;
 	size_t used = 0;
@@ -184,7 +184,7 @@ static int next_policy(struct conn *c, struct answerer *a)
 	return 1;
 }
 
-static int next_socketmap(struct conn *c, struct answerer *a)
+static int next_socketmap(struct conn *c, struct lookup *a)
 {
 	const char *data = NULL, *why = NULL;
 	size_t used = 0, len = 0;
@@ -205,7 +205,7 @@ static int next_socketmap(struct conn *c, struct answerer *a)
 
 /* answer_all - answer complete requests in order until the input runs
  * out, or hold the rest back while the output is over its limit */
-static void answer_all(struct conn *c, struct answerer *a)
+static void answer_all(struct conn *c, struct lookup *a)
 {
 	c->held = 0;
 	while (!c->dead) {
@@ -244,7 +244,7 @@ static size_t flush(struct conn *c)
 	return sent;
 }
 
-size_t conn_readable(struct conn *c, struct answerer *a)
+size_t conn_readable(struct conn *c, struct lookup *a)
 {
 	ssize_t n;
 
@@ -268,7 +268,7 @@ size_t conn_readable(struct conn *c, struct answerer *a)
 	return (size_t)n;
 }
 
-size_t conn_writable(struct conn *c, struct answerer *a)
+size_t conn_writable(struct conn *c, struct lookup *a)
 {
 	size_t sent = 0;
 

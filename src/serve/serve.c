@@ -49,7 +49,7 @@ struct server {
 	long long accept_paused_until;	/* 0 = accepting */
 	long long drain_start, drain_until;	/* TERM seen: draining (0 = no) */
 	int stop;
-	struct answerer answerer;
+	struct lookup lookup;
 	struct ratelimit rl_accept, rl_full;
 };
 
@@ -191,9 +191,9 @@ static void on_conn_event(struct server *sv, struct conn *c, unsigned events)
 	size_t moved = 0;
 
 	if (events & EPOLLOUT)
-		moved += conn_writable(c, &sv->answerer);
+		moved += conn_writable(c, &sv->lookup);
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-		size_t n = conn_readable(c, &sv->answerer);
+		size_t n = conn_readable(c, &sv->lookup);
 
 		moved += n;
 		if (n == 0 && (events & EPOLLERR))
@@ -356,7 +356,7 @@ static void dispatch(struct server *sv, struct epoll_event *ev)
 static int timers(struct server *sv)
 {
 	long long now = clock_mono_ms(), idle_ms = 1000LL * sv->cfg->idle_timeout;
-	long long next = now + answerer_maintain(&sv->answerer);
+	long long next = now + lookup_maintain(&sv->lookup);
 
 	if (sv->drain_until) {
 		next = drain(sv, now);
@@ -417,7 +417,7 @@ static void teardown(struct server *sv)
 {
 	while (sv->head)
 		close_conn(sv, sv->head);
-	answerer_free(&sv->answerer);
+	lookup_free(&sv->lookup);
 	free(sv->lw);
 	if (sv->ep >= 0)
 		close(sv->ep);
@@ -438,7 +438,7 @@ int serve_run(const struct config *cfg, const struct listeners *l, int parent_fd
 	tzset();
 	if (cfg->user[0] != '\0' && drop_privileges(cfg->user) != 0)
 		return 1;
-	answerer_init(&sv.answerer, cfg);
+	lookup_init(&sv.lookup, cfg);
 	go_to_empty_dir();
 	if (setup(&sv, l) != 0)
 		sv.stop = rc = 1;

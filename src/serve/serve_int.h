@@ -1,6 +1,6 @@
 /*
  * serve_int.h - internals of the serve worker shared by serve.c (event
- * loop), conn.c (connection buffers and protocols) and answer.c (the
+ * loop), conn.c (connection buffers and protocols) and lookup.c (the
  * database lookup behind every answer). Not used outside the worker.
  */
 #ifndef POPGATE_SERVE_INT_H
@@ -20,7 +20,7 @@
 #define SERVE_SEEN_SLOTS 1024	/* "relay allowed" announcements remembered */
 
 /* the database side of the worker: one per process */
-struct answerer {
+struct lookup {
 	const struct config *cfg;
 	char *db_path;		/* absolute: the worker changes directory */
 	struct store *store;	/* NULL while it cannot be opened */
@@ -33,18 +33,18 @@ struct answerer {
 	struct ratelimit rl_open, rl_lookup, rl_client;
 };
 
-void answerer_init(struct answerer *a, const struct config *cfg);
-void answerer_free(struct answerer *a);
-/* answerer_lookup - 1 when CLIENT is authorized now (logs the first OK
+void lookup_init(struct lookup *a, const struct config *cfg);
+void lookup_free(struct lookup *a);
+/* lookup_client - 1 when CLIENT is authorized now (logs the first OK
  * after each login), 0 otherwise, including every error */
-int answerer_lookup(struct answerer *a, const struct addr *client);
+int lookup_client(struct lookup *a, const struct addr *client);
 /* decision_log - with -v: what a lookup of CLIENT found (FOUND: a
  * store_lookup result, -1 also for "no database") and so answered */
 void decision_log(const struct addr *client, int found, const struct record *r,
 		  const struct store_params *p, time_t now);
-/* answerer_maintain - retry a failed open, reopen a replaced file;
+/* lookup_maintain - retry a failed open, reopen a replaced file;
  * returns milliseconds until it wants to run again */
-long answerer_maintain(struct answerer *a);
+long lookup_maintain(struct lookup *a);
 
 enum watch_kind { WATCH_LISTENER, WATCH_CONN, WATCH_PARENT, WATCH_SIGNAL };
 
@@ -74,10 +74,10 @@ struct conn *conn_new(int fd, int socketmap, const char *listener);
 void conn_free(struct conn *c);
 /* conn_readable - read once and answer complete requests; returns bytes
  * read (0 when nothing came) */
-size_t conn_readable(struct conn *c, struct answerer *a);
+size_t conn_readable(struct conn *c, struct lookup *a);
 /* conn_writable - send what is pending, then answer requests that were
  * held back by a full output buffer; returns bytes sent */
-size_t conn_writable(struct conn *c, struct answerer *a);
+size_t conn_writable(struct conn *c, struct lookup *a);
 /* conn_wanted_events - EPOLLIN/EPOLLOUT it needs now */
 unsigned conn_wanted_events(const struct conn *c);
 /* conn_finished - nothing more to do: close it */

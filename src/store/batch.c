@@ -78,6 +78,26 @@ void batch_session(struct batch *b, const struct addr *a, time_t t, int open)
 	op->time = t;
 }
 
+void batch_session_key(struct batch *b, const void *key, size_t klen,
+		       const void *alias, size_t alen, const struct addr *a,
+		       time_t t, int open, size_t cap)
+{
+	struct batch_op *op = new_op(b, open ? BATCH_SESSION_KEY_OPEN :
+				     BATCH_SESSION_KEY_CLOSE);
+
+	if (a != NULL)
+		op->addr = *a;
+	op->time = t;
+	op->value = cap;
+	op->bytes = xmalloc(klen + alen ? klen + alen : 1);
+	if (klen)
+		memcpy(op->bytes, key, klen);
+	if (alen)
+		memcpy((char *)op->bytes + klen, alias, alen);
+	op->nbytes = klen + alen;
+	op->nalias = alen;
+}
+
 void batch_put_position(struct batch *b, const char *name,
 			const struct position *p)
 {

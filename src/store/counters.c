@@ -1,9 +1,10 @@
 /*
- * counters.c - the operational counters: one shared anonymous mapping,
- * made by the master before it forks, where the serve worker counts with
- * relaxed atomic adds and the ingest worker reads the growth into its
- * batch. Must never block or slow a query (no lock, no system call on
- * the serve side) and never count anything twice across an ingest restart.
+ * counters.c - the operational counters: the one table of every counter
+ * (name, meaning, owner); one shared anonymous mapping, made by the master
+ * before it forks, where the serve worker counts with relaxed atomic adds;
+ * the ingest worker's own counts; both read into ingest's batch. Must
+ * never block or slow a query (no lock, no system call on the serve side)
+ * and never count anything twice across an ingest restart.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -16,8 +17,8 @@
 
 #define FORMAT_NAME_MAX (COUNTER_NAME_MAX - sizeof "matched_")
 
-/* the page the master shares with its workers: VALUE only grows (serve
- * adds), FLUSHED is how much of it ingest has put into a batch */
+/* the page the master shares with its workers: VALUE only grows (the
+ * workers add), FLUSHED is how much of it ingest has put into a batch */
 struct counters_shared {
 	uint64_t value[COUNTER_COUNT];
 	uint64_t flushed[COUNTER_COUNT];
@@ -29,31 +30,102 @@ struct format_count {
 	uint64_t n;
 };
 
-/* the ingest worker's own counts since its last flush (its tailer loop
- * and its journal thread may both count: under LOCK) */
+/* the ingest worker's own counts since its last flush (its tailer loop,
+ * its journal thread and any other source thread may count: under LOCK) */
 struct ingest_pending {
 	pthread_mutex_t lock;
 	struct format_count formats[COUNTERS_FORMATS_MAX];
 	size_t nformats;
-	uint64_t expired;
-	uint64_t ambiguous;
+	uint64_t value[COUNTER_COUNT];
 };
 
-static const char *const counter_names[COUNTER_COUNT] = {
-	[COUNTER_POLICY_OK] = "policy_ok",
-	[COUNTER_POLICY_DUNNO] = "policy_dunno",
-	[COUNTER_SOCKETMAP_OK] = "socketmap_ok",
-	[COUNTER_SOCKETMAP_NOTFOUND] = "socketmap_notfound",
-	[COUNTER_SOCKETMAP_PERM] = "socketmap_perm",
-	[COUNTER_REFUSED_MAX_CLIENTS] = "refused_max_clients",
-	[COUNTER_ACCEPT_PAUSED] = "accept_paused",
-	[COUNTER_CLOSED_MALFORMED] = "closed_malformed",
-	[COUNTER_CLOSED_IDLE] = "closed_idle",
-	[COUNTER_LOOKUP_ERRORS] = "lookup_errors",
+#define INGEST(id, name, meaning, owner) \
+	[id] = { name, meaning, owner, 0 }
+#define SHARED(id, name, meaning, owner) \
+	[id] = { name, meaning, owner, 1 }
+
+/* THE counter table: README's "Counters" table lists the same names and
+ * meanings (tests/unit/test_counters.c checks that they agree) */
+const struct counter_def counter_table[COUNTER_COUNT] = {
+	INGEST(COUNTER_LINES_READ, "lines_read",
+	       "complete log lines read (all followed files)", "tail"),
+	INGEST(COUNTER_LINES_OVERLONG, "lines_overlong",
+	       "lines over 16 KiB, skipped", "tail, journal"),
+	INGEST(COUNTER_LINES_MATCHED, "lines_matched",
+	       "lines recognised as a login or logout", "ingest/sink.c"),
+	INGEST(COUNTER_LINES_AMBIGUOUS, "lines_ambiguous",
+	       "lines of a format holding its address field twice (two "
+	       "`rip=`, ...): nothing recorded", "match/match.c"),
+	INGEST(COUNTER_LOGINS_RECORDED, "logins_recorded",
+	       "logins written to the allow-list", "ingest/sink.c"),
+	INGEST(COUNTER_BACKLOG_SKIPPED, "backlog_skipped",
+	       "catch-up logins older than the window, not recorded",
+	       "ingest/sink.c"),
+	INGEST(COUNTER_ROTATIONS, "rotations",
+	       "renamed or deleted log files (drained, then retired)", "tail"),
+	INGEST(COUNTER_TRUNCATIONS, "truncations",
+	       "copytruncate: file shrank, re-read from the start", "tail"),
+	INGEST(COUNTER_OVERFLOWS, "overflows",
+	       "inotify queue overflows (every file re-checked)", "tail"),
+	INGEST(COUNTER_POSITIONS_RESET, "positions_reset",
+	       "saved positions that could not be reconciled with the file "
+	       "(logged)", "tail (issue 19)"),
+	INGEST(COUNTER_NUL_PADDING_SKIPPED, "nul_padding_skipped",
+	       "runs of NUL bytes skipped as padding", "tail (issue 19)"),
+	INGEST(COUNTER_JOURNAL_ENTRIES, "journal_entries",
+	       "journal entries read (journal source only)", "ingest/journal.c"),
+	INGEST(COUNTER_SESSIONS_CLOSED_EVICTED, "sessions_closed_evicted",
+	       "open sessions closed because the session table was full",
+	       "store/store_write.c (for ingest/sink.c)"),
+	INGEST(COUNTER_SHARED_ADDRESSES, "shared_addresses",
+	       "addresses that became shared (shared_address_users), once per spell",
+	       "store/store_write.c (store/shared.c's rule)"),
+	INGEST(COUNTER_ENTRIES_EXPIRED, "entries_expired",
+	       "expired entries deleted by the sweep", "ingest/ingest.c"),
+	SHARED(COUNTER_POLICY_OK, "policy_ok",
+	       "policy answers for a listed client (`action=<policy_action>`)",
+	       "serve/conn.c"),
+	SHARED(COUNTER_POLICY_DUNNO, "policy_dunno",
+	       "policy answers `action=DUNNO`", "serve/conn.c"),
+	SHARED(COUNTER_SOCKETMAP_OK, "socketmap_ok",
+	       "socketmap answers `OK`", "serve/conn.c"),
+	SHARED(COUNTER_SOCKETMAP_NOTFOUND, "socketmap_notfound",
+	       "socketmap answers `NOTFOUND`", "serve/conn.c"),
+	SHARED(COUNTER_SOCKETMAP_PERM, "socketmap_perm",
+	       "socketmap answers `PERM` (malformed query)", "serve/conn.c"),
+	SHARED(COUNTER_REFUSED_MAX_CLIENTS, "refused_max_clients",
+	       "connections accepted and closed at once because `max_clients` "
+	       "were open", "serve/serve.c"),
+	SHARED(COUNTER_ACCEPT_PAUSED, "accept_paused",
+	       "times accepting paused for lack of file descriptors or memory",
+	       "serve/serve.c"),
+	SHARED(COUNTER_CLOSED_MALFORMED, "closed_malformed",
+	       "connections closed without an answer after malformed input",
+	       "serve/conn.c"),
+	SHARED(COUNTER_CLOSED_IDLE, "closed_idle",
+	       "connections closed after `idle_timeout`", "serve/serve.c"),
+	SHARED(COUNTER_CLOSED_SLOW, "closed_slow",
+	       "connections closed because a request took longer than "
+	       "`request_timeout`", "serve (issue 16)"),
+	SHARED(COUNTER_LOOKUP_ERRORS, "lookup_errors",
+	       "answers that said \"not listed\" because the database could "
+	       "not be read", "serve/lookup.c"),
+	SHARED(COUNTER_SYNC_WAITS, "sync_waits",
+	       "unlisted answers that waited for ingest to catch up "
+	       "(`sync_wait`)", "serve (issue 16)"),
+	SHARED(COUNTER_SYNC_TURNED_OK, "sync_turned_ok",
+	       "answers that waited and then found the client listed",
+	       "serve (issue 16)"),
+	SHARED(COUNTER_PUSH_REPORTS, "push_reports",
+	       "successful logins reported by Dovecot's auth policy and "
+	       "recorded", "push listener (issue 16)"),
+	SHARED(COUNTER_PUSH_REJECTED, "push_rejected",
+	       "auth policy requests refused (wrong header, malformed)",
+	       "push listener (issue 16)"),
 };
 
-/* owned by this file: the mapping (NULL = counting off) and the ingest
- * worker's pending counts */
+/* owned by this file: the mapping (NULL = shared counting off) and the
+ * ingest worker's pending counts */
 static struct counters_shared *shared;
 static struct ingest_pending pending = {
 	.lock = PTHREAD_MUTEX_INITIALIZER
@@ -83,15 +155,28 @@ void counters_destroy(void)
 	shared = NULL;
 	pthread_mutex_lock(&pending.lock);
 	pending.nformats = 0;
-	pending.expired = 0;
-	pending.ambiguous = 0;
+	memset(pending.value, 0, sizeof pending.value);
+	pthread_mutex_unlock(&pending.lock);
+}
+
+void counters_add(enum counter_id id, uint64_t n)
+{
+	if ((unsigned)id >= COUNTER_COUNT || n == 0)
+		return;
+	if (counter_table[id].shared) {
+		if (shared != NULL)
+			__atomic_fetch_add(&shared->value[id], n,
+					   __ATOMIC_RELAXED);
+		return;
+	}
+	pthread_mutex_lock(&pending.lock);
+	pending.value[id] += n;
 	pthread_mutex_unlock(&pending.lock);
 }
 
 void counters_inc(enum counter_id id)
 {
-	if (shared != NULL && (unsigned)id < COUNTER_COUNT)
-		__atomic_fetch_add(&shared->value[id], 1, __ATOMIC_RELAXED);
+	counters_add(id, 1);
 }
 
 uint64_t counters_value(enum counter_id id)
@@ -103,7 +188,7 @@ uint64_t counters_value(enum counter_id id)
 
 const char *counters_name(enum counter_id id)
 {
-	return (unsigned)id < COUNTER_COUNT ? counter_names[id] : NULL;
+	return (unsigned)id < COUNTER_COUNT ? counter_table[id].name : NULL;
 }
 
 /* clean_format_name - FORMAT as a key part: [a-z0-9_-] kept, other bytes
@@ -147,20 +232,6 @@ void counters_note_match(const char *format)
 	pthread_mutex_unlock(&pending.lock);
 }
 
-void counters_note_ambiguous(void)
-{
-	pthread_mutex_lock(&pending.lock);
-	pending.ambiguous++;
-	pthread_mutex_unlock(&pending.lock);
-}
-
-void counters_note_expired(size_t n)
-{
-	pthread_mutex_lock(&pending.lock);
-	pending.expired += n;
-	pthread_mutex_unlock(&pending.lock);
-}
-
 static size_t add(struct batch *b, const char *name, uint64_t delta)
 {
 	if (delta == 0)
@@ -181,11 +252,10 @@ static size_t flush_pending(struct batch *b)
 			 pending.formats[i].name);
 		ops += add(b, name, pending.formats[i].n);
 	}
-	ops += add(b, "entries_expired", pending.expired);
-	ops += add(b, "lines_ambiguous", pending.ambiguous);
+	for (i = 0; i < COUNTER_COUNT; i++)
+		ops += add(b, counter_table[i].name, pending.value[i]);
 	pending.nformats = 0;
-	pending.expired = 0;
-	pending.ambiguous = 0;
+	memset(pending.value, 0, sizeof pending.value);
 	pthread_mutex_unlock(&pending.lock);
 	return ops;
 }
@@ -203,7 +273,7 @@ static size_t flush_shared(struct batch *b)
 					     __ATOMIC_RELAXED);
 
 		if (v > f)
-			ops += add(b, counter_names[i], v - f);
+			ops += add(b, counter_table[i].name, v - f);
 		__atomic_store_n(&shared->flushed[i], v, __ATOMIC_RELAXED);
 	}
 	return ops;

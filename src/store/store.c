@@ -27,6 +27,26 @@ int store_fail(struct store *s, int rc, const char *what)
 	return -1;
 }
 
+void store_skip_invalid(struct store *s, const char *what)
+{
+	s->invalid++;
+	log_limited(&s->invalid_rl, LOG_WARNING, "%s: skipped a %s value of "
+		    "unknown version or size", s->path, what);
+}
+
+int meta_key(char *key, const char *prefix, const char *name, MDB_val *k)
+{
+	size_t lp = strlen(prefix), ln = strlen(name);
+
+	if (lp + ln > POSITION_NAME_MAX || lp + ln == 0)
+		return -1;
+	memcpy(key, prefix, lp);
+	memcpy(key + lp, name, ln);
+	k->mv_data = key;
+	k->mv_size = lp + ln;
+	return 0;
+}
+
 const char *store_error(const struct store *s)
 {
 	return s->err;
@@ -151,9 +171,11 @@ static int init_schema(struct store *s, MDB_txn *txn)
 	if ((rc = mdb_dbi_open(txn, "records", MDB_CREATE, &s->records)) ||
 	    (rc = mdb_dbi_open(txn, "positions", MDB_CREATE, &s->positions)) ||
 	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) ||
+	    (rc = mdb_dbi_open(txn, "sessions", MDB_CREATE, &s->sessions)) ||
 	    (rc = mdb_put(txn, s->meta, &k, &d, 0)))
 		return open_status(s, STORE_EFAIL, "cannot initialise: %s",
 				   mdb_strerror(rc));
+	s->has_sessions = 1;
 	return STORE_OK;
 }
 
@@ -169,6 +191,10 @@ static int check_schema(struct store *s, MDB_txn *txn)
 	    mdb_get(txn, s->meta, &k, &d) || d.mv_size != sizeof(v))
 		return open_status(s, STORE_EBROKEN, "%s",
 				   "not a popgate database (no schema version)");
+	/* a file from before the session table gets one when opened to write */
+	s->has_sessions = mdb_dbi_open(txn, "sessions", (s->flags &
+					STORE_READONLY) ? 0 : MDB_CREATE,
+				       &s->sessions) == 0;
 	memcpy(v, d.mv_data, sizeof(v));
 	version = u64_decode(v);
 	if (version > STORE_SCHEMA_VERSION) {
@@ -180,7 +206,7 @@ static int check_schema(struct store *s, MDB_txn *txn)
 	return STORE_OK;
 }
 
-/* open_dbs - open the three sub-databases, creating them in an empty
+/* open_dbs - open the four sub-databases, creating them in an empty
  * environment when allowed, and check the schema version */
 static int open_dbs(struct store *s)
 {
@@ -220,7 +246,7 @@ static int env_start(struct store *s, size_t file_size)
 	flags |= (s->flags & STORE_READONLY) ? MDB_RDONLY : MDB_NOMETASYNC;
 	if ((rc = mdb_env_create(&s->env)) != 0)
 		return open_status(s, STORE_EFAIL, "%s", mdb_strerror(rc));
-	if ((rc = mdb_env_set_maxdbs(s->env, 3)) != 0 ||
+	if ((rc = mdb_env_set_maxdbs(s->env, 4)) != 0 ||
 	    (rc = mdb_env_set_mapsize(s->env, map)) != 0 ||
 	    (rc = mdb_env_open(s->env, s->path, flags, DATA_MODE)) != 0) {
 		if (rc == ENOENT && (s->flags & STORE_CREATE))

@@ -29,6 +29,9 @@ struct store {
 	size_t map_size;	/* asked for at open (0 = default) */
 	MDB_env *env;
 	MDB_dbi records, positions, meta;
+	MDB_dbi sessions;	/* open sessions, when HAS_SESSIONS (an old
+				 * file opened read-only may lack them) */
+	int has_sessions;
 	MDB_txn *rtxn;		/* the cached read transaction, reset when idle */
 	int rtxn_busy;
 	int created;
@@ -61,5 +64,35 @@ void store_skip_invalid(struct store *s, const char *what);
 /* meta_key - PREFIX NAME into KEY (a buffer of POSITION_NAME_MAX + 1);
  * -1 when it does not fit in an LMDB key */
 int meta_key(char *key, const char *prefix, const char *name, MDB_val *k);
+
+/* the open-session table (store_sessions.c), inside the caller's write
+ * transaction; each returns an LMDB code */
+/* store_session_open - session KEY (also known by ALIAS, ALEN bytes, 0:
+ * none) of address A opened at T: *OPENED 1; 0 when it is open already
+ * (a replayed login) or the key is too long; *FULL 1 (nothing done) when
+ * CAP sessions are open (0: no cap) */
+int store_session_open(struct store *s, MDB_txn *txn, const void *key,
+		       size_t klen, const void *alias, size_t alen,
+		       const struct addr *a, int64_t t, size_t cap,
+		       int *opened, int *full);
+/* store_session_close - *FOUND 1 and its address in *A when session KEY
+ * was open (now removed) */
+int store_session_close(struct store *s, MDB_txn *txn, const void *key,
+			size_t klen, struct addr *a, int *found);
+/* store_session_close_alias - the oldest open session known by ALIAS:
+ * likewise */
+int store_session_close_alias(struct store *s, MDB_txn *txn,
+			      const void *alias, size_t alen, struct addr *a,
+			      int *found);
+/* store_session_take_oldest - remove the oldest open session: *FOUND 1
+ * and its address in *A */
+int store_session_take_oldest(struct store *s, MDB_txn *txn,
+			      struct addr *a, int *found);
+/* store_session_prune - remove at most MAX sessions opened before BEFORE
+ * (past session_max: their records expire without them); *PRUNED */
+int store_session_prune(struct store *s, MDB_txn *txn, int64_t before,
+			size_t max, size_t *pruned);
+/* store_session_count - open sessions */
+size_t store_session_count(struct store *s, MDB_txn *txn);
 
 #endif

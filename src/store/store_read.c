@@ -9,13 +9,6 @@
 
 #include "store_priv.h"
 
-void store_skip_invalid(struct store *s, const char *what)
-{
-	s->invalid++;
-	log_limited(&s->invalid_rl, LOG_WARNING, "%s: skipped a %s value of "
-		    "unknown version or size", s->path, what);
-}
-
 /* begin_fresh - a new read transaction, following a map grown by the
  * writer (MDB_MAP_RESIZED) or reopening a failed environment (MDB_PANIC) */
 static int begin_fresh(struct store *s, MDB_txn **txn)
@@ -106,7 +99,7 @@ int store_lookup(struct store *s, const struct addr *a, time_t now,
 	int found;
 
 	if (p == NULL) {
-		if (store_get_params(s, &stored) < 0)
+		if (store_read_params(s, &stored) < 0)
 			return -1;
 		p = &stored;
 	}
@@ -174,11 +167,6 @@ int64_t store_get_time(struct store *s, const char *name)
 	if (n != (long)sizeof buf || (int64_t)u64_decode(buf) < 0)
 		return 0;	/* unset, or not a time this program wrote */
 	return (int64_t)u64_decode(buf);
-}
-
-int store_get_params(struct store *s, struct store_params *p)
-{
-	return store_read_params(s, p) < 0 ? -1 : 0;
 }
 
 long store_get_meta(struct store *s, const char *name, void *buf, size_t size)
@@ -391,13 +379,18 @@ int store_stats(struct store *s, time_t now, struct store_stats *st)
 	struct count_ctx c = { now, st };
 	MDB_envinfo info;
 	MDB_stat mst;
+	MDB_txn *txn;
 	size_t invalid_before = s->invalid;
 
 	memset(st, 0, sizeof(*st));
-	if (store_get_params(s, &st->params) < 0 ||
+	if (store_read_params(s, &st->params) < 0 ||
 	    store_each(s, count_record, &c) < 0)
 		return -1;
 	st->invalid = s->invalid - invalid_before;
+	if (s->has_sessions && store_read_begin(s, &txn) == 0) {
+		st->sessions = store_session_count(s, txn);
+		store_read_end(s, txn);
+	}
 	if (s->env && mdb_env_info(s->env, &info) == 0 &&
 	    mdb_env_stat(s->env, &mst) == 0) {
 		st->map_size = info.me_mapsize;

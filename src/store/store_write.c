@@ -1,12 +1,14 @@
 /*
  * store_write.c - the changes made inside write transactions: applying a
- * batch (logins merged with max(), removals, sessions, positions,
- * counters, meta) and the expiry sweep in bounded chunks. It must never
+ * batch (logins merged with max(), removals, sessions with the session
+ * table, positions, counters, meta) and the expiry sweep in bounded
+ * chunks. It must never
  * hold the writer for more than STORE_SWEEP_CHUNK deletes, and never
  * trust a stored value it cannot decode.
  */
 #include <string.h>
 
+#include "counters.h"
 #include "store_priv.h"
 #include "config.h"
 #include "util.h"
@@ -14,19 +16,6 @@
 #define SWEEP_SCAN_MAX 20000	/* entries looked at per sweep transaction */
 
 /* ---- batches ---- */
-
-int meta_key(char *key, const char *prefix, const char *name, MDB_val *k)
-{
-	size_t lp = strlen(prefix), ln = strlen(name);
-
-	if (lp + ln > POSITION_NAME_MAX || lp + ln == 0)
-		return -1;
-	memcpy(key, prefix, lp);
-	memcpy(key + lp, name, ln);
-	k->mv_data = key;
-	k->mv_size = lp + ln;
-	return 0;
-}
 
 /* get_record - *FOUND = 1 and R filled, or 0 when absent or undecodable;
  * returns an LMDB code */
@@ -56,6 +45,20 @@ static int put_record(struct store *s, MDB_txn *txn, const struct addr *a,
 	return mdb_put(txn, s->records, &k, &v, 0);
 }
 
+/* session_on_record - one session of A's record opened or closed at T
+ * (nothing when A was forgotten) */
+static int session_on_record(struct store *s, MDB_txn *txn,
+			     const struct addr *a, int64_t t, int open)
+{
+	struct record r;
+	int found, rc;
+
+	if ((rc = get_record(s, txn, a, &r, &found)) != 0 || !found)
+		return rc;
+	record_session(&r, t, open);
+	return put_record(s, txn, a, &r);
+}
+
 static int apply_counter(struct store *s, MDB_txn *txn, MDB_val *k,
 			 uint64_t delta);
 
@@ -76,7 +79,8 @@ static int note_shared(struct store *s, MDB_txn *txn, const struct addr *a,
 		    record_recent_users(r, s->params.window, (time_t)t);
 	}
 	s->shared_n++;
-	meta_key(key, META_COUNTER_PREFIX, "shared_addresses", &k);
+	meta_key(key, META_COUNTER_PREFIX,
+		 counters_name(COUNTER_SHARED_ADDRESSES), &k);
 	return apply_counter(s, txn, &k, 1);
 }
 
@@ -91,16 +95,14 @@ static int apply_record_op(struct store *s, MDB_txn *txn,
 		rc = mdb_del(txn, s->records, &k, NULL);
 		return rc == MDB_NOTFOUND ? 0 : rc;
 	}
+	if (op->kind != BATCH_LOGIN)
+		return session_on_record(s, txn, &op->addr, op->time,
+					 op->kind == BATCH_SESSION_OPEN);
 	if ((rc = get_record(s, txn, &op->addr, &r, &found)) != 0)
 		return rc;
-	if (op->kind == BATCH_LOGIN) {
-		record_login(&r, found, op->time, op->service, op->user);
-		if ((rc = note_shared(s, txn, &op->addr, &r, op->time)) != 0)
-			return rc;
-	} else if (!found)
-		return 0;	/* a session event for a forgotten login */
-	else
-		record_session(&r, op->time, op->kind == BATCH_SESSION_OPEN);
+	record_login(&r, found, op->time, op->service, op->user);
+	if ((rc = note_shared(s, txn, &op->addr, &r, op->time)) != 0)
+		return rc;
 	return put_record(s, txn, &op->addr, &r);
 }
 
@@ -122,6 +124,58 @@ static int apply_counter(struct store *s, MDB_txn *txn, MDB_val *k,
 	v.mv_data = buf;
 	v.mv_size = sizeof(buf);
 	return mdb_put(txn, s->meta, k, &v, 0);
+}
+
+/* evict_oldest - a full table: its oldest session closes at T (its
+ * window starts then), counted; *FOUND 0 when there was none */
+static int evict_oldest(struct store *s, MDB_txn *txn, int64_t t,
+			int *found)
+{
+	char key[POSITION_NAME_MAX + 1];
+	struct addr a;
+	MDB_val k;
+	int rc = store_session_take_oldest(s, txn, &a, found);
+
+	if (rc || !*found)
+		return rc;
+	if ((rc = session_on_record(s, txn, &a, t, 0)) != 0)
+		return rc;
+	meta_key(key, META_COUNTER_PREFIX,
+		 counters_name(COUNTER_SESSIONS_CLOSED_EVICTED), &k);
+	return apply_counter(s, txn, &k, 1);
+}
+
+/* apply_session_key_op - a keyed session opened or closed (by its key,
+ * or by its alias: that name's oldest): the table and the record's count
+ * change together */
+static int apply_session_key_op(struct store *s, MDB_txn *txn,
+				const struct batch_op *op)
+{
+	size_t klen = op->nbytes - op->nalias;
+	const char *alias = (const char *)op->bytes + klen;
+	struct addr a;
+	int rc, found = 1, opened = 0, full = 1;
+
+	if (!s->has_sessions)
+		return 0;
+	if (op->kind == BATCH_SESSION_KEY_CLOSE) {
+		rc = klen > 0 ?
+		    store_session_close(s, txn, op->bytes, klen, &a, &found) :
+		    store_session_close_alias(s, txn, alias, op->nalias, &a,
+					      &found);
+		return rc || !found ? rc : session_on_record(s, txn, &a,
+							      op->time, 0);
+	}
+	while (full && found) {
+		rc = store_session_open(s, txn, op->bytes, klen, alias,
+					op->nalias, &op->addr, op->time,
+					op->value, &opened, &full);
+		if (rc == 0 && full)
+			rc = evict_oldest(s, txn, op->time, &found);
+		if (rc)
+			return rc;
+	}
+	return opened ? session_on_record(s, txn, &op->addr, op->time, 1) : 0;
 }
 
 static int apply_meta_op(struct store *s, MDB_txn *txn,
@@ -216,6 +270,10 @@ static int apply_ops(struct store *s, MDB_txn *txn, void *ctx)
 		case BATCH_DEL_POSITION:
 			rc = apply_position_op(s, txn, op);
 			break;
+		case BATCH_SESSION_KEY_OPEN:
+		case BATCH_SESSION_KEY_CLOSE:
+			rc = apply_session_key_op(s, txn, op);
+			break;
 		default:
 			rc = apply_meta_op(s, txn, op);
 			break;
@@ -301,6 +359,34 @@ static int sweep_ops(struct store *s, MDB_txn *txn, void *ctx)
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+struct prune_chunk {
+	int64_t before;		/* sessions opened before this go */
+	size_t pruned;		/* out */
+};
+
+static int prune_ops(struct store *s, MDB_txn *txn, void *ctx)
+{
+	struct prune_chunk *c = ctx;
+
+	return store_session_prune(s, txn, c->before, STORE_SWEEP_CHUNK,
+				   &c->pruned);
+}
+
+/* prune_sessions - forget open sessions older than session_max (all of
+ * them without session tracking): their records expire without them */
+static int prune_sessions(struct store *s, time_t now,
+			  const struct store_params *p)
+{
+	struct prune_chunk c = { p->session_max ? (int64_t)now -
+				 (int64_t)p->session_max : INT64_MAX,
+				 STORE_SWEEP_CHUNK };
+
+	while (s->has_sessions && c.pruned == STORE_SWEEP_CHUNK)
+		if (store_write_txn(s, prune_ops, &c, "sweep sessions") < 0)
+			return -1;
+	return 0;
+}
+
 int store_sweep(struct store *s, time_t now, const struct store_params *p,
 		size_t *deleted)
 {
@@ -311,7 +397,7 @@ int store_sweep(struct store *s, time_t now, const struct store_params *p,
 	c.now = now;
 	if (p)
 		c.params = *p;
-	else if (store_get_params(s, &c.params) < 0)
+	else if (store_read_params(s, &c.params) < 0)
 		return -1;
 	if (deleted)
 		*deleted = 0;
@@ -330,7 +416,7 @@ int store_sweep(struct store *s, time_t now, const struct store_params *p,
 		c.from = c.next;
 		c.has_from = 1;
 	}
-	return 0;
+	return prune_sessions(s, now, &c.params);
 }
 
 void store_sweep_chunks(const struct store *s, size_t *txns, size_t *max)

@@ -161,7 +161,7 @@ static void lookup(const char *path, uint64_t n, unsigned long count)
 	unsigned long found = 0;
 	time_t now = time(NULL);
 
-	store_get_params(s, &p);
+	store_read_params(s, &p);
 	for (unsigned long k = 0; k < count; k++) {
 		uint64_t i = mix64(k + 12345) % n;
 		struct addr a;
@@ -194,7 +194,7 @@ static void sweep(const char *path)
 	size_t deleted = 0, txns, max_deletes;
 	long long t0;
 
-	store_get_params(s, &p);
+	store_read_params(s, &p);
 	write_max_ns = 0;
 	write_txns = 0;
 	t0 = bench_ns();

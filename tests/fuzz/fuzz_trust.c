@@ -4,7 +4,8 @@
  * text in a pair of real server lines (success or failure, or the first
  * and second line of a two-line login), padded and cut where a syslog
  * daemon cuts. A line may record only the address its server wrote for
- * the client (a failure line: none). Must never crash, leak or inject.
+ * the client (a failure line: none); session keys and aliases are text
+ * of the line. Must never crash, leak or inject.
  *
  * Input: byte 0 the first template (or a two-line pair), byte 1 the cut
  * (none, or 1/2/4/8 KiB: the padding moves the text across it), bytes 2-3
@@ -16,6 +17,7 @@
 
 #include "config.h"
 #include "fuzz.h"
+#include "fuzz_match.h"
 #include "../unit/hostile_lines.h"
 #include "match.h"
 
@@ -63,8 +65,11 @@ static void feed(const char *template, const char *text, size_t tlen,
 	if (s->cut >= 1 && s->cut <= 4 && len > cuts[s->cut - 1])
 		len = cuts[s->cut - 1];
 	memset(&r, 0, sizeof r);
-	if (matcher_feed(matcher, source, line, len, FUZZ_CLOCK, &r) &&
-	    r.kind == MATCH_LOGIN &&
+	if (matcher_feed(matcher, source, line, len, FUZZ_CLOCK, &r))
+		fuzz_check_session(line, len, &r);	/* the line's text */
+	else
+		r.kind = MATCH_LOGOUT;	/* nothing recorded */
+	if (r.kind == MATCH_LOGIN &&
 	    (want == NULL || addr_parse(want, strlen(want), &a) != 0 ||
 	     !fuzz_same_addr(&r.addr, &a))) {
 		addr_format(&r.addr, shown, sizeof shown);

@@ -5,26 +5,14 @@ logout line, then for one more window; a session that is never closed
 stops authorizing at session_max; session_tracking = no ignores sessions.
 Dovecot (session id), Courier and UW (address on the logout line)."""
 
-import os
-import sys
 import time
 
-from popgate_test import Tap, Daemon, temp_dir, append, syslog_stamp, wait_until
+from popgate_test import Tap, append, syslog_stamp, wait_until
+from sessionlib import dovecot_login, dovecot_logout, session_daemon
 
 WINDOW = 2
 
 t = Tap()
-
-
-def dovecot_login(ip, pid, sid, user="alice"):
-    return ("%s mail dovecot: imap-login: Login: user=<%s>, method=PLAIN, rip=%s, "
-            "lip=127.0.0.1, mpid=%d, session=<%s>\n" % (syslog_stamp(), user, ip, pid, sid))
-
-
-def dovecot_logout(pid, sid, user="alice"):
-    return ("%s mail dovecot: imap(%s)<%d><%s>: Disconnected: Logged out in=26 "
-            "out=801 deleted=0 expunged=0 trashed=0 hdr_count=0 hdr_bytes=0 "
-            "body_count=0 body_bytes=0\n" % (syslog_stamp(), user, pid, sid))
 
 
 def courier(kind, ip, user="bob"):
@@ -52,10 +40,7 @@ def check_session(d, name, ip, login, logout):
 
 
 def main():
-    tmp = temp_dir()
-    d = Daemon(tmp, window="%ds" % WINDOW, session_max="1h", sweep_interval="1s")
-    open(d.log_file, "w").close()
-    d.start()
+    d = session_daemon(window="%ds" % WINDOW, session_max="1h", sweep_interval="1s")
     try:
         check_session(d, "dovecot", "192.0.2.10", dovecot_login("192.0.2.10", 5001, "sessAAAA"),
                       dovecot_logout(5001, "sessAAAA"))
@@ -78,10 +63,7 @@ def main():
         t.ok(d.stop() == 0, "popgated exits 0 on TERM")
 
     # session_max caps a session whose logout never comes
-    tmp = temp_dir()
-    d = Daemon(tmp, window="1s", session_max="3s")
-    open(d.log_file, "w").close()
-    d.start()
+    d = session_daemon(window="1s", session_max="3s")
     try:
         append(d.log_file, dovecot_login("192.0.2.20", 6001, "sessCCCC"))
         d.wait_action("192.0.2.20", "OK", 10)
@@ -94,10 +76,7 @@ def main():
         d.stop()
 
     # session_tracking = no: the window runs from the login
-    tmp = temp_dir()
-    d = Daemon(tmp, window="%ds" % WINDOW, session_tracking="no")
-    open(d.log_file, "w").close()
-    d.start()
+    d = session_daemon(window="%ds" % WINDOW, session_tracking="no")
     try:
         append(d.log_file, dovecot_login("192.0.2.30", 7001, "sessDDDD"))
         d.wait_action("192.0.2.30", "OK", 10)

@@ -131,8 +131,8 @@ static void test_format_and_expiry_counts(void **state)
 	counters_note_match("dovecot");
 	counters_note_match(NULL);
 	counters_note_match("evil name\n=1");
-	counters_note_expired(7);
-	counters_note_expired(0);
+	counters_add(COUNTER_ENTRIES_EXPIRED, 7);
+	counters_add(COUNTER_ENTRIES_EXPIRED, 0);
 	assert_int_equal(counters_flush(&b), 5);
 	assert_int_equal(op_value(&b, "matched_dovecot"), 2);
 	assert_int_equal(op_value(&b, "matched_courier"), 1);
@@ -231,6 +231,66 @@ static void test_restarted_ingest_goes_on(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* readme_rows - the "| `name` | meaning |" rows of README's counter
+ * table into NAMES/MEANINGS; their number */
+static size_t readme_rows(char names[][COUNTER_NAME_MAX],
+			  char meanings[][256], size_t max)
+{
+	const char *top = getenv("POPGATE_TOP");
+	char path[4096], line[1024];
+	size_t n = 0;
+	int in_table = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/README", top ? top : ".");
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof line, f) != NULL && n < max) {
+		char *name, *end, *meaning;
+
+		if (strncmp(line, "| counter | counts |", 20) == 0)
+			in_table = 1;
+		if (!in_table || strncmp(line, "| `", 3) != 0) {
+			if (in_table && n > 0 && line[0] != '|')
+				break;
+			continue;
+		}
+		name = line + 3;
+		end = strstr(name, "` | ");
+		assert_non_null(end);
+		*end = '\0';
+		meaning = end + 4;
+		meaning[strcspn(meaning, "\n")] = '\0';
+		assert_true(strlen(meaning) > 2);
+		meaning[strlen(meaning) - 2] = '\0';	/* " |" */
+		copy_string(names[n], name, COUNTER_NAME_MAX);
+		copy_string(meanings[n++], meaning, 256);
+	}
+	fclose(f);
+	return n;
+}
+
+/* the README table lists every counter of counter_table, in its order,
+ * with the same meaning, and nothing else but matched_<format> */
+static void test_readme_agrees_with_the_table(void **state)
+{
+	static char names[COUNTER_COUNT + 8][COUNTER_NAME_MAX];
+	static char meanings[COUNTER_COUNT + 8][256];
+	size_t n = readme_rows(names, meanings, COUNTER_COUNT + 8), j = 0;
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(names[i], "matched_<format>") == 0)
+			continue;
+		assert_true(j < COUNTER_COUNT);
+		assert_string_equal(names[i], counter_table[j].name);
+		assert_string_equal(meanings[i], counter_table[j].meaning);
+		assert_non_null(counter_table[j].owner);
+		j++;
+	}
+	assert_int_equal(j, COUNTER_COUNT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +300,7 @@ int main(void)
 					  teardown_counters),
 		cmocka_unit_test_teardown(test_flush_adds_the_growth,
 					  teardown_counters),
+		cmocka_unit_test(test_readme_agrees_with_the_table),
 		cmocka_unit_test_teardown(test_format_and_expiry_counts,
 					  teardown_counters),
 		cmocka_unit_test_teardown(test_restarted_ingest_goes_on,

@@ -1,8 +1,8 @@
 /*
- * test_journal.c - what the journal thread shares with ingest: the match
- * rules (ingest_match: window, ignore_networks, prefix, sessions) and the
- * per-file source numbers the tailer gives matcher_feed (tail_source),
- * on real files with real inotify. Waits for outcomes, never for times.
+ * test_journal.c - the per-file source numbers the tailer gives
+ * matcher_feed (tail_source; the journal's lines come as source 0), on
+ * real files with real inotify. The rules the journal shares with the
+ * files are the sink's (test_sink.c). Waits for outcomes, never for times.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,112 +15,6 @@
 #include "journal.h"
 #include "tail.h"
 #include "util.h"
-
-#define NOW 1700000000
-
-/* ---- ingest_match ---- */
-
-struct rules {
-	struct config cfg;
-	struct store_params p;
-	struct batch b;
-	struct ratelimit rl;
-};
-
-static void rules_init(struct rules *x, unsigned session_max)
-{
-	memset(x, 0, sizeof *x);
-	config_init(&x->cfg);	/* ignore_networks: 127.0.0.0/8, ::1/128 */
-	x->p.window = x->cfg.window;
-	x->p.session_max = session_max;
-	batch_init(&x->b);
-	clock_set(NOW);
-}
-
-static void rules_free(struct rules *x)
-{
-	batch_free(&x->b);
-	config_free(&x->cfg);
-	clock_set(0);
-}
-
-static struct match_result result(enum match_kind kind, const char *ip,
-				  int session)
-{
-	struct match_result r;
-
-	memset(&r, 0, sizeof r);
-	r.kind = kind;
-	assert_int_equal(addr_parse(ip, strlen(ip), &r.addr), 0);
-	copy_string(r.service, "pop3", sizeof r.service);
-	copy_string(r.user, "alice", sizeof r.user);
-	r.format = "dovecot";
-	r.session = session;
-	return r;
-}
-
-static void test_rules_login(void **state)
-{
-	struct rules x;
-	struct match_result r = result(MATCH_LOGIN, "192.0.2.1", 1);
-
-	(void)state;
-	rules_init(&x, 3600);
-	assert_int_equal(ingest_match(&x.cfg, &x.p, &x.b, &r, NOW - 10, 1,
-				      &x.rl), INGEST_LOGIN);
-	assert_int_equal(x.b.n, 2);	/* login + session open */
-	assert_int_equal(x.b.ops[0].kind, BATCH_LOGIN);
-	assert_int_equal(x.b.ops[0].time, NOW - 10);
-	assert_int_equal(x.b.ops[1].kind, BATCH_SESSION_OPEN);
-	/* no session flag from the matcher: no session opened */
-	r = result(MATCH_LOGIN, "192.0.2.2", 0);
-	assert_int_equal(ingest_match(&x.cfg, &x.p, &x.b, &r, NOW, 1, &x.rl),
-			 INGEST_LOGIN);
-	assert_int_equal(x.b.n, 3);
-	rules_free(&x);
-}
-
-static void test_rules_refusals(void **state)
-{
-	struct rules x;
-	struct match_result r = result(MATCH_LOGIN, "192.0.2.1", 1);
-	struct match_result lo = result(MATCH_LOGIN, "127.0.0.5", 1);
-	struct match_result out = result(MATCH_LOGOUT, "192.0.2.1", 0);
-
-	(void)state;
-	rules_init(&x, 0);
-	assert_int_equal(ingest_match(&x.cfg, &x.p, &x.b, &r,
-				      NOW - (time_t)x.cfg.window, 0, &x.rl),
-			 INGEST_TOO_OLD);
-	assert_int_equal(ingest_match(&x.cfg, &x.p, &x.b, &lo, NOW, 1, &x.rl),
-			 INGEST_IGNORED);
-	/* no session tracking: a logout adds nothing */
-	assert_int_equal(ingest_match(&x.cfg, &x.p, &x.b, &out, NOW, 1,
-				      &x.rl), INGEST_LOGOUT);
-	assert_int_equal(x.b.n, 0);
-	x.p.session_max = 60;
-	assert_int_equal(ingest_match(&x.cfg, &x.p, &x.b, &out, NOW, 1,
-				      &x.rl), INGEST_LOGOUT);
-	assert_int_equal(x.b.n, 1);
-	assert_int_equal(x.b.ops[0].kind, BATCH_SESSION_CLOSE);
-	rules_free(&x);
-}
-
-static void test_rules_ipv6_prefix(void **state)
-{
-	struct rules x;
-	struct match_result r = result(MATCH_LOGIN, "2001:db8:1:2:3:4:5:6", 0);
-	struct addr want;
-
-	(void)state;
-	rules_init(&x, 0);
-	x.cfg.ipv6_prefix = 64;
-	assert_int_equal(ingest_match(&x.cfg, &x.p, &x.b, &r, NOW, 1, &x.rl),
-			 INGEST_LOGIN);
-	assert_int_equal(addr_parse("2001:db8:1:2::", 14, &want), 0);
-	assert_memory_equal(&x.b.ops[0].addr, &want, sizeof want);
-	rules_free(&x);
-}
 
 /* ---- tail_source ---- */
 
@@ -208,9 +102,6 @@ static void test_tail_source(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rules_login),
-		cmocka_unit_test(test_rules_refusals),
-		cmocka_unit_test(test_rules_ipv6_prefix),
 		cmocka_unit_test(test_tail_source),
 	};
 

@@ -1,10 +1,11 @@
 /*
- * test_pending.c - the bounded tables behind two-line logins and session
- * ids (src/pending.c), and the matcher's use of them: PID reuse, TTL by
- * the time passed in, a flood that must not grow memory, MATCH_LOGOUT
- * for Dovecot session ids and ip-bearing logouts, the session flag;
- * twin entries (a session known by id and by user), logouts that name
- * only the user, first lines that clear, failures that discard.
+ * test_pending.c - the bounded table behind two-line logins
+ * (src/match/pending.c), and the matcher's use of it: PID reuse, TTL by
+ * the time passed in, a flood that must not grow memory; MATCH_LOGOUT
+ * with the session key of Dovecot session ids, the session alias of
+ * logouts that name only the user, ip-bearing logouts, the session flag
+ * (the session table itself is the sink's: test_sink); first lines that
+ * clear, failures that discard, ambiguous lines.
  */
 #include <stdio.h>
 #include <string.h>
@@ -172,6 +173,21 @@ static const char dovecot_login[] = "Nov 23 11:04:39 vm dovecot: imap-login: Log
 static const char dovecot_logout[] = "Nov 23 11:05:39 vm dovecot: imap(bob)<22749>"
 	"<QHRmj+9gW5t/AAAY>: Disconnected: Logged out in=26 out=801";
 
+/* assert_key - R carries session key KEY */
+static void assert_key(const struct match_result *r, const char *key)
+{
+	assert_int_equal(r->session_key_len, strlen(key));
+	assert_memory_equal(r->session_key, key, strlen(key));
+}
+
+/* assert_alias - R carries session alias ALIAS (N bytes) */
+static void assert_alias(const struct match_result *r, const char *alias,
+			 size_t n)
+{
+	assert_int_equal(r->session_alias_len, n);
+	assert_memory_equal(r->session_alias, alias, n);
+}
+
 static void test_dovecot_session_ids(void **state)
 {
 	struct matcher *m = matcher_auto();
@@ -191,52 +207,32 @@ static void test_dovecot_session_ids(void **state)
 	(void)state;
 	assert_int_equal(feed(m, 1, dovecot_login, T0, &r), 1);
 	assert_int_equal(r.kind, MATCH_LOGIN);
+	assert_int_equal(r.has_addr, 1);
 	assert_int_equal(r.session, 1);
-	assert_int_equal(matcher_sessions(m), 1);
+	assert_key(&r, "sid:QHRmj+9gW5t/AAAY");
 	assert_int_equal(feed(m, 1, prelogin, T0, &r), 0);
-	assert_int_equal(feed(m, 1, wrong_pid, T0, &r), 0);
-	assert_int_equal(feed(m, 2, dovecot_logout, T0, &r), 0);	/* other file */
+	/* a logout names its session by id alone: from another file, with
+	 * another pid, an hour later: the sink (which keeps the table in
+	 * the database) decides whether it closes anything */
+	assert_int_equal(feed(m, 2, wrong_pid, T0 + 3600, &r), 1);
+	assert_int_equal(r.kind, MATCH_LOGOUT);
+	assert_int_equal(r.has_addr, 0);
+	assert_key(&r, "sid:QHRmj+9gW5t/AAAY");
 	assert_int_equal(feed(m, 1, dovecot_logout, T0 + 60, &r), 1);
 	assert_int_equal(r.kind, MATCH_LOGOUT);
-	assert_addr(&r.addr, "192.0.2.24");
+	assert_int_equal(r.has_addr, 0);
+	assert_key(&r, "sid:QHRmj+9gW5t/AAAY");
 	assert_string_equal(r.user, "bob");
 	assert_string_equal(r.service, "imap");
-	assert_int_equal(matcher_sessions(m), 0);
-	assert_int_equal(feed(m, 1, dovecot_logout, T0 + 61, &r), 0);	/* once */
 	assert_int_equal(feed(m, 1, logpath_login, T0, &r), 1);
 	assert_int_equal(r.session, 1);
+	assert_key(&r, "sid:TWnei+9gu7t/AAAY");
 	assert_int_equal(feed(m, 1, logpath_logout, T0, &r), 1);
 	assert_int_equal(r.kind, MATCH_LOGOUT);
-	assert_addr(&r.addr, "2001:db8::24");
+	assert_key(&r, "sid:TWnei+9gu7t/AAAY");
 	assert_int_equal(feed(m, 1, no_session, T0, &r), 1);
-	assert_int_equal(r.session, 1);	/* closed by a logout naming its user */
-	assert_int_equal(feed(m, 1, dovecot_login, T0, &r), 1);
-	assert_int_equal(feed(m, 1, dovecot_logout, T0 + 3600, &r), 0);	/* session_max */
-	matcher_free(m);
-}
-
-/* the session table is bounded: the oldest sessions lose their logout */
-static void test_session_table_bound(void **state)
-{
-	struct matcher *m = matcher_auto();
-	struct match_result r;
-	char line[256];
-
-	(void)state;
-	for (int i = 0; i < MATCH_SESSIONS_MAX + 100; i++) {
-		snprintf(line, sizeof(line), "Nov 23 11:04:39 mx dovecot: "
-			 "pop3-login: Login: user=<u>, method=PLAIN, rip=192.0.2.9, "
-			 "lip=192.0.2.1, mpid=%d, session=<S%d>", i, i);
-		assert_int_equal(feed(m, 1, line, T0, &r), 1);
-		assert_true(matcher_sessions(m) <= MATCH_SESSIONS_MAX);
-	}
-	assert_int_equal(matcher_sessions(m), MATCH_SESSIONS_MAX);
-	assert_int_equal(feed(m, 1, "Nov 23 11:04:39 mx dovecot: pop3(u)<0><S0>: "
-			      "Disconnected: Logged out", T0, &r), 0);
-	snprintf(line, sizeof(line), "Nov 23 11:04:39 mx dovecot: pop3(u)<%d><S%d>: "
-		 "Disconnected: Logged out", MATCH_SESSIONS_MAX + 99, MATCH_SESSIONS_MAX + 99);
-	assert_int_equal(feed(m, 1, line, T0, &r), 1);
-	assert_int_equal(r.kind, MATCH_LOGOUT);
+	assert_int_equal(r.session, 0);	/* no logout can be tied to it */
+	assert_int_equal(r.session_key_len, 0);
 	matcher_free(m);
 }
 
@@ -317,46 +313,6 @@ static void test_ip_logouts(void **state)
 	matcher_free(m);
 }
 
-/* twin entries: a session filed by id and by user is one entry */
-static void test_twins(void **state)
-{
-	struct pending_table *t = pending_new(6, 0);
-	struct addr a = addr_of("192.0.2.1"), b = addr_of("192.0.2.2"), got;
-
-	(void)state;
-	assert_int_equal(pending_put_pair(t, "id1", 3, "user", 4, &a, T0), 0);
-	assert_int_equal(pending_put_pair(t, "id2", 3, "user", 4, &b, T0 + 1), 0);
-	assert_int_equal(pending_count(t), 2);
-	/* the alias finds the oldest; its id twin goes with it */
-	assert_int_equal(pending_take(t, "user", 4, T0 + 2, &got), 1);
-	assert_addr(&got, "192.0.2.1");
-	assert_int_equal(pending_take(t, "id1", 3, T0 + 2, &got), 0);
-	assert_int_equal(pending_count(t), 1);
-	/* the id takes the alias with it */
-	assert_int_equal(pending_take(t, "id2", 3, T0 + 2, &got), 1);
-	assert_addr(&got, "192.0.2.2");
-	assert_int_equal(pending_take(t, "user", 4, T0 + 2, &got), 0);
-	assert_int_equal(pending_count(t), 0);
-	/* eviction removes both halves of the oldest pair */
-	for (int i = 0; i < 4; i++) {
-		char id[16];
-		snprintf(id, sizeof id, "id%d", i);
-		assert_int_equal(pending_put_pair(t, id, strlen(id), "u", 1, &a,
-						  T0 + i), 0);
-	}
-	assert_int_equal(pending_count(t), 3);
-	assert_int_equal(pending_evicted(t), 1);
-	assert_int_equal(pending_take(t, "id0", 3, T0 + 9, NULL), 0);
-	assert_int_equal(pending_take(t, "u", 1, T0 + 9, NULL), 1);
-	assert_int_equal(pending_take(t, "id1", 3, T0 + 9, NULL), 0);
-	/* the same id again replaces the pair */
-	assert_int_equal(pending_put_pair(t, "id2", 3, "v", 1, &b, T0 + 9), 0);
-	assert_int_equal(pending_take(t, "u", 1, T0 + 9, NULL), 1);	/* id3's */
-	assert_int_equal(pending_take(t, "u", 1, T0 + 9, NULL), 0);
-	assert_int_equal(pending_count(t), 1);
-	pending_free(t);
-}
-
 /* logouts that name only the service and user (Dovecot 2.2 and older,
  * syslog and log_path): the user's oldest open session closes */
 static void test_user_logouts(void **state)
@@ -387,33 +343,36 @@ static void test_user_logouts(void **state)
 	(void)state;
 	assert_int_equal(feed(m, 1, login1, T0, &r), 1);
 	assert_int_equal(r.session, 1);
+	assert_key(&r, "sid:S1");
+	assert_alias(&r, "usr:vm\0imap\0alice", 17);
 	assert_int_equal(feed(m, 1, login2, T0 + 1, &r), 1);
-	assert_int_equal(matcher_sessions(m), 2);
-	assert_int_equal(feed(m, 1, pop22, T0 + 2, &r), 0);	/* other service */
-	assert_int_equal(feed(m, 1, other_host, T0 + 2, &r), 0);
-	assert_int_equal(feed(m, 2, bye22, T0 + 2, &r), 0);	/* other file */
-	assert_int_equal(feed(m, 1, bye22, T0 + 2, &r), 1);
+	assert_alias(&r, "usr:vm\0imap\0alice", 17);
+	/* a 2.2 logout names the user's session by the same alias, from any
+	 * file; the sink closes that alias's oldest session */
+	assert_int_equal(feed(m, 2, bye22, T0 + 2, &r), 1);
 	assert_int_equal(r.kind, MATCH_LOGOUT);
-	assert_addr(&r.addr, "192.0.2.41");	/* the oldest */
+	assert_int_equal(r.has_addr, 0);
+	assert_int_equal(r.session_key_len, 0);
+	assert_alias(&r, "usr:vm\0imap\0alice", 17);
 	assert_string_equal(r.user, "alice");
-	assert_int_equal(feed(m, 1, bye23, T0 + 3, &r), 0);	/* already closed */
-	assert_int_equal(matcher_sessions(m), 1);
-	assert_int_equal(feed(m, 1, bye22, T0 + 3, &r), 1);
-	assert_addr(&r.addr, "192.0.2.42");
-	assert_int_equal(feed(m, 1, bye22, T0 + 4, &r), 0);	/* none left */
-	/* a 2.3 logout closes the session, and its user twin with it */
-	assert_int_equal(feed(m, 1, login1, T0, &r), 1);
+	assert_int_equal(feed(m, 1, pop22, T0 + 2, &r), 1);	/* other service */
+	assert_alias(&r, "usr:vm\0pop3\0alice", 17);
+	assert_int_equal(feed(m, 1, other_host, T0 + 2, &r), 1);
+	assert_alias(&r, "usr:vx\0imap\0alice", 17);
+	/* a 2.3 logout names its session by id (the sink drops its alias) */
 	assert_int_equal(feed(m, 1, bye23, T0 + 3, &r), 1);
-	assert_int_equal(feed(m, 1, bye22, T0 + 4, &r), 0);
-	assert_int_equal(matcher_sessions(m), 0);
-	/* header-less log_path lines, with and without log_timestamp */
+	assert_key(&r, "sid:S1");
+	assert_int_equal(r.session_alias_len, 0);
+	/* header-less log_path lines, with and without log_timestamp: no
+	 * host */
 	assert_int_equal(feed(m, 1, lp_login, T0, &r), 1);
+	assert_int_equal(r.session, 1);
+	assert_alias(&r, "usr:\0imap\0b", 11);
 	assert_int_equal(feed(m, 1, lp_bye, T0 + 1, &r), 1);
 	assert_int_equal(r.kind, MATCH_LOGOUT);
-	assert_addr(&r.addr, "192.0.2.43");
-	assert_int_equal(feed(m, 1, lp_login, T0, &r), 1);
+	assert_alias(&r, "usr:\0imap\0b", 11);
 	assert_int_equal(feed(m, 1, lp_nostamp, T0 + 1, &r), 1);
-	assert_addr(&r.addr, "192.0.2.43");
+	assert_alias(&r, "usr:\0imap\0b", 11);
 	matcher_free(m);
 }
 
@@ -512,9 +471,7 @@ int main(void)
 		cmocka_unit_test(test_flood),
 		cmocka_unit_test(test_two_line_ttl_and_source),
 		cmocka_unit_test(test_dovecot_session_ids),
-		cmocka_unit_test(test_session_table_bound),
 		cmocka_unit_test(test_ip_logouts),
-		cmocka_unit_test(test_twins),
 		cmocka_unit_test(test_user_logouts),
 		cmocka_unit_test(test_first_line_clears),
 		cmocka_unit_test(test_ambiguous_counted),

@@ -69,7 +69,7 @@ static void test_lazy_expiry_boundary(void **state)
 	assert_int_equal(store_lookup(f->s, &a, clock_now(), &window30, &r), 0);
 	assert_int_equal(store_get(f->s, &a, &r), 1);	/* not swept yet */
 	/* NULL params: the stored ones (defaults: 1800) */
-	assert_int_equal(store_get_params(f->s, &p), 0);
+	assert_int_equal(store_read_params(f->s, &p), 0);
 	assert_int_equal(p.window, 1800);
 	assert_int_equal(store_lookup(f->s, &a, T0 + 1799, NULL, NULL), 1);
 	assert_int_equal(store_lookup(f->s, &a, T0 + 1800, NULL, NULL), 0);
@@ -358,7 +358,7 @@ static void test_meta_counters_params(void **state)
 	assert_string_equal(seen.names[0], "lines_read");
 	assert_string_equal(seen.names[1], "logins");
 	assert_int_equal(seen.values[1], 1);
-	assert_int_equal(store_get_params(f->s, &got), 0);
+	assert_int_equal(store_read_params(f->s, &got), 1);
 	assert_memory_equal(&got, &p, sizeof(p));
 	assert_int_equal(store_get_meta(f->s, "journal_cursor", buf,
 					sizeof(buf)), 9);

@@ -1,5 +1,5 @@
 /*
- * answer.c - the database behind the serve worker's answers: opens the
+ * lookup.c - the database behind the serve worker's answers: opens the
  * LMDB file read-only (retrying while it cannot), reopens it when the
  * file is replaced, looks a client up once per request and logs the first
  * OK after each login. Any error means "not authorized", never OK.
@@ -43,7 +43,7 @@ static char *absolute_path(const char *path)
 	return abs;
 }
 
-static void open_store(struct answerer *a)
+static void open_store(struct lookup *a)
 {
 	char err[512];
 	struct stat st;
@@ -64,7 +64,7 @@ static void open_store(struct answerer *a)
 	log_debug(1, "serve: database %s open", a->db_path);
 }
 
-void answerer_init(struct answerer *a, const struct config *cfg)
+void lookup_init(struct lookup *a, const struct config *cfg)
 {
 	memset(a, 0, sizeof *a);
 	a->cfg = cfg;
@@ -77,7 +77,7 @@ void answerer_init(struct answerer *a, const struct config *cfg)
 	open_store(a);
 }
 
-void answerer_free(struct answerer *a)
+void lookup_free(struct lookup *a)
 {
 	if (a->store)
 		store_close(a->store);
@@ -97,7 +97,7 @@ static size_t slot_of(const struct addr *k)
 }
 
 /* announce - log "relay allowed" once per login of KEY */
-static void announce(struct answerer *a, const struct addr *client,
+static void announce(struct lookup *a, const struct addr *client,
 		     const struct addr *key, const struct record *r)
 {
 	struct seen_slot *s = &a->seen[slot_of(key)];
@@ -124,7 +124,7 @@ static void announce(struct answerer *a, const struct addr *client,
 		ip, user, service, when);
 }
 
-int answerer_lookup(struct answerer *a, const struct addr *client)
+int lookup_client(struct lookup *a, const struct addr *client)
 {
 	struct addr key = *client;
 	struct record r;
@@ -155,7 +155,7 @@ int answerer_lookup(struct answerer *a, const struct addr *client)
 }
 
 /* replaced - the path now names another file than the one we opened */
-static int replaced(const struct answerer *a)
+static int replaced(const struct lookup *a)
 {
 	struct stat st;
 
@@ -163,7 +163,7 @@ static int replaced(const struct answerer *a)
 	       (st.st_dev != a->dev || st.st_ino != a->ino);
 }
 
-long answerer_maintain(struct answerer *a)
+long lookup_maintain(struct lookup *a)
 {
 	long long now = clock_mono_ms();
 
