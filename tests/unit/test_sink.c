@@ -152,6 +152,39 @@ static void test_ignored_and_prefix(void **state)
 	assert_int_equal(store_get(x->f.s, &want, &r), 0);
 }
 
+/* ignore_users: a login and a logout of such a user change nothing; a
+ * dry sink (popgated -T) decides alike and never commits */
+static void test_ignored_users_and_dry(void **state)
+{
+	struct sink_fixture *x = *state;
+	struct sink_event e = event("192.0.2.9", NOW, 1);
+	struct addr a = ip("192.0.2.9");
+	struct record r;
+	struct sink *dry;
+
+	x->cfg.ignore_users.v = xcalloc(1, sizeof(char *));
+	x->cfg.ignore_users.v[0] = xstrdup("alice");
+	x->cfg.ignore_users.n = 1;
+	assert_int_equal(sink_login(x->sink, "test", &e), SINK_IGNORED_USER);
+	assert_int_equal(sink_logout(x->sink, "test", &e), SINK_IGNORED_USER);
+	e.user = "Alice";	/* compared exactly */
+	assert_int_equal(sink_login(x->sink, "test", &e), SINK_LOGIN);
+	assert_int_equal(sink_commit(x->sink), 0);
+	assert_int_equal(store_get(x->f.s, &a, &r), 1);
+	assert_string_equal(r.user, "Alice");
+	assert_int_equal(r.count, 1);
+	dry = sink_new(&x->cfg, NULL);
+	e.addr = ip("192.0.2.10");
+	assert_int_equal(sink_login(dry, "test", &e), SINK_LOGIN);
+	e.user = "alice";
+	assert_int_equal(sink_login(dry, "test", &e), SINK_IGNORED_USER);
+	assert_int_equal(sink_commit(dry), 0);
+	sink_discard(dry);
+	sink_free(dry);
+	a = ip("192.0.2.10");
+	assert_int_equal(store_get(x->f.s, &a, &r), 0);
+}
+
 static void test_session_by_address(void **state)
 {
 	struct sink_fixture *x = *state;
@@ -530,6 +563,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_window_and_future,
 						sink_setup, sink_teardown),
 		cmocka_unit_test_setup_teardown(test_ignored_and_prefix,
+						sink_setup, sink_teardown),
+		cmocka_unit_test_setup_teardown(test_ignored_users_and_dry,
 						sink_setup, sink_teardown),
 		cmocka_unit_test_setup_teardown(test_session_by_address,
 						sink_setup, sink_teardown),
