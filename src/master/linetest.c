@@ -56,6 +56,8 @@ struct linetest {
 	struct shared_sim *shared;	/* NULL: shared_address_users off */
 	int verbose;
 	FILE *out;
+	time_t shown_t;			/* the last time printed ... */
+	char shown[40];			/* ... as text */
 	unsigned long long lineno, overlong, recognised;
 };
 
@@ -65,7 +67,7 @@ static void print_line(struct linetest *lt, enum verdict v, const char *note,
 		       const char *format, const struct match_result *r,
 		       time_t t)
 {
-	char ip[ADDR_TEXT_MAX], user[RECORD_USER_MAX * 4], when[40];
+	char ip[ADDR_TEXT_MAX], user[RECORD_USER_MAX * 4];
 	struct tm tm;
 
 	fprintf(lt->out, "%llu: %s%s: %s", lt->lineno, verdict_text[v], note,
@@ -78,12 +80,17 @@ static void print_line(struct linetest *lt, enum verdict v, const char *note,
 		addr_format(&r->addr, ip, sizeof ip);
 	else		/* a logout known by its session */
 		copy_string(ip, "-", sizeof ip);
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S%z", &tm) == 0)
-		snprintf(when, sizeof when, "@%lld", (long long)t);
+	if (t != lt->shown_t || lt->shown[0] == '\0') {	/* lines share seconds */
+		lt->shown_t = t;
+		if (localtime_r(&t, &tm) == NULL ||
+		    strftime(lt->shown, sizeof lt->shown, "%Y-%m-%dT%H:%M:%S%z",
+			     &tm) == 0)
+			snprintf(lt->shown, sizeof lt->shown, "@%lld",
+				 (long long)t);
+	}
 	log_escape(user, sizeof user, r->user, strlen(r->user));
 	fprintf(lt->out, " %s service=%s time=%s user=%s\n", ip,
-		r->service[0] ? r->service : "-", when, user);
+		r->service[0] ? r->service : "-", lt->shown, user);
 }
 
 /* verdict_of - the daemon's decision on a match, without a database */

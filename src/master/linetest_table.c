@@ -25,6 +25,9 @@ static struct linetest_row *row_of(struct linetest_table *t, const char *format)
 	if (*last < t->n && (t->rows[*last].format == format ||
 			     strcmp(t->rows[*last].format, format) == 0))
 		return &t->rows[*last];
+	for (*last = 0; *last < t->n; (*last)++)	/* the same static name */
+		if (t->rows[*last].format == format)
+			return &t->rows[*last];
 	for (*last = 0; *last < t->n; (*last)++)
 		if (strcmp(t->rows[*last].format, format) == 0)
 			return &t->rows[*last];
