@@ -140,7 +140,8 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 EXAMPLES = contrib/popgate.conf contrib/popgate-local.conf \
 	contrib/postfix-main.cf.snippet contrib/dovecot-logging.conf \
-	contrib/rsyslog-popgate.conf contrib/logrotate.popgate
+	contrib/rsyslog-popgate.conf contrib/logrotate.popgate \
+	$(sort $(wildcard contrib/mta/*))
 INSTALLED = $(SBINDIR)/popgated $(SBINDIR)/popgate-dump \
 	$(MANDIR)/man8/popgated.8 $(MANDIR)/man8/popgate-dump.8 \
 	$(MANDIR)/man5/popgate.conf.5 $(SYSTEMDUNITDIR)/popgated.service \

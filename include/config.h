@@ -51,7 +51,10 @@ struct pattern_list {
 };
 
 enum start_at { START_AT_END, START_AT_BEGINNING };
-enum export_format { EXPORT_POSTFIX, EXPORT_SENDMAIL };
+enum export_format {
+	EXPORT_POSTFIX, EXPORT_SENDMAIL, EXPORT_EXIM, EXPORT_TCPRULES,
+	EXPORT_TCPRULES_IPV6
+};
 enum journal_mode { JOURNAL_NO, JOURNAL_YES, JOURNAL_AUTO };
 enum unlisted_action { UNLISTED_DUNNO, UNLISTED_DEFER_IF_REJECT };
 
@@ -69,6 +72,7 @@ struct config {
 	struct endpoint_list socketmap_listen;
 	char *export_map;		/* "" = off */
 	enum export_format export_format;
+	char *export_prepend;		/* "" = none: static rules on top */
 	char *export_command;		/* "" = none */
 	struct net_list ignore_networks;
 	struct string_list ignore_users;	/* never authorized */

@@ -115,6 +115,10 @@ int64_t store_get_time(struct store *s, const char *name);
 /* store_txn_id - id of the last committed write transaction; changes when
  * anyone (daemon or popgate-dump) writes */
 size_t store_txn_id(struct store *s);
+/* store_each_txn_id - id of the snapshot the last store_each (or other
+ * iteration) read: it can be older than store_txn_id said just before,
+ * when a writer committed in between */
+size_t store_each_txn_id(const struct store *s);
 
 /* store_fd_owner - chown/chmod the data file (0640) and the lock file
  * (0660) to UID/GID (-1 = leave) */

@@ -30,7 +30,9 @@ typedef char enums_are_ints[sizeof(enum start_at) == sizeof(int) &&
 			    sizeof(enum unlisted_action) == sizeof(int) ? 1 : -1];
 
 static const char *const start_at_names[] = { "end", "beginning", NULL };
-static const char *const export_format_names[] = { "postfix", "sendmail", NULL };
+static const char *const export_format_names[] = {
+	"postfix", "sendmail", "exim", "tcprules", "tcprules-ipv6", NULL
+};
 static const char *const journal_names[] = { "no", "yes", "auto", NULL };
 static const char *const no_yes[] = { "no", "yes", NULL };
 static const char *const unlisted_names[] = { "DUNNO", "DEFER_IF_REJECT", NULL };
@@ -64,6 +66,7 @@ static const struct key_def keys[] = {
 	KEY("export_map", value_string, "", export_map, 0, 0, NULL),
 	KEY("export_format", value_choice, "postfix", export_format, 0, 0,
 	    export_format_names),
+	KEY("export_prepend", value_file, "", export_prepend, 0, 0, NULL),
 	KEY("export_command", value_string, "", export_command, 0, 0, NULL),
 	KEY("ignore_networks", value_networks, "127.0.0.0/8, ::1/128",
 	    ignore_networks, 0, 0, NULL),

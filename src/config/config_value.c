@@ -4,10 +4,14 @@
  * back in a form that parses to the same setting, and freed. Never
  * copies unbounded or unescaped input text into an error message.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "config_value.h"
@@ -126,8 +130,33 @@ static void free_string(void *field)
 	*p = NULL;
 }
 
+/* parse_file - a path that must name a readable regular file (or "") */
+static int parse_file(const struct key_def *k, const char *value,
+		      unsigned line, void *field, char *msg, size_t msgsize)
+{
+	char buf[QUOTE_MAX];
+	struct stat st;
+	int fd, regular;
+
+	if (*value != '\0') {
+		fd = open(value, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			return value_say(msg, msgsize, "%s: %s",
+					 value_shown(value, buf), strerror(errno));
+		regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+		close(fd);
+		if (!regular)
+			return value_say(msg, msgsize, "%s: not a regular file",
+					 value_shown(value, buf));
+	}
+	return parse_string(k, value, line, field, msg, msgsize);
+}
+
 const struct value_type value_string = {
 	parse_string, print_string, free_string, 0
+};
+const struct value_type value_file = {
+	parse_file, print_string, free_string, 0
 };
 const struct value_type value_wire = {
 	parse_wire, print_string, free_string, 0

@@ -34,6 +34,7 @@ struct key_def {
 };
 
 extern const struct value_type value_string;	/* min = minimum length */
+extern const struct value_type value_file;	/* "" or a readable file */
 extern const struct value_type value_wire;	/* non-empty printable ASCII */
 extern const struct value_type value_strings;	/* list of words */
 extern const struct value_type value_formats;	/* list of format names */

@@ -28,9 +28,9 @@
 struct exporter {
 	char *path;
 	char *command;		/* NULL = none */
-	enum export_format format;
+	char *prepend;		/* export_prepend, NULL = none */
 	char *value;		/* right-hand side: policy_action or RELAY */
-	unsigned ipv6_prefix;
+	struct export_style style;
 	struct store_params params;
 	char *last;		/* content of the file we last wrote */
 	size_t last_len;
@@ -42,7 +42,7 @@ struct exporter {
 	pid_t child;		/* export_command running, 0 = none */
 	long long child_deadline_ms;
 	int command_pending;
-	struct ratelimit rl_write, rl_command;
+	struct ratelimit rl_write, rl_command, rl_format;
 };
 
 struct buffer {
@@ -72,14 +72,17 @@ struct exporter *exporter_new(const struct config *cfg)
 	e->path = xstrdup(cfg->export_map);
 	if (cfg->export_command && cfg->export_command[0] != '\0')
 		e->command = xstrdup(cfg->export_command);
-	e->format = cfg->export_format;
-	if (e->format == EXPORT_POSTFIX)
+	if (cfg->export_prepend && cfg->export_prepend[0] != '\0')
+		e->prepend = xstrdup(cfg->export_prepend);
+	if (cfg->export_format != EXPORT_SENDMAIL)
 		e->value = xstrdup(cfg->policy_action);
 	else if (strcmp(cfg->socketmap_value, "OK") == 0)
 		e->value = xstrdup("RELAY");
 	else
 		e->value = xstrdup(cfg->socketmap_value);
-	e->ipv6_prefix = cfg->ipv6_prefix;
+	e->style.format = cfg->export_format;
+	e->style.value = e->value;
+	e->style.ipv6_prefix = cfg->ipv6_prefix;
 	e->params.window = cfg->window;
 	e->params.session_max = cfg->session_tracking ? cfg->session_max : 0;
 	e->params.shared_users = cfg->shared_address_users;
@@ -87,55 +90,22 @@ struct exporter *exporter_new(const struct config *cfg)
 	return e;
 }
 
-/* sendmail_v6_net - "2001:db8:1:2": the first PREFIX/16 groups, the form
- * of Sendmail's IPv6 network lookups */
-static void sendmail_v6_net(const struct addr *a, unsigned prefix, char *buf,
-			    size_t size)
-{
-	size_t o = 0;
-	unsigned g;
-
-	buf[0] = '\0';
-	for (g = 0; g < prefix / 16 && o < size; g++)
-		o += (size_t)snprintf(buf + o, size - o, g ? ":%x" : "%x",
-				      (a->b[2 * g] << 8) | a->b[2 * g + 1]);
-}
-
-/* export_format_entry - one line (with '\n') for address A */
-void export_format_entry(enum export_format format, const char *value,
-			 unsigned ipv6_prefix, const struct addr *a,
-			 char *line, size_t size)
-{
-	char text[ADDR_TEXT_MAX * 2];
-	int net = !addr_is_v4(a) && ipv6_prefix < 128;
-
-	if (net && format == EXPORT_SENDMAIL && ipv6_prefix % 16 == 0) {
-		sendmail_v6_net(a, ipv6_prefix, text, sizeof text);
-	} else if (net && format == EXPORT_POSTFIX) {
-		struct net n = { *a, ipv6_prefix };
-
-		net_format(&n, text, sizeof text);
-	} else {
-		addr_format(a, text, sizeof text);
-	}
-	if (format == EXPORT_POSTFIX)
-		snprintf(line, size, "%s %s\n", text, value);
-	else
-		snprintf(line, size, "Connect:%s%s %s\n",
-			 addr_is_v4(a) ? "" : "IPv6:", text, value);
-}
-
 struct build_ctx {
 	struct exporter *e;
 	struct buffer *b;
 	time_t now;
+	size_t left_out;	/* entries the format cannot express */
 };
+
+static void add_line(const char *line, void *arg)
+{
+	buffer_add(arg, line);
+}
 
 static int add_entry(const struct addr *a, const struct record *r, void *arg)
 {
 	struct build_ctx *c = arg;
 	time_t expires = record_expires(r, &c->e->params);
-	char line[ADDR_TEXT_MAX * 2 + 512];
 
 	if (c->now >= expires)
 		return 0;
@@ -146,9 +116,43 @@ static int add_entry(const struct addr *a, const struct record *r, void *arg)
 		c->e->next_expiry = expires;
 	if (record_shared(r, &c->e->params, c->now))
 		return 0;
-	export_format_entry(c->e->format, c->e->value, c->e->ipv6_prefix, a,
-			    line, sizeof line);
-	buffer_add(c->b, line);
+	if (export_entry(&c->e->style, a, add_line, c->b) == 0)
+		c->left_out++;
+	return 0;
+}
+
+/* add_prepend - the site's static rules, verbatim, ending in a newline.
+ * 0 ok; -1 (logged) when the file cannot be read: then no map is written
+ * rather than one without them */
+static int add_prepend(struct exporter *e, struct buffer *b)
+{
+	FILE *f;
+	char chunk[4096];
+	size_t n;
+	int failed;
+
+	if (e->prepend == NULL)
+		return 0;
+	if ((f = fopen(e->prepend, "re")) == NULL) {
+		log_limited(&e->rl_write, LOG_ERR, "export: export_prepend %s: %m",
+			    e->prepend);
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof chunk - 1, f)) > 0) {
+		chunk[n] = '\0';
+		if (memchr(chunk, '\0', n) != NULL)
+			break;	/* a NUL byte: not a text file */
+		buffer_add(b, chunk);
+	}
+	failed = ferror(f) || !feof(f);
+	fclose(f);
+	if (failed) {
+		log_limited(&e->rl_write, LOG_ERR, "export: export_prepend %s: "
+			    "unreadable or not text", e->prepend);
+		return -1;
+	}
+	if (b->len > 0 && b->data[b->len - 1] != '\n')
+		buffer_add(b, "\n");
 	return 0;
 }
 
@@ -299,24 +303,33 @@ static void reap_command(struct exporter *e, int force)
 /* ---- ticks ---- */
 
 /* rebuild - read the allow-list; rewrite the file if it changed */
-static void rebuild(struct exporter *e, struct store *s, time_t now,
-		    size_t txn)
+static void rebuild(struct exporter *e, struct store *s, time_t now)
 {
 	struct buffer b = { NULL, 0, 0 };
-	struct build_ctx c = { e, &b, now };
+	struct build_ctx c = { e, &b, now, 0 };
 	char err[512];
 
 	e->last_build_ms = clock_mono_ms();
 	e->next_expiry = 0;
 	buffer_add(&b, "");
+	if (add_prepend(e, &b) != 0) {
+		free(b.data);
+		return;		/* still dirty: retried after COALESCE_MS */
+	}
 	if (store_each(s, add_entry, &c) != 0) {
 		log_limited(&e->rl_write, LOG_ERR, "export: reading the database: %s",
 			    store_error(s));
 		free(b.data);
-		return;		/* still dirty: retried after COALESCE_MS */
+		return;
 	}
-	e->last_txn = txn;
+	/* the snapshot read, not the newest id seen before: a commit that
+	 * landed in between is noticed at the next tick */
+	e->last_txn = store_each_txn_id(s);
 	e->dirty = 0;
+	if (c.left_out > 0)
+		log_limited(&e->rl_format, LOG_NOTICE, "export: %zu entries left "
+			    "out of %s: the format cannot express them",
+			    c.left_out, e->path);
 	if (e->written && b.len == e->last_len &&
 	    memcmp(b.data, e->last, b.len) == 0) {
 		free(b.data);
@@ -355,7 +368,7 @@ long exporter_tick(struct exporter *e, struct store *s, time_t now, int changed)
 	    mono - e->last_build_ms < COALESCE_MS)
 		wait = (long)(e->last_build_ms + COALESCE_MS - mono);
 	else if (e->dirty)
-		rebuild(e, s, now, txn);
+		rebuild(e, s, now);
 	if (e->dirty)
 		wait = min_wait(wait, COALESCE_MS);
 	if (e->command_pending && e->child == 0)
@@ -384,6 +397,7 @@ void exporter_free(struct exporter *e)
 	reap_command(e, 1);
 	free(e->path);
 	free(e->command);
+	free(e->prepend);
 	free(e->value);
 	free(e->last);
 	free(e);

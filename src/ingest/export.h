@@ -1,7 +1,8 @@
 /*
  * export.h - the access-map export: a text file of the current allow-list
- * (Postfix "192.0.2.7 OK" or Sendmail "Connect:192.0.2.7 RELAY"),
- * replaced atomically, then export_command. Runs in the ingest worker.
+ * in the format of one MTA (Postfix, Sendmail, Exim, tcprules) after the
+ * site's static rules (export_prepend), replaced atomically, then
+ * export_command. Runs in the ingest worker.
  */
 #ifndef POPGATE_EXPORT_H
 #define POPGATE_EXPORT_H
@@ -9,6 +10,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "addr.h"
 #include "config.h"
 #include "store.h"
 
@@ -31,11 +33,21 @@ long exporter_tick(struct exporter *e, struct store *s, time_t now, int changed)
 int export_replace_file(const char *path, const char *data, size_t len,
 			char *err, size_t errsize);
 
-/* export_format_entry - the line (with '\n') for address A in FORMAT:
- * "192.0.2.7 OK", "2001:db8:1:2::/64 OK" (IPV6_PREFIX < 128),
- * "Connect:192.0.2.7 RELAY", "Connect:IPv6:2001:db8::1 RELAY" */
-void export_format_entry(enum export_format format, const char *value,
-			 unsigned ipv6_prefix, const struct addr *a,
-			 char *line, size_t size);
+/* one entry in the format an MTA reads (export_format.c) */
+#define EXPORT_LINE_MAX (ADDR_TEXT_MAX + 512)
+struct export_style {
+	enum export_format format;
+	const char *value;	/* right-hand side (not for tcprules) */
+	unsigned ipv6_prefix;	/* IPv6 entries are networks below 128 */
+};
+typedef void export_emit_fn(const char *line, void *ctx);
+
+/* export_entry - call EMIT with each line ('\n'-terminated) that allows
+ * address or network A: "192.0.2.7 OK", "2001:db8:1:2::/64 OK" (postfix),
+ * "Connect:IPv6:2001:db8:0:0:0:0:0:7 RELAY" (sendmail), "\"2001:db8::7\" OK"
+ * (exim), "192.0.2.7:allow,RELAYCLIENT=\"\"" (tcprules). Returns the
+ * number of lines; 0 when the format cannot express A */
+size_t export_entry(const struct export_style *st, const struct addr *a,
+		    export_emit_fn *emit, void *ctx);
 
 #endif

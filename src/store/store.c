@@ -363,6 +363,11 @@ size_t store_txn_id(struct store *s)
 	return info.me_last_txnid;
 }
 
+size_t store_each_txn_id(const struct store *s)
+{
+	return s->each_txn;
+}
+
 /* grow_map - double the map after MDB_MAP_FULL */
 static int grow_map(struct store *s)
 {

@@ -34,6 +34,7 @@ struct store {
 	int has_sessions;
 	MDB_txn *rtxn;		/* the cached read transaction, reset when idle */
 	int rtxn_busy;
+	size_t each_txn;	/* snapshot the last store_each read */
 	int created;
 	size_t invalid;		/* values skipped: unknown version or size */
 	size_t sweep_txns, sweep_max;

@@ -219,6 +219,7 @@ static int each(struct store *s, MDB_dbi dbi, const MDB_val *from,
 		k = *from;
 	if (store_read_begin(s, &txn) < 0)
 		return -1;
+	s->each_txn = mdb_txn_id(txn);
 	if ((rc = mdb_cursor_open(txn, dbi, &cur)) == 0) {
 		while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0 &&
 		       visit(s, &k, &v, ctx) == 0)

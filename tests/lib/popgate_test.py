@@ -78,6 +78,15 @@ def append(path, text, mode="a"):
         f.write(text)
 
 
+def read(path):
+    """a file's text, or None when it cannot be read"""
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
 def syslog_stamp(t=None):
     """'Nov  5 09:01:02' for time t (local time, like rsyslog classic)"""
     tm = time.localtime(t if t is not None else time.time())

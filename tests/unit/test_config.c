@@ -83,6 +83,7 @@ static const char every_key[] =
 	"socketmap_listen = inet:[::]:10042\n"
 	"export_map = /etc/postfix/popgate\n"
 	"export_format = sendmail\n"
+	"export_prepend = /etc/passwd\n"
 	"export_command = postmap /etc/postfix/popgate\n"
 	"ignore_networks = 10.0.0.0/8,192.0.2.7 2001:db8::/32\n"
 	"ipv6_prefix = 64\n"
@@ -120,6 +121,7 @@ static const char every_key_printed[] =
 	"socketmap_listen = inet:[::]:10042\n"
 	"export_map = /etc/postfix/popgate\n"
 	"export_format = sendmail\n"
+	"export_prepend = /etc/passwd\n"
 	"export_command = postmap /etc/postfix/popgate\n"
 	"ignore_networks = 10.0.0.0/8, 192.0.2.7/32, 2001:db8::/32\n"
 	"ignore_users = test, shared-box\n"
@@ -153,7 +155,7 @@ static void test_every_key(void **state)
 	assert_string_equal(cfg.patterns.v[0].text,
 		"^\\S+ popd: ok (?<user>\\S+) from (?<ip>\\S+) # x=1");
 	assert_int_equal(cfg.patterns.v[0].line, 4);
-	assert_int_equal(cfg.patterns.v[1].line, 33);
+	assert_int_equal(cfg.patterns.v[1].line, 34);
 	assert_int_equal(cfg.window, 7200);
 	assert_string_equal(cfg.syslog_name, "popgate-test");
 	assert_int_equal(config_facility(&cfg), LOG_LOCAL2);
@@ -171,6 +173,7 @@ static void test_every_key(void **state)
 	assert_string_equal(cfg.socketmap_listen.v[0].host, "::");
 	assert_string_equal(cfg.export_map, "/etc/postfix/popgate");
 	assert_int_equal(cfg.export_format, EXPORT_SENDMAIL);
+	assert_string_equal(cfg.export_prepend, "/etc/passwd");
 	assert_string_equal(cfg.export_command, "postmap /etc/postfix/popgate");
 	assert_int_equal(cfg.ignore_networks.n, 3);
 	assert_int_equal(cfg.ignore_networks.v[0].prefix, 96 + 8);

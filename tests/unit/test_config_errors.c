@@ -115,8 +115,13 @@ static const struct bad_case bad_cases[] = {
 	{ "max_clients = 99999999999999999999\n", "t.conf:1: max_clients: bad "
 	  "number \"99999999999999999999\" (expected an integer from 1 to "
 	  "1000000)" },
-	{ "export_format = exim\n", "t.conf:1: export_format: bad value "
-	  "\"exim\" (expected postfix or sendmail)" },
+	{ "export_format = qmail\n", "t.conf:1: export_format: bad value "
+	  "\"qmail\" (expected postfix, sendmail, exim, tcprules or "
+	  "tcprules-ipv6)" },
+	{ "export_prepend = /nonexistent/static\n", "t.conf:1: export_prepend: "
+	  "/nonexistent/static: No such file or directory" },
+	{ "export_prepend = /tmp\n", "t.conf:1: export_prepend: /tmp: not a "
+	  "regular file" },
 	{ "journal = maybe\n", "t.conf:1: journal: bad value \"maybe\" "
 	  "(expected no, yes or auto)" },
 	{ "start_at = END\n", "t.conf:1: start_at: bad value \"END\" "

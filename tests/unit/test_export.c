@@ -1,6 +1,6 @@
 /*
  * test_export.c - the access-map export: line formats (Postfix, Sendmail,
- * IPv6 prefixes), the file built from a real LMDB store (expired entries
+ * Exim, tcprules, IPv6 prefixes), export_prepend, the file built from a real LMDB store (expired entries
  * left out, outside writes noticed, rewrites coalesced), export_command,
  * and atomic replacement under a reader that runs during 1000 rewrites.
  */
@@ -36,30 +36,74 @@ static struct addr A(const char *text)
 	return a;
 }
 
-static void line(enum export_format f, const char *value, unsigned prefix,
-		 const char *ip, const char *want)
+static void collect(const char *l, void *ctx)
 {
+	strcat(ctx, l);
+}
+
+static void lines(enum export_format f, const char *value, unsigned prefix,
+		  const char *ip, const char *want)
+{
+	struct export_style st = { f, value, prefix };
 	struct addr a = A(ip);
-	char out[256];
+	static char out[1 << 16];
+	size_t n, newlines = 0;
+	const char *c;
 
 	if (prefix < 128)
 		addr_apply_ipv6_prefix(&a, prefix);
-	export_format_entry(f, value, prefix, &a, out, sizeof out);
+	out[0] = '\0';
+	n = export_entry(&st, &a, collect, out);
+	for (c = out; *c; c++)
+		newlines += *c == '\n';
+	assert_int_equal(n, newlines);
 	assert_string_equal(out, want);
 }
 
 static void test_lines(void **state)
 {
 	(void)state;
-	line(EXPORT_POSTFIX, "OK", 128, "192.0.2.7", "192.0.2.7 OK\n");
-	line(EXPORT_POSTFIX, "OK", 128, "2001:db8::1", "2001:db8::1 OK\n");
-	line(EXPORT_POSTFIX, "OK", 64, "2001:db8:1:2:3::1", "2001:db8:1:2::/64 OK\n");
-	line(EXPORT_POSTFIX, "OK", 64, "192.0.2.7", "192.0.2.7 OK\n");
-	line(EXPORT_SENDMAIL, "RELAY", 128, "192.0.2.7", "Connect:192.0.2.7 RELAY\n");
-	line(EXPORT_SENDMAIL, "RELAY", 128, "2001:db8::1",
-	     "Connect:IPv6:2001:db8::1 RELAY\n");
-	line(EXPORT_SENDMAIL, "RELAY", 64, "2001:db8:1:2:3::1",
-	     "Connect:IPv6:2001:db8:1:2 RELAY\n");
+	lines(EXPORT_POSTFIX, "OK", 128, "192.0.2.7", "192.0.2.7 OK\n");
+	lines(EXPORT_POSTFIX, "OK", 128, "2001:db8::1", "2001:db8::1 OK\n");
+	lines(EXPORT_POSTFIX, "OK", 64, "2001:db8:1:2:3::1", "2001:db8:1:2::/64 OK\n");
+	lines(EXPORT_POSTFIX, "OK", 64, "192.0.2.7", "192.0.2.7 OK\n");
+	lines(EXPORT_EXIM, "OK", 128, "192.0.2.7", "192.0.2.7 OK\n");
+	lines(EXPORT_EXIM, "OK", 128, "2001:db8::1", "\"2001:db8::1\" OK\n");
+	lines(EXPORT_EXIM, "OK", 64, "2001:db8:1:2:3::1",
+	      "\"2001:db8:1:2::/64\" OK\n");
+	lines(EXPORT_SENDMAIL, "RELAY", 128, "192.0.2.7", "Connect:192.0.2.7 RELAY\n");
+	/* IPV6_FULL first, then the compressed form of other builds */
+	lines(EXPORT_SENDMAIL, "RELAY", 128, "2001:db8::1",
+	      "Connect:IPv6:2001:db8:0:0:0:0:0:1 RELAY\n"
+	      "Connect:IPv6:2001:db8::1 RELAY\n");
+	lines(EXPORT_SENDMAIL, "RELAY", 128, "2001:db8:1:2:3:4:5:6",
+	      "Connect:IPv6:2001:db8:1:2:3:4:5:6 RELAY\n");
+	lines(EXPORT_SENDMAIL, "RELAY", 64, "2001:db8:1:2:3::1",
+	      "Connect:IPv6:2001:db8:1:2 RELAY\n");
+	lines(EXPORT_SENDMAIL, "RELAY", 64, "2001:db8::1",
+	      "Connect:IPv6:2001:db8:0:0 RELAY\n");
+	lines(EXPORT_SENDMAIL, "RELAY", 62, "2001:db8:1:7::1",
+	      "Connect:IPv6:2001:db8:1:4 RELAY\nConnect:IPv6:2001:db8:1:5 RELAY\n"
+	      "Connect:IPv6:2001:db8:1:6 RELAY\nConnect:IPv6:2001:db8:1:7 RELAY\n");
+	lines(EXPORT_TCPRULES, "OK", 128, "192.0.2.7",
+	      "192.0.2.7:allow,RELAYCLIENT=\"\"\n");
+	lines(EXPORT_TCPRULES, "OK", 128, "2001:db8::1", "");
+	lines(EXPORT_TCPRULES, "OK", 64, "2001:db8:1:2::", "");
+	lines(EXPORT_TCPRULES_IPV6, "OK", 128, "192.0.2.7",
+	      "192.0.2.7:allow,RELAYCLIENT=\"\"\n");
+	lines(EXPORT_TCPRULES_IPV6, "OK", 128, "2001:db8::1",
+	      "2001:db8::1:allow,RELAYCLIENT=\"\"\n");
+	lines(EXPORT_TCPRULES_IPV6, "OK", 128, "::1", "::1:allow,RELAYCLIENT=\"\"\n");
+	/* the IPv6 patch also shortens a single zero group */
+	lines(EXPORT_TCPRULES_IPV6, "OK", 128, "2001:db8:0:1:2:3:4:5",
+	      "2001:db8::1:2:3:4:5:allow,RELAYCLIENT=\"\"\n"
+	      "2001:db8:0:1:2:3:4:5:allow,RELAYCLIENT=\"\"\n");
+	lines(EXPORT_TCPRULES_IPV6, "OK", 128, "2001:0:0:1:0:0:0:5",
+	      "2001:0:0:1::5:allow,RELAYCLIENT=\"\"\n");
+	lines(EXPORT_TCPRULES_IPV6, "OK", 64, "2001:db8:1:2:3::1",
+	      "2001:db8:1:2::allow,RELAYCLIENT=\"\"\n");
+	/* a zero group in the prefix has no sure text: left out */
+	lines(EXPORT_TCPRULES_IPV6, "OK", 64, "2001:db8::1", "");
 }
 
 static char *slurp(const char *path)
@@ -205,9 +249,10 @@ static void test_sendmail_and_command(void **state)
 	config_for(&cfg, EXPORT_SENDMAIL, cmd);
 	e = exporter_new(&cfg);
 	login(s, "192.0.2.7", T0);
-	login(s, "2001:db8::1", T0);
+	login(s, "2001:db8:1:2:3:4:5:6", T0);
 	exporter_tick(e, s, T0, 1);
-	expect_file("Connect:192.0.2.7 RELAY\nConnect:IPv6:2001:db8::1 RELAY\n");
+	expect_file("Connect:192.0.2.7 RELAY\n"
+		    "Connect:IPv6:2001:db8:1:2:3:4:5:6 RELAY\n");
 	for (i = 0; i < 500 && (got == NULL || got[0] == '\0'); i++) {
 		free(got);
 		sleep_ms(10);
@@ -216,7 +261,7 @@ static void test_sendmail_and_command(void **state)
 	}
 	assert_non_null(got);
 	assert_string_equal(got, "Connect:192.0.2.7 RELAY\n"
-			    "Connect:IPv6:2001:db8::1 RELAY\n");
+			    "Connect:IPv6:2001:db8:1:2:3:4:5:6 RELAY\n");
 	free(got);
 	/* same content: neither rewritten nor the command run again */
 	sleep_ms(1020);
@@ -224,12 +269,61 @@ static void test_sendmail_and_command(void **state)
 	exporter_free(e);
 	got = slurp(ran);
 	assert_string_equal(got, "Connect:192.0.2.7 RELAY\n"
-			    "Connect:IPv6:2001:db8::1 RELAY\n");
+			    "Connect:IPv6:2001:db8:1:2:3:4:5:6 RELAY\n");
 	free(got);
 	config_free(&cfg);
 	store_close(s);
 	unlink(db);
 	unlink(ran);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* export_prepend: the static rules on top (a newline added), re-read at
+ * each rewrite; unreadable -> the old map stays rather than one without
+ * them. tcprules: an IPv6 entry is left out, never a line tcprules rejects */
+static void test_prepend_and_left_out(void **state)
+{
+	struct config cfg;
+	struct store *s = open_db();
+	struct exporter *e;
+	char prepend[256];
+
+	(void)state;
+	path_in_dir(prepend, "static");
+	write_file(prepend, "127.:allow,RELAYCLIENT=\"\"\n:allow");
+	config_for(&cfg, EXPORT_TCPRULES, "");
+	free(cfg.export_prepend);
+	cfg.export_prepend = xstrdup(prepend);
+	e = exporter_new(&cfg);
+	login(s, "192.0.2.7", T0);
+	login(s, "2001:db8::1", T0);
+	exporter_tick(e, s, T0, 1);
+	expect_file("127.:allow,RELAYCLIENT=\"\"\n:allow\n"
+		    "192.0.2.7:allow,RELAYCLIENT=\"\"\n");
+	unlink(prepend);
+	login(s, "192.0.2.9", T0);
+	sleep_ms(1020);
+	exporter_tick(e, s, T0, 1);
+	expect_file("127.:allow,RELAYCLIENT=\"\"\n:allow\n"
+		    "192.0.2.7:allow,RELAYCLIENT=\"\"\n");
+	write_file(prepend, ":deny\n");
+	sleep_ms(1020);
+	exporter_tick(e, s, T0, 0);	/* still due: the failed rewrite */
+	expect_file(":deny\n192.0.2.7:allow,RELAYCLIENT=\"\"\n"
+		    "192.0.2.9:allow,RELAYCLIENT=\"\"\n");
+	exporter_free(e);
+	config_free(&cfg);
+	store_close(s);
+	unlink(prepend);
+	unlink(db);
 }
 
 /* ---- atomic replacement ---- */
@@ -328,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_off),
 		cmocka_unit_test(test_content_and_updates),
 		cmocka_unit_test(test_sendmail_and_command),
+		cmocka_unit_test(test_prepend_and_left_out),
 		cmocka_unit_test(test_atomic_replace),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
