@@ -113,6 +113,12 @@ void config_free(struct config *cfg);
 /* config_facility - syslog_facility as a LOG_ value (LOG_MAIL, ...) */
 int config_facility(const struct config *cfg);
 
+struct store_params;
+/* config_store_params - the parameters CFG puts in force in the database
+ * (window, session_max when session_tracking, ipv6_prefix,
+ * shared_address_users) */
+void config_store_params(const struct config *cfg, struct store_params *p);
+
 /* format_duration - "30m", "5s", "1d": the largest exact unit */
 void format_duration(unsigned seconds, char *buf, size_t size);
 

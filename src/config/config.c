@@ -326,3 +326,12 @@ int config_facility(const struct config *cfg)
 {
 	return facility_values[cfg->syslog_facility];
 }
+
+void config_store_params(const struct config *cfg, struct store_params *p)
+{
+	memset(p, 0, sizeof *p);
+	p->window = cfg->window;
+	p->session_max = cfg->session_tracking ? cfg->session_max : 0;
+	p->ipv6_prefix = cfg->ipv6_prefix;
+	p->shared_users = cfg->shared_address_users;
+}

@@ -83,9 +83,7 @@ struct exporter *exporter_new(const struct config *cfg)
 	e->style.format = cfg->export_format;
 	e->style.value = e->value;
 	e->style.ipv6_prefix = cfg->ipv6_prefix;
-	e->params.window = cfg->window;
-	e->params.session_max = cfg->session_tracking ? cfg->session_max : 0;
-	e->params.shared_users = cfg->shared_address_users;
+	config_store_params(cfg, &e->params);
 	e->dirty = 1;
 	return e;
 }

@@ -47,10 +47,7 @@ struct sink *sink_new(const struct config *cfg, struct store *store)
 
 	s->cfg = cfg;
 	s->store = store;
-	s->params.window = cfg->window;
-	s->params.session_max = cfg->session_tracking ? cfg->session_max : 0;
-	s->params.ipv6_prefix = cfg->ipv6_prefix;
-	s->params.shared_users = cfg->shared_address_users;
+	config_store_params(cfg, &s->params);
 	s->sessions_max = SINK_SESSIONS_MAX;
 	pthread_mutexattr_init(&attr);
 	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);

@@ -239,10 +239,7 @@ static void setup(struct linetest *lt, const struct config *cfg, int verbose)
 	lt->cfg = cfg;
 	lt->verbose = verbose;
 	lt->out = stdout;
-	lt->params.window = cfg->window;
-	lt->params.session_max = cfg->session_tracking ? cfg->session_max : 0;
-	lt->params.ipv6_prefix = cfg->ipv6_prefix;
-	lt->params.shared_users = cfg->shared_address_users;
+	config_store_params(cfg, &lt->params);
 	lt->sink = sink_new(cfg, NULL);
 	linetest_table_init(&lt->table, verdict_column, V_COUNT);
 	if (cfg->shared_address_users > 0)

@@ -69,9 +69,7 @@ void lookup_init(struct lookup *a, const struct config *cfg)
 	memset(a, 0, sizeof *a);
 	a->cfg = cfg;
 	a->db_path = absolute_path(cfg->database);
-	a->params.window = cfg->window;
-	a->params.session_max = cfg->session_tracking ? cfg->session_max : 0;
-	a->params.shared_users = cfg->shared_address_users;
+	config_store_params(cfg, &a->params);
 	a->seen = xcalloc(SERVE_SEEN_SLOTS, sizeof *a->seen);
 	a->next_check_ms = clock_mono_ms() + FILE_CHECK_MS;
 	open_store(a);
