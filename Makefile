@@ -9,7 +9,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 BUILD ?= build
 SANITIZE ?=
-PKGS = lmdb libpcre2-8
+PKGS = lmdb libpcre2-8 json-c
 
 OPT = -O2 -g
 ifeq ($(SANITIZE),1)
@@ -32,7 +32,7 @@ CFLAGS += -std=c99 -Wall -Wextra -Werror $(OPT)
 DEPFLAGS = -MMD -MP
 STAGE_DIRS = $(sort $(dir $(wildcard src/*/*.c)))
 TEST_CPPFLAGS = $(addprefix -I,$(STAGE_DIRS))
-LDLIBS += $(PKG_LIBS) -linotifytools -lpthread
+LDLIBS += $(PKG_LIBS) -linotifytools -lz -llzma -lzstd -lpthread
 
 MAINS = src/master/popgated.c src/dump/popgate-dump.c
 LIB_SRCS = $(filter-out $(MAINS), $(wildcard src/*/*.c))

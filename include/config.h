@@ -80,6 +80,10 @@ struct config {
 	unsigned ipv6_prefix;		/* 32..128 */
 	enum unlisted_action unlisted_action;
 	char *unlisted_text;		/* for DEFER_IF_REJECT */
+	unsigned request_timeout;	/* seconds: a request must complete */
+	unsigned sync_wait_ms;		/* wait for ingest before "not listed"; 0 off */
+	struct endpoint_list dovecot_policy_listen;	/* at most one inet: */
+	char *dovecot_policy_api_header;	/* "Name: value", "" = none */
 	char *syslog_name;		/* syslog tag */
 	int syslog_facility;		/* index: see config_facility() */
 	char *user;			/* "" = no privilege drop */

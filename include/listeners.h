@@ -9,9 +9,15 @@
 
 #include "config.h"
 
+enum listen_proto {
+	PROTO_POLICY,		/* Postfix policy delegation */
+	PROTO_SOCKETMAP,	/* socketmap netstrings */
+	PROTO_DOVECOT,		/* Dovecot auth-policy HTTP (push source) */
+};
+
 struct listener {
 	int fd;
-	int socketmap;		/* 0 = policy protocol, 1 = socketmap */
+	enum listen_proto proto;
 	char *name;		/* "unix:/path" or "inet:host:port", for logs */
 };
 
@@ -20,8 +26,8 @@ struct listeners {
 	size_t n;
 };
 
-/* listeners_open - bind and listen on every endpoint of policy_listen and
- * socketmap_listen. Unix sockets: stale socket removed, mode
+/* listeners_open - bind and listen on every endpoint of policy_listen,
+ * socketmap_listen and dovecot_policy_listen. Unix sockets: stale socket removed, mode
  * CFG->socket_mode, group GID (-1 = leave). 0 ok; -1 with a message */
 int listeners_open(const struct config *cfg, long gid, struct listeners *l,
 		   char *err, size_t errsize);

@@ -106,6 +106,10 @@ unsigned long long matcher_rules_run(const struct matcher *m);
  * field twice (nothing recorded; also counted as lines_ambiguous) */
 unsigned long long matcher_ambiguous(const struct matcher *m);
 
+/* match_copy_text - SRC (LEN bytes) into DST (SIZE bytes, NUL-terminated,
+ * SIZE > 0): printable ASCII kept, every other byte as '?', bounded */
+void match_copy_text(char *dst, size_t size, const char *src, size_t len);
+
 /* match_format_known - 1 if NAME is a built-in format name or "auto" */
 int match_format_known(const char *name);
 /* match_check_pattern - 0 if PATTERN compiles and has a group named ip;

@@ -39,6 +39,14 @@ struct record {
 
 #define RECORD_SHARED_NOTED 0x1	/* its shared spell was logged and counted */
 
+/* a line end a file must still hold: hash of the LEN bytes before END */
+struct position_check {
+	uint64_t end;
+	uint64_t hash;
+	uint32_t len;
+};
+#define POSITION_CHECKS 24	/* earlier line ends kept in a position */
+
 /* where the tailer is in one file */
 struct position {
 	uint64_t dev;
@@ -46,6 +54,13 @@ struct position {
 	uint64_t offset;
 	uint64_t fingerprint;	/* hash of the first line (at most 1 KiB) */
 	uint32_t fingerprint_len;	/* bytes hashed; 0 = file was empty */
+	uint64_t tail_fp;	/* hash of the bytes just before offset ... */
+	uint32_t tail_len;	/* ... this many; 0 = not known (older save) */
+	uint64_t saved_at;	/* wall clock (ns) when reported: a rotated
+				 * file changed later holds unread lines */
+	uint32_t nchecks;	/* earlier line ends, newest first: a file */
+	struct position_check checks[POSITION_CHECKS];	/* cut back to one
+				 * of them is resumed exactly there */
 };
 
 struct store_params {
@@ -63,7 +78,8 @@ time_t record_expires(const struct record *r, const struct store_params *p);
  * always NUL-terminates the strings */
 #define RECORD_VALUE_SIZE 248	/* version 2 */
 #define RECORD_V1_SIZE 116
-#define POSITION_VALUE_SIZE 40
+#define POSITION_VALUE_SIZE (72 + POSITION_CHECKS * 20)
+#define POSITION_V1_SIZE 40	/* before tail_fp: still read */
 #define PARAMS_VALUE_SIZE 20	/* version 2; version 1 had 16 bytes */
 void record_encode(const struct record *r, unsigned char *buf);
 int record_decode(const void *val, size_t len, struct record *r);

@@ -1,5 +1,5 @@
 /*
- * serve.h - the serve worker (policy + socketmap), answering on the
+ * serve.h - the serve worker (policy, socketmap, Dovecot's auth policy), answering on the
  * listening sockets the master bound for it (listeners.h).
  */
 #ifndef POPGATE_SERVE_H

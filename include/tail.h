@@ -29,13 +29,18 @@ struct tail_counters {
 	uint64_t rotations;
 	uint64_t truncations;
 	uint64_t overflows;
+	uint64_t positions_reset;	/* saved/current position not reconciled */
+	uint64_t nul_padding_skipped;	/* runs of NUL bytes skipped */
 };
 
 /* tail_line_fn - one complete line (LEN bytes, no newline, may contain
  * NULs). LIVE: the read that produced it started at the previous end of
- * the file. Return 0 to go on, non-zero to stop delivering after it */
+ * the file. SOURCE: the number of the configured path the line came from
+ * (1, 2, ... in tail_add order; a rotated file still draining keeps its
+ * path's number), for matcher_feed. Return 0 to go on, non-zero to stop
+ * delivering after it */
 typedef int (*tail_line_fn)(const char *line, size_t len, int live,
-			    void *ctx);
+			    unsigned source, void *ctx);
 /* tail_position_fn - P NULL means: delete the position NAME */
 typedef void (*tail_position_fn)(const char *name, const struct position *p,
 				 void *ctx);
@@ -65,10 +70,9 @@ int tail_wait(struct tailer *t, int timeout_s);
  * complete line. 1 = stopped early (FN asked, or a read budget was used
  * up): call again; 0 = every file is caught up */
 int tail_deliver(struct tailer *t, tail_line_fn fn, void *ctx);
-/* tail_source - during a tail_line_fn call: the number of the configured
- * path the line came from (1, 2, ... in tail_add order; a rotated file
- * still draining keeps its path's number), for matcher_feed */
-unsigned tail_source(const struct tailer *t);
+/* tail_catch_up - the next tail_deliver reads every file to its end,
+ * event or not (read-your-writes) */
+void tail_catch_up(struct tailer *t);
 /* tail_positions - report every position that changed since the last
  * call (and deletions of retired files) */
 void tail_positions(struct tailer *t, tail_position_fn fn, void *ctx);

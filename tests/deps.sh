@@ -46,8 +46,8 @@ fetch_mtas() {
 	done
 }
 
-BUILD_PKGS="build-essential pkg-config liblmdb-dev lmdb-utils libpcre2-dev libinotifytools0-dev libsystemd-dev"
-TEST_PKGS="libcmocka-dev python3 mandoc dovecot-pop3d dovecot-imapd postfix swaks rsyslog logrotate util-linux systemd-journal-remote clang libclang-rt-14-dev"
+BUILD_PKGS="build-essential pkg-config liblmdb-dev lmdb-utils libpcre2-dev libinotifytools0-dev libsystemd-dev libjson-c-dev zlib1g-dev liblzma-dev libzstd-dev"
+TEST_PKGS="libcmocka-dev python3 gzip xz-utils zstd mandoc dovecot-pop3d dovecot-imapd postfix swaks rsyslog logrotate util-linux systemd-journal-remote clang libclang-rt-14-dev"
 # make deb (and tests/systemd/deb.t): debhelper and lintian
 DEB_PKGS="debhelper lintian"
 case "${1:-}" in

@@ -78,6 +78,14 @@ static const struct key_def keys[] = {
 	    unlisted_names),
 	KEY("unlisted_text", value_wire, "Fetch your mail first, then send again",
 	    unlisted_text, 1, 400, NULL),
+	KEY("request_timeout", value_duration, "10s", request_timeout, 1, DAY,
+	    NULL),
+	KEY("sync_wait", value_duration_ms, "200ms", sync_wait_ms, 0,
+	    DAY * 1000, NULL),
+	KEY("dovecot_policy_listen", value_endpoints, "", dovecot_policy_listen,
+	    0, 0, NULL),
+	KEY("dovecot_policy_api_header", value_api_header, "",
+	    dovecot_policy_api_header, 0, 0, NULL),
 	KEY("syslog_name", value_string, "popgated", syslog_name, 1, 0, NULL),
 	KEY("syslog_facility", value_choice, "mail", syslog_facility, 0, 0,
 	    facility_names),
@@ -206,6 +214,35 @@ static int parse_line(struct parser *p, const char *line, size_t len)
 	return set_key(p, k, value, vlen);
 }
 
+/* is_loopback_host - an inet endpoint host only this machine reaches */
+static int is_loopback_host(const char *host)
+{
+	return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0;
+}
+
+/* check_push_listener - dovecot_policy_listen: one inet endpoint, and an
+ * API header unless it is on loopback (reported at the listen line) */
+static int check_push_listener(struct parser *p)
+{
+	const struct endpoint_list *l = &p->cfg->dovecot_policy_listen;
+	const struct key_def *k = find_key("dovecot_policy_listen",
+					   strlen("dovecot_policy_listen"));
+
+	if (l->n == 0)
+		return 0;
+	p->line = p->first_line[k - keys];
+	if (l->n > 1)
+		return fail(p, "dovecot_policy_listen: one endpoint only");
+	if (l->v[0].kind != ENDPOINT_INET)
+		return fail(p, "dovecot_policy_listen: expected inet:HOST:PORT "
+			    "(Dovecot speaks HTTP over TCP)");
+	if (p->cfg->dovecot_policy_api_header[0] == '\0' &&
+	    !is_loopback_host(l->v[0].host))
+		return fail(p, "dovecot_policy_listen: not on loopback, so "
+			    "dovecot_policy_api_header is required");
+	return 0;
+}
+
 void config_init(struct config *cfg)
 {
 	char msg[CONFIG_ERR_MAX];
@@ -251,6 +288,10 @@ int config_parse(struct config *cfg, const char *name, const char *buf,
 			return -1;
 		}
 		pos = end + 1;
+	}
+	if (check_push_listener(&p) != 0) {
+		config_free(cfg);
+		return -1;
 	}
 	return 0;
 }

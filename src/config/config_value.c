@@ -117,6 +117,32 @@ static int parse_wire(const struct key_def *k, const char *value,
 	return parse_string(k, value, line, field, msg, msgsize);
 }
 
+/* parse_api_header - empty, or "Name: value" as an HTTP header line: a
+ * token name, a colon, a non-empty printable value */
+static int parse_api_header(const struct key_def *k, const char *value,
+			    unsigned line, void *field, char *msg,
+			    size_t msgsize)
+{
+	static const char token[] = "abcdefghijklmnopqrstuvwxyz"
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~";
+	char buf[QUOTE_MAX];
+	size_t name = strspn(value, token);
+	const char *v = value + name, *c;
+
+	if (*value == '\0')
+		return parse_string(k, value, line, field, msg, msgsize);
+	if (*v == ':')
+		v += 1 + strspn(v + 1, " \t");
+	for (c = v; *c >= 0x20 && *c <= 0x7e; c++)
+		;
+	if (name == 0 || value[name] != ':' || *v == '\0' || *c != '\0')
+		return value_say(msg, msgsize, "bad header \"%s\" (expected "
+				 "\"Name: value\" as Dovecot's "
+				 "auth_policy_server_api_header sends it)",
+				 value_shown(value, buf));
+	return parse_string(k, value, line, field, msg, msgsize);
+}
+
 static void print_string(const struct key_def *k, const void *field, FILE *out)
 {
 	value_print_scalar(k, *(char *const *)field, out);
@@ -160,6 +186,9 @@ const struct value_type value_file = {
 };
 const struct value_type value_wire = {
 	parse_wire, print_string, free_string, 0
+};
+const struct value_type value_api_header = {
+	parse_api_header, print_string, free_string, 0
 };
 
 /* ---- lists of words ---- */
@@ -375,25 +404,34 @@ static int parse_duration_text(const char *value, unsigned *out)
 	return 0;
 }
 
+/* duration_fail - the message for a duration VALUE that parse_duration_text
+ * refused (RC -1: syntax, UNITS its suffixes) or that is out of LO..HI */
+static int duration_fail(char *msg, size_t msgsize, const char *value, int rc,
+			 const char *units, const char *lo, const char *hi)
+{
+	char buf[QUOTE_MAX];
+
+	if (rc == -1)
+		return value_say(msg, msgsize, "bad duration \"%s\" (expected a "
+				 "number with an optional %s suffix)",
+				 value_shown(value, buf), units);
+	return value_say(msg, msgsize, "duration \"%s\" out of range "
+			 "(expected %s to %s)", value_shown(value, buf), lo, hi);
+}
+
 static int parse_duration(const struct key_def *k, const char *value,
 			  unsigned line, void *field, char *msg, size_t msgsize)
 {
-	char buf[QUOTE_MAX], lo[16], hi[16];
+	char lo[16], hi[16];
 	unsigned seconds;
 	int rc = parse_duration_text(value, &seconds);
 
 	(void)line;
-	if (rc == -1)
-		return value_say(msg, msgsize, "bad duration \"%s\" (expected a "
-				 "number with an optional s, m, h or d suffix)",
-				 value_shown(value, buf));
-	if (rc == -2 || seconds < k->min || seconds > k->max) {
-		format_duration(k->min, lo, sizeof lo);
-		format_duration(k->max, hi, sizeof hi);
-		return value_say(msg, msgsize, "duration \"%s\" out of range "
-				 "(expected %s to %s)", value_shown(value, buf),
-				 lo, hi);
-	}
+	format_duration(k->min, lo, sizeof lo);
+	format_duration(k->max, hi, sizeof hi);
+	if (rc != 0 || seconds < k->min || seconds > k->max)
+		return duration_fail(msg, msgsize, value, rc, "s, m, h or d", lo,
+				     hi);
 	*(unsigned *)field = seconds;
 	return 0;
 }
@@ -403,6 +441,56 @@ static void print_duration(const struct key_def *k, const void *field, FILE *out
 	char buf[16];
 
 	format_duration(*(const unsigned *)field, buf, sizeof buf);
+	value_print_scalar(k, buf, out);
+}
+
+/* format_duration_ms - "200ms", "1s", "2m": the largest exact unit */
+static void format_duration_ms(unsigned ms, char *buf, size_t size)
+{
+	if (ms % 1000 != 0 || ms == 0)
+		snprintf(buf, size, "%ums", ms);
+	else
+		format_duration(ms / 1000, buf, size);
+}
+
+/* parse_duration_ms - "N" (seconds), "Nms", or a duration in seconds;
+ * k->min and k->max are milliseconds */
+static int parse_duration_ms(const struct key_def *k, const char *value,
+			     unsigned line, void *field, char *msg,
+			     size_t msgsize)
+{
+	char lo[16], hi[16];
+	size_t digits = strspn(value, "0123456789");
+	unsigned n = 0;
+	int rc = 0;
+
+	(void)line;
+	if (digits > 0 && strcmp(value + digits, "ms") == 0) {
+		unsigned long long v = 0;
+
+		for (size_t i = 0; i < digits && rc == 0; i++)
+			if ((v = v * 10 + (unsigned)(value[i] - '0')) > UINT_MAX)
+				rc = -2;
+		n = (unsigned)v;
+	} else if ((rc = parse_duration_text(value, &n)) == 0) {
+		rc = n > UINT_MAX / 1000 ? -2 : 0;
+		n *= 1000;
+	}
+	format_duration_ms(k->min, lo, sizeof lo);
+	format_duration_ms(k->max, hi, sizeof hi);
+	if (rc != 0 || n < k->min || n > k->max)
+		return duration_fail(msg, msgsize, value, rc, "ms, s, m, h or d",
+				     lo, hi);
+	*(unsigned *)field = n;
+	return 0;
+}
+
+static void print_duration_ms(const struct key_def *k, const void *field,
+			      FILE *out)
+{
+	char buf[24];
+
+	format_duration_ms(*(const unsigned *)field, buf, sizeof buf);
 	value_print_scalar(k, buf, out);
 }
 
@@ -476,6 +564,9 @@ static void free_nothing(void *field)
 
 const struct value_type value_duration = {
 	parse_duration, print_duration, free_nothing, 0
+};
+const struct value_type value_duration_ms = {
+	parse_duration_ms, print_duration_ms, free_nothing, 0
 };
 const struct value_type value_number = {
 	parse_number, print_number, free_nothing, 0

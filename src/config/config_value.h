@@ -36,10 +36,12 @@ struct key_def {
 extern const struct value_type value_string;	/* min = minimum length */
 extern const struct value_type value_file;	/* "" or a readable file */
 extern const struct value_type value_wire;	/* non-empty printable ASCII */
+extern const struct value_type value_api_header;	/* "" or "Name: value" */
 extern const struct value_type value_strings;	/* list of words */
 extern const struct value_type value_formats;	/* list of format names */
 extern const struct value_type value_pattern;	/* repeatable PCRE2 */
 extern const struct value_type value_duration;	/* N, Ns, Nm, Nh, Nd */
+extern const struct value_type value_duration_ms;	/* Nms or a duration; min, max in ms */
 extern const struct value_type value_number;	/* decimal, min..max */
 extern const struct value_type value_threshold;	/* 0 = off, or min..max */
 extern const struct value_type value_mode;	/* octal, min..max */

@@ -12,10 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "control.h"
 #include "counters.h"
 #include "export.h"
 #include "feed.h"
+#include "inbox.h"
 #include "ingest.h"
 #include "journal.h"
 #include "log.h"
@@ -37,6 +39,7 @@ struct ingest {
 	struct stamp_cache stamps;	/* the last BSD stamp parsed */
 	struct ratelimit rl_store, rl_name;
 	struct journal *journal;	/* the journal thread, or NULL */
+	struct inbox *inbox;	/* the channel from serve, or NULL */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -47,7 +50,13 @@ static void on_stop_signal(int sig)
 	stop_requested = 1;
 }
 
-/* catch_signals - TERM/INT interrupt the wait (no SA_RESTART) */
+static void on_wake_signal(int sig)
+{
+	(void)sig;		/* only interrupts the wait: a sync is asked */
+}
+
+/* catch_signals - TERM/INT stop, USR1 (from the inbox thread) wakes;
+ * both interrupt the wait (no SA_RESTART) */
 static void catch_signals(void)
 {
 	struct sigaction sa;
@@ -58,10 +67,13 @@ static void catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_wake_signal;
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
@@ -76,14 +88,15 @@ static int parent_gone(int fd)
 /* on_line - one complete log line; non-zero when the batch is full. The
  * matcher gets the line's time (arrival, or its stamp in a backlog) and
  * the number of the file it came from (feed.h) */
-static int on_line(const char *line, size_t len, int live, void *ctx)
+static int on_line(const char *line, size_t len, int live,
+		   unsigned source, void *ctx)
 {
 	struct ingest *in = ctx;
 	struct match_result r;
 	time_t t;
 
-	if (!feed_line(in->matcher, &in->stamps, tail_source(in->tailer),
-		       line, len, live, &r, &t))
+	if (!feed_line(in->matcher, &in->stamps, source, line, len, live, &r,
+		       &t))
 		return 0;
 	sink_match(in->sink, "file", &r, t, live);
 	return sink_full(in->sink);
@@ -118,6 +131,8 @@ static void take_tail_counters(struct ingest *in)
 	counters_add(COUNTER_ROTATIONS, c.rotations);
 	counters_add(COUNTER_TRUNCATIONS, c.truncations);
 	counters_add(COUNTER_OVERFLOWS, c.overflows);
+	counters_add(COUNTER_POSITIONS_RESET, c.positions_reset);
+	counters_add(COUNTER_NUL_PADDING_SKIPPED, c.nul_padding_skipped);
 }
 
 /* commit - the lines read so far, the positions they reach and the
@@ -174,11 +189,23 @@ static void periodic(struct ingest *in)
 		sink_with_store(in->sink, export, in);
 }
 
+/* start_inbox - the inbox thread (pushed logins, syncs). A pushed login
+ * opens a session only when a log source is followed too: only a log
+ * says when it ends */
+static void start_inbox(struct ingest *in)
+{
+	in->inbox = inbox_start(in->cfg, in->sink, in->cfg->log_files.n > 0 ||
+				in->cfg->journal != JOURNAL_NO,
+				channel_take(CHANNEL_INGEST));
+}
+
 /* start_journal - the journal thread, when the config wants it */
 static void start_journal(struct ingest *in)
 {
 	if (journal_wanted(in->cfg))
-		in->journal = journal_start(in->cfg, in->sink);
+		in->journal = journal_start(in->cfg, in->sink, in->inbox);
+	if (in->journal != NULL)
+		inbox_source(in->inbox, SYNC_JOURNAL, 1);
 }
 
 static int restore_one(const char *name, const struct position *p,
@@ -212,10 +239,11 @@ static int setup(struct ingest *in, const struct config *cfg)
 	if (store_each_position(in->store, restore_one, in->tailer) != 0)
 		log_msg(LOG_ERR, "%s: cannot read saved positions: %s",
 			cfg->database, store_error(in->store));
+	in->sink = sink_new(cfg, in->store);
+	start_inbox(in);	/* before the files take every descriptor */
 	for (size_t i = 0; i < cfg->log_files.n; i++)
 		tail_add(in->tailer, cfg->log_files.v[i]);
 	tail_start(in->tailer);
-	in->sink = sink_new(cfg, in->store);
 	start_journal(in);
 	in->next_sweep_ms = clock_mono_ms() +
 		(long long)cfg->sweep_interval * 1000;
@@ -255,6 +283,11 @@ int ingest_run(const struct config *cfg, int ready_fd, int parent_fd)
 	}
 	signal_ready(ready_fd);
 	while (!stop_requested && !parent_gone(parent_fd)) {
+		uint32_t gen;
+		int syncing = inbox_sync_wanted(in.inbox, SYNC_FILES, &gen);
+
+		if (syncing)
+			tail_catch_up(in.tailer);
 		if (!sink_failing(in.sink)) {
 			int more;
 
@@ -268,9 +301,14 @@ int ingest_run(const struct config *cfg, int ready_fd, int parent_fd)
 		} else {
 			sink_commit(in.sink);	/* when the back-off allows */
 		}
-		tail_wait(in.tailer, 1);
+		if (syncing)	/* read to the end (or the commit failed) */
+			inbox_synced(in.inbox, SYNC_FILES, gen);
+		else
+			tail_wait(in.tailer, 1);
 	}
+	inbox_source(in.inbox, SYNC_JOURNAL, 0);	/* no sync waits for it */
 	journal_stop(in.journal);	/* hands in what it read */
+	inbox_stop(in.inbox);	/* hands in what was pushed */
 	commit(&in);
 	log_debug(1, "ingest: exiting");
 	teardown(&in);

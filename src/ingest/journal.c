@@ -41,17 +41,25 @@
  */
 
 #define WAIT_MAX_MS 1000	/* safety-net wake-up */
+/* journald tells readers about new entries through a timer (250 ms after
+ * the first write of a quiet spell), but its entries are in the mapped
+ * file at once: for a while after an entry of our units, look for more
+ * this often instead of waiting for the notice; idle, only the notice */
+#define EAGER_MS 20
+#define EAGER_FOR_MS 30000
 #define UNIT_MAX 256
 
 struct journal {
 	const struct config *cfg;
 	struct sink *sink;
+	struct inbox *inbox;	/* sync requests from serve, or NULL */
 	struct matcher *matcher;
 	sd_journal *j;
 	int fd;			/* sd_journal_get_fd(), -1: poll every second */
 	int stop_pipe[2];
 	pthread_t thread;
 	int caught_up;		/* reached the end once: entries are live */
+	long long eager_until;	/* look for entries every EAGER_MS until */
 	struct ratelimit rl_read;
 	struct jline line;
 };
@@ -110,6 +118,7 @@ static int drain(struct journal *jr)
 			jr->caught_up = 1;
 			return 0;
 		}
+		jr->eager_until = clock_mono_ms() + EAGER_FOR_MS;
 		sink_hold(jr->sink);	/* the entry and its cursor together */
 		handle_entry(jr);
 		note_cursor(jr);
@@ -143,34 +152,58 @@ static int wait_ms(sd_journal *j)
 		(int)((until - now + 999) / 1000);
 }
 
-/* wait_for_entries - until the journal changes, a stop, or a second;
- * JOURNAL_TOO 0: the stop pipe only (a failed commit waits to retry) */
+/* wait_for_entries - until the journal changes, a sync request, a stop,
+ * or a second (EAGER_MS after recent entries); JOURNAL_TOO 0: no journal
+ * fd (a failed commit waits to retry) */
 static void wait_for_entries(struct journal *jr, int journal_too)
 {
-	struct pollfd p[2] = { { jr->stop_pipe[0], POLLIN, 0 }, { -1, 0, 0 } };
+	struct pollfd p[3] = { { jr->stop_pipe[0], POLLIN, 0 },
+			       { inbox_wake_fd(jr->inbox), POLLIN, 0 },
+			       { -1, 0, 0 } };
 	int timeout = WAIT_MAX_MS;
+	char buf[64];
 
 	if (journal_too && jr->fd >= 0) {
 		int ev = sd_journal_get_events(jr->j);
 
-		p[1].fd = jr->fd;
-		p[1].events = (short)(ev > 0 ? ev : POLLIN);
+		p[2].fd = jr->fd;
+		p[2].events = (short)(ev > 0 ? ev : POLLIN);
 		timeout = wait_ms(jr->j);
 	}
-	if (poll(p, 2, timeout) < 0 && errno != EINTR)
+	if (journal_too && clock_mono_ms() < jr->eager_until &&
+	    timeout > EAGER_MS)
+		timeout = EAGER_MS;
+	if (poll(p, 3, timeout) < 0 && errno != EINTR)
 		log_limited(&jr->rl_read, LOG_ERR, "journal: poll: %s",
 			    strerror(errno));
-	if (p[1].fd >= 0)
+	if (p[1].fd >= 0 && (p[1].revents & POLLIN))
+		while (read(p[1].fd, buf, sizeof buf) > 0)
+			;
+	if (p[2].fd >= 0)
 		sd_journal_process(jr->j);
+}
+
+/* read_all - every entry up to the end, committed (a sync request) */
+static void read_all(struct journal *jr)
+{
+	while (!sink_failing(jr->sink) && drain(jr))
+		sink_commit(jr->sink);
+	sink_commit(jr->sink);
 }
 
 static void *reader_main(void *arg)
 {
 	struct journal *jr = arg;
+	uint32_t gen;
 
 	while (!stop_requested(jr)) {
-		int failing = sink_failing(jr->sink);
+		int failing;
 
+		if (inbox_sync_wanted(jr->inbox, SYNC_JOURNAL, &gen)) {
+			read_all(jr);
+			inbox_synced(jr->inbox, SYNC_JOURNAL, gen);
+		}
+		failing = sink_failing(jr->sink);
 		if (!failing) {
 			int more = drain(jr);
 
@@ -320,13 +353,15 @@ static int start_thread(struct journal *jr)
 	return rc == 0 ? 0 : -1;
 }
 
-struct journal *journal_start(const struct config *cfg, struct sink *sink)
+struct journal *journal_start(const struct config *cfg, struct sink *sink,
+			      struct inbox *inbox)
 {
 	struct journal *jr = xcalloc(1, sizeof *jr);
 	char err[CONFIG_ERR_MAX];
 
 	jr->cfg = cfg;
 	jr->sink = sink;
+	jr->inbox = inbox;
 	jr->fd = -1;
 	jr->stop_pipe[0] = jr->stop_pipe[1] = -1;
 	jr->matcher = matcher_new(cfg, err, sizeof err);
@@ -377,10 +412,12 @@ static int journal_available(const struct config *cfg)
 
 #else	/* !HAVE_SYSTEMD */
 
-struct journal *journal_start(const struct config *cfg, struct sink *sink)
+struct journal *journal_start(const struct config *cfg, struct sink *sink,
+			      struct inbox *inbox)
 {
 	(void)cfg;
 	(void)sink;
+	(void)inbox;
 	log_msg(LOG_ERR, "journal support not built");
 	return NULL;
 }

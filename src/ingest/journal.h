@@ -7,6 +7,7 @@
 #define POPGATE_JOURNAL_H
 
 #include "config.h"
+#include "inbox.h"
 #include "sink.h"
 
 #define JOURNAL_CURSOR_META "journal_cursor"	/* meta name of the cursor */
@@ -22,9 +23,11 @@ int journal_wanted(const struct config *cfg);
 
 /* journal_start - open the journal, seek (saved cursor, else start_at)
  * and start the reader thread, which hands every entry's login or logout
- * to SINK. NULL when it is not used or cannot be opened (logged;
- * "journal support not built" without libsystemd) */
-struct journal *journal_start(const struct config *cfg, struct sink *sink);
+ * to SINK and reads to the end when INBOX (may be NULL) asks for a sync.
+ * NULL when it is not used or cannot be opened (logged; "journal support
+ * not built" without libsystemd) */
+struct journal *journal_start(const struct config *cfg, struct sink *sink,
+			      struct inbox *inbox);
 
 /* journal_stop - wake the thread, let it commit what it read, join, free */
 void journal_stop(struct journal *j);

@@ -139,7 +139,7 @@ static int open_inet(const struct endpoint *ep, const char *name, char *err,
 }
 
 static int open_list(const struct config *cfg, const struct endpoint_list *eps,
-		     int socketmap, long gid, struct listeners *l, char *err,
+		     enum listen_proto proto, long gid, struct listeners *l, char *err,
 		     size_t errsize)
 {
 	size_t i;
@@ -157,7 +157,7 @@ static int open_list(const struct config *cfg, const struct endpoint_list *eps,
 			return -1;
 		l->v = xrealloc(l->v, (l->n + 1) * sizeof *l->v);
 		l->v[l->n].fd = fd;
-		l->v[l->n].socketmap = socketmap;
+		l->v[l->n].proto = proto;
 		l->v[l->n].name = xstrdup(name);
 		l->n++;
 	}
@@ -169,8 +169,12 @@ int listeners_open(const struct config *cfg, long gid, struct listeners *l,
 {
 	l->v = NULL;
 	l->n = 0;
-	if (open_list(cfg, &cfg->policy_listen, 0, gid, l, err, errsize) != 0 ||
-	    open_list(cfg, &cfg->socketmap_listen, 1, gid, l, err, errsize) != 0) {
+	if (open_list(cfg, &cfg->policy_listen, PROTO_POLICY, gid, l, err,
+		      errsize) != 0 ||
+	    open_list(cfg, &cfg->socketmap_listen, PROTO_SOCKETMAP, gid, l, err,
+		      errsize) != 0 ||
+	    open_list(cfg, &cfg->dovecot_policy_listen, PROTO_DOVECOT, gid, l,
+		      err, errsize) != 0) {
 		listeners_close(l);
 		return -1;
 	}

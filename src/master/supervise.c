@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "control.h"
 #include "counters.h"
 #include "ingest.h"
@@ -302,6 +303,8 @@ static int reopen_listeners(struct supervisor *sv, const struct config *new)
 
 	if (endpoints_equal(&sv->cfg.policy_listen, &new->policy_listen) &&
 	    endpoints_equal(&sv->cfg.socketmap_listen, &new->socketmap_listen) &&
+	    endpoints_equal(&sv->cfg.dovecot_policy_listen,
+			    &new->dovecot_policy_listen) &&
 	    sv->cfg.socket_mode == new->socket_mode)
 		return 0;
 	listeners_close(&sv->listeners);
@@ -510,6 +513,7 @@ int supervise(struct config *cfg, long gid)
 	log_msg(LOG_INFO, "starting (config %s, database %s)", sv.cfg.file,
 		sv.cfg.database);
 	counters_create();	/* shared with every worker forked from here */
+	channel_create();	/* serve <-> ingest, kept across restarts */
 	spawn(&sv, &sv.ingest);
 	loop(&sv);
 	listeners_close(&sv.listeners);

@@ -363,8 +363,7 @@ static int is_word_byte(char c)
 	    (c >= '0' && c <= '9') || c == '_';
 }
 
-/* copy_user - printable ASCII kept, other bytes as '?', bounded */
-static void copy_user(char *dst, size_t size, const char *src, size_t len)
+void match_copy_text(char *dst, size_t size, const char *src, size_t len)
 {
 	size_t n = len < size - 1 ? len : size - 1;
 
@@ -389,7 +388,7 @@ static void set_service(char *dst, const char *text, size_t len)
 	else if (memmem(low, n, "imap", 4) != NULL)
 		copy_string(dst, "imap", RECORD_SERVICE_MAX);
 	else
-		copy_user(dst, RECORD_SERVICE_MAX, text, len);
+		match_copy_text(dst, RECORD_SERVICE_MAX, text, len);
 }
 
 /* fill_fields - everything of *R but the address, from the last match */
@@ -406,7 +405,7 @@ static void fill_fields(const struct matcher *m, const struct rule *rule,
 	r->session_alias_len = 0;
 	r->user[0] = '\0';
 	if (group_span(m, rule->g_user, &s, &n))
-		copy_user(r->user, sizeof(r->user), line + s, n);
+		match_copy_text(r->user, sizeof(r->user), line + s, n);
 	r->service[0] = '\0';
 	if (group_span(m, rule->g_svc, &s, &n))
 		set_service(r->service, line + s, n);

@@ -130,6 +130,7 @@ int lookup_client(struct lookup *a, const struct addr *client)
 	int found;
 
 	memset(&r, 0, sizeof r);
+	a->shared = 0;
 	if (a->store == NULL && clock_mono_ms() >= a->next_open_ms)
 		open_store(a);
 	if (a->store == NULL) {
@@ -146,6 +147,7 @@ int lookup_client(struct lookup *a, const struct addr *client)
 		counters_inc(COUNTER_LOOKUP_ERRORS);
 		return 0;
 	}
+	a->shared = found == STORE_SHARED;
 	if (found != STORE_LISTED)
 		return 0;
 	announce(a, client, &key, &r);

@@ -1,14 +1,17 @@
 /*
  * serve.c - the serve worker: drops privileges, then runs one epoll loop
- * over the policy and socketmap listeners, their connections, the pipe
- * from the master and a signalfd. Bounded: at most max_clients
- * connections, idle ones closed, accepting paused on EMFILE. Must never
- * answer OK for anything the database does not authorize.
+ * over the policy, socketmap and Dovecot listeners, their connections,
+ * the channel to ingest, the pipe from the master and a signalfd.
+ * Bounded: at most max_clients connections, idle ones and ones whose
+ * request takes longer than request_timeout closed, accepting paused on
+ * EMFILE. Must never answer OK for anything the database does not
+ * authorize.
  */
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -19,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "control.h"
 #include "counters.h"
 #include "serve.h"
@@ -42,9 +46,11 @@ struct server {
 	int ep;
 	struct listen_watch *lw;
 	size_t nlisteners;
-	struct watch parent_watch, signal_watch;
+	struct watch parent_watch, signal_watch, channel_watch;
 	int parent_fd, sigfd;
-	struct conn *head, *tail;	/* idle list: least recently active first */
+	struct conn_list idle;	/* least recently active first */
+	struct conn_list slow;	/* incomplete requests: oldest first */
+	struct conn *graveyard;	/* closed, freed after the batch of events */
 	size_t nconns;
 	long long accept_paused_until;	/* 0 = accepting */
 	long long drain_start, drain_until;	/* TERM seen: draining (0 = no) */
@@ -126,37 +132,64 @@ static int watch_fd(struct server *sv, int fd, unsigned events, void *ptr)
 
 /* ---- idle list: O(1) per event ---- */
 
-static void idle_unlink(struct server *sv, struct conn *c)
-{
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		sv->head = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	else
-		sv->tail = c->prev;
-	c->prev = c->next = NULL;
-}
-
 static void idle_append(struct server *sv, struct conn *c)
 {
 	c->last_ms = clock_mono_ms();
-	c->prev = sv->tail;
-	c->next = NULL;
-	if (sv->tail)
-		sv->tail->next = c;
-	else
-		sv->head = c;
-	sv->tail = c;
+	conn_list_append(&sv->idle, c);
 }
 
+/* ---- incomplete requests: request_timeout, O(1) per event ---- */
+
+static void slow_unlink(struct server *sv, struct conn *c)
+{
+	if (c->req_start_ms == 0)
+		return;
+	conn_list_remove(&sv->slow, c);
+	c->req_start_ms = 0;
+}
+
+/* slow_update - start the clock at a request's first byte (or at the
+ * connection), restart it when a request was answered meanwhile (a
+ * pipelining client always has a partial one), stop it when no request
+ * is incomplete */
+static void slow_update(struct server *sv, struct conn *c)
+{
+	int restart = c->progressed;
+
+	c->progressed = 0;
+	if (!conn_partial(c) || restart)
+		slow_unlink(sv, c);
+	if (!conn_partial(c) || c->req_start_ms != 0)
+		return;
+	c->req_start_ms = clock_mono_ms();
+	conn_list_append(&sv->slow, c);
+}
+
+/* close_conn - close C now; its memory is freed after the current batch
+ * of events (an event for it may still be in the batch: an eviction or a
+ * resumed wait closes connections other than the one being handled) */
 static void close_conn(struct server *sv, struct conn *c)
 {
-	idle_unlink(sv, c);
+	conn_list_remove(&sv->idle, c);
+	slow_unlink(sv, c);
+	link_forget(&sv->lookup.link, c);
 	epoll_ctl(sv->ep, EPOLL_CTL_DEL, c->fd, NULL);
-	conn_free(c);
+	close(c->fd);
+	c->fd = -1;
+	c->closed = 1;
+	c->idle_link.next = sv->graveyard;
+	sv->graveyard = c;
 	sv->nconns--;
+}
+
+static void bury(struct server *sv)
+{
+	while (sv->graveyard) {
+		struct conn *c = sv->graveyard;
+
+		sv->graveyard = c->idle_link.next;
+		conn_free(c);
+	}
 }
 
 /* update_conn - after an event: close it, or register what it waits for */
@@ -170,9 +203,10 @@ static void update_conn(struct server *sv, struct conn *c, int active)
 		return;
 	}
 	if (active) {
-		idle_unlink(sv, c);
+		conn_list_remove(&sv->idle, c);
 		idle_append(sv, c);
 	}
+	slow_update(sv, c);
 	want = conn_wanted_events(c);
 	if (want == c->events)
 		return;
@@ -219,7 +253,7 @@ static void set_accepting(struct server *sv, int on)
 
 static void add_conn(struct server *sv, int fd, const struct listener *l)
 {
-	struct conn *c = conn_new(fd, l->socketmap, l->name);
+	struct conn *c = conn_new(fd, l->proto, l->name);
 
 	c->events = EPOLLIN;
 	if (watch_fd(sv, fd, EPOLLIN, c) != 0) {
@@ -228,7 +262,24 @@ static void add_conn(struct server *sv, int fd, const struct listener *l)
 		return;
 	}
 	idle_append(sv, c);
+	slow_update(sv, c);
 	sv->nconns++;
+}
+
+/* evict_slow - at max_clients: the connection whose request has been
+ * incomplete longest makes room (clients that dribble bytes, or say
+ * nothing, cannot keep out a normal one, whose request comes in one
+ * write); idle connections between requests are kept */
+static void evict_slow(struct server *sv)
+{
+	if (sv->slow.head == NULL)
+		return;
+	log_limited(&sv->rl_full, LOG_WARNING, "serve: %s: %u clients "
+		    "connected (max_clients); closing the one whose request "
+		    "has been incomplete longest", sv->slow.head->listener,
+		    sv->cfg->max_clients);
+	counters_inc(COUNTER_CLOSED_SLOW);
+	close_conn(sv, sv->slow.head);
 }
 
 static void on_accept(struct server *sv, const struct listener *l)
@@ -254,6 +305,8 @@ static void on_accept(struct server *sv, const struct listener *l)
 			}
 			return;
 		}
+		if (sv->nconns >= sv->cfg->max_clients)
+			evict_slow(sv);
 		if (sv->nconns >= sv->cfg->max_clients) {
 			log_limited(&sv->rl_full, LOG_WARNING,
 				    "serve: %s: %u clients connected (max_clients); "
@@ -267,6 +320,27 @@ static void on_accept(struct server *sv, const struct listener *l)
 	}
 }
 
+/* ---- read your writes ---- */
+
+/* resume_waiting - answer the conns whose sync is done or whose wait is
+ * over (FORCE: all of them) */
+static void resume_waiting(struct server *sv, int force)
+{
+	long long now = clock_mono_ms();
+	struct conn *c;
+
+	while ((c = link_next_ready(&sv->lookup.link, now, force)) != NULL) {
+		conn_resume(c, &sv->lookup);
+		update_conn(sv, c, 1);
+	}
+}
+
+static void on_channel(struct server *sv)
+{
+	link_readable(&sv->lookup.link);
+	resume_waiting(sv, 0);
+}
+
 /* ---- the loop ---- */
 
 /* start_drain - on TERM: accept nothing more (what waits in the backlog is
@@ -278,6 +352,7 @@ static void start_drain(struct server *sv)
 	sv->accept_paused_until = 0;
 	sv->drain_start = clock_mono_ms();
 	sv->drain_until = sv->drain_start + DRAIN_MS;
+	resume_waiting(sv, 1);
 	log_debug(1, "serve: stopping; answering pending requests");
 }
 
@@ -288,14 +363,14 @@ static long long drain(struct server *sv, long long now)
 {
 	long long quiet_since;
 
-	while (sv->head) {
-		quiet_since = sv->head->last_ms > sv->drain_start
-			? sv->head->last_ms : sv->drain_start;
+	while (sv->idle.head) {
+		quiet_since = sv->idle.head->last_ms > sv->drain_start
+			? sv->idle.head->last_ms : sv->drain_start;
 		if (quiet_since + DRAIN_IDLE_MS > now)
 			break;
-		close_conn(sv, sv->head);
+		close_conn(sv, sv->idle.head);
 	}
-	if (sv->head == NULL || now >= sv->drain_until) {
+	if (sv->idle.head == NULL || now >= sv->drain_until) {
 		sv->stop = 1;
 		return now;
 	}
@@ -340,7 +415,8 @@ static void dispatch(struct server *sv, struct epoll_event *ev)
 			on_accept(sv, ((struct listen_watch *)w)->l);
 		break;
 	case WATCH_CONN:
-		on_conn_event(sv, (struct conn *)w, ev->events);
+		if (!((struct conn *)w)->closed)
+			on_conn_event(sv, (struct conn *)w, ev->events);
 		break;
 	case WATCH_PARENT:
 		on_parent(sv, ev->events);
@@ -348,28 +424,55 @@ static void dispatch(struct server *sv, struct epoll_event *ev)
 	case WATCH_SIGNAL:
 		on_signal(sv);
 		break;
+	case WATCH_CHANNEL:
+		on_channel(sv);
+		break;
 	}
 }
 
-/* timers - close idle connections, resume accepting, keep the database
- * open; returns the epoll timeout until the nearest deadline */
+/* close_slow - connections whose request took longer than
+ * request_timeout; returns when the next one is due (or NEXT) */
+static long long close_slow(struct server *sv, long long now, long long next)
+{
+	long long limit = 1000LL * sv->cfg->request_timeout;
+
+	while (sv->slow.head && sv->slow.head->req_start_ms + limit <= now) {
+		log_debug(2, "serve: %s: request not complete in %us; closing",
+			  sv->slow.head->listener, sv->cfg->request_timeout);
+		counters_inc(COUNTER_CLOSED_SLOW);
+		close_conn(sv, sv->slow.head);
+	}
+	if (sv->slow.head && sv->slow.head->req_start_ms + limit < next)
+		next = sv->slow.head->req_start_ms + limit;
+	return next;
+}
+
+/* timers - answer waits that are over, close idle and slow connections,
+ * resume accepting, keep the database open; returns the epoll timeout
+ * until the nearest deadline */
 static int timers(struct server *sv)
 {
 	long long now = clock_mono_ms(), idle_ms = 1000LL * sv->cfg->idle_timeout;
-	long long next = now + lookup_maintain(&sv->lookup);
+	long long next = now + lookup_maintain(&sv->lookup), due;
+
+	resume_waiting(sv, 0);
+	due = link_next_due(&sv->lookup.link);
+	if (due >= 0 && due < next)
+		next = due;
 
 	if (sv->drain_until) {
 		next = drain(sv, now);
 		return next > now ? (int)(next - now) : 0;
 	}
-	while (sv->head && sv->head->last_ms + idle_ms <= now) {
+	while (sv->idle.head && sv->idle.head->last_ms + idle_ms <= now) {
 		log_debug(2, "serve: %s: closing an idle connection",
-			  sv->head->listener);
+			  sv->idle.head->listener);
 		counters_inc(COUNTER_CLOSED_IDLE);
-		close_conn(sv, sv->head);
+		close_conn(sv, sv->idle.head);
 	}
-	if (sv->head && sv->head->last_ms + idle_ms < next)
-		next = sv->head->last_ms + idle_ms;
+	if (sv->idle.head && sv->idle.head->last_ms + idle_ms < next)
+		next = sv->idle.head->last_ms + idle_ms;
+	next = close_slow(sv, now, next);
 	if (sv->accept_paused_until) {
 		if (now >= sv->accept_paused_until)
 			set_accepting(sv, 1);
@@ -397,6 +500,12 @@ static int setup(struct server *sv, const struct listeners *l)
 	}
 	sv->signal_watch.kind = WATCH_SIGNAL;
 	sv->parent_watch.kind = WATCH_PARENT;
+	sv->channel_watch.kind = WATCH_CHANNEL;
+	if (sv->lookup.link.fd >= 0 &&
+	    watch_fd(sv, sv->lookup.link.fd, EPOLLIN, &sv->channel_watch)) {
+		log_msg(LOG_ERR, "serve: epoll_ctl: %m");
+		return -1;
+	}
 	if (watch_fd(sv, sv->sigfd, EPOLLIN, &sv->signal_watch) != 0 ||
 	    (sv->parent_fd >= 0 &&
 	     watch_fd(sv, sv->parent_fd, EPOLLIN, &sv->parent_watch) != 0)) {
@@ -415,8 +524,11 @@ static int setup(struct server *sv, const struct listeners *l)
 
 static void teardown(struct server *sv)
 {
-	while (sv->head)
-		close_conn(sv, sv->head);
+	while (sv->idle.head)
+		close_conn(sv, sv->idle.head);
+	bury(sv);
+	if (sv->lookup.link.fd >= 0)
+		close(sv->lookup.link.fd);
 	lookup_free(&sv->lookup);
 	free(sv->lw);
 	if (sv->ep >= 0)
@@ -432,6 +544,8 @@ int serve_run(const struct config *cfg, const struct listeners *l, int parent_fd
 	int rc = 0;
 
 	memset(&sv, 0, sizeof sv);
+	conn_list_init(&sv.idle, offsetof(struct conn, idle_link));
+	conn_list_init(&sv.slow, offsetof(struct conn, slow_link));
 	sv.cfg = cfg;
 	sv.parent_fd = parent_fd;
 	sv.ep = sv.sigfd = -1;
@@ -439,6 +553,8 @@ int serve_run(const struct config *cfg, const struct listeners *l, int parent_fd
 	if (cfg->user[0] != '\0' && drop_privileges(cfg->user) != 0)
 		return 1;
 	lookup_init(&sv.lookup, cfg);
+	link_init(&sv.lookup.link, channel_take(CHANNEL_SERVE),
+		  cfg->sync_wait_ms);
 	go_to_empty_dir();
 	if (setup(&sv, l) != 0)
 		sv.stop = rc = 1;
@@ -458,6 +574,7 @@ int serve_run(const struct config *cfg, const struct listeners *l, int parent_fd
 		}
 		for (i = 0; i < n; i++)
 			dispatch(&sv, &evs[i]);
+		bury(&sv);
 	}
 	teardown(&sv);
 	return rc;

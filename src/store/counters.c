@@ -64,14 +64,18 @@ const struct counter_def counter_table[COUNTER_COUNT] = {
 	INGEST(COUNTER_ROTATIONS, "rotations",
 	       "renamed or deleted log files (drained, then retired)", "tail"),
 	INGEST(COUNTER_TRUNCATIONS, "truncations",
-	       "copytruncate: file shrank, re-read from the start", "tail"),
+	       "a followed file cut back or rewritten (copytruncate): read on "
+	       "from the last line it still holds", "tail"),
 	INGEST(COUNTER_OVERFLOWS, "overflows",
 	       "inotify queue overflows (every file re-checked)", "tail"),
 	INGEST(COUNTER_POSITIONS_RESET, "positions_reset",
-	       "saved positions that could not be reconciled with the file "
-	       "(logged)", "tail (issue 19)"),
+	       "positions that could not be reconciled: the saved file gone, "
+	       "emptied or replaced while stopped with no copy beside it, or "
+	       "rewritten beyond the checkpoints kept (each logged as a "
+	       "warning)", "tail"),
 	INGEST(COUNTER_NUL_PADDING_SKIPPED, "nul_padding_skipped",
-	       "runs of NUL bytes skipped as padding", "tail (issue 19)"),
+	       "runs of NUL bytes skipped where a line starts (the hole a "
+	       "writer without O_APPEND leaves after copytruncate)", "tail"),
 	INGEST(COUNTER_JOURNAL_ENTRIES, "journal_entries",
 	       "journal entries read (journal source only)", "ingest/journal.c"),
 	INGEST(COUNTER_SESSIONS_CLOSED_EVICTED, "sessions_closed_evicted",
@@ -105,8 +109,9 @@ const struct counter_def counter_table[COUNTER_COUNT] = {
 	SHARED(COUNTER_CLOSED_IDLE, "closed_idle",
 	       "connections closed after `idle_timeout`", "serve/serve.c"),
 	SHARED(COUNTER_CLOSED_SLOW, "closed_slow",
-	       "connections closed because a request took longer than "
-	       "`request_timeout`", "serve (issue 16)"),
+	       "connections closed because a request was not complete within "
+	       "`request_timeout` (or to make room at `max_clients`)",
+	       "serve (issue 16)"),
 	SHARED(COUNTER_LOOKUP_ERRORS, "lookup_errors",
 	       "answers that said \"not listed\" because the database could "
 	       "not be read", "serve/lookup.c"),
@@ -117,10 +122,16 @@ const struct counter_def counter_table[COUNTER_COUNT] = {
 	       "answers that waited and then found the client listed",
 	       "serve (issue 16)"),
 	SHARED(COUNTER_PUSH_REPORTS, "push_reports",
-	       "successful logins reported by Dovecot's auth policy and "
-	       "recorded", "push listener (issue 16)"),
-	SHARED(COUNTER_PUSH_REJECTED, "push_rejected",
-	       "auth policy requests refused (wrong header, malformed)",
+	       "successful logins reported by Dovecot's auth policy",
+	       "push listener (issue 16)"),
+	SHARED(COUNTER_PUSH_DROPPED, "push_dropped",
+	       "of those, dropped because the channel to ingest was full",
+	       "push listener (issue 16)"),
+	SHARED(COUNTER_PUSH_UNAUTHORIZED, "push_unauthorized",
+	       "auth policy requests without the API header (401)",
+	       "push listener (issue 16)"),
+	SHARED(COUNTER_PUSH_MALFORMED, "push_malformed",
+	       "auth policy connections closed after malformed input (400)",
 	       "push listener (issue 16)"),
 };
 

@@ -22,7 +22,7 @@
 #define REC_USER (REC_SERVICE + RECORD_SERVICE_MAX)
 #define REC_FLAGS (REC_USER + RECORD_USER_MAX)
 #define REC_USERS (REC_FLAGS + 4)
-#define POSITION_VERSION 1
+#define POSITION_VERSION 2
 #define PARAMS_VERSION 2
 
 typedef char record_layout_fits[REC_FLAGS == RECORD_V1_SIZE &&
@@ -112,7 +112,9 @@ int record_decode(const void *val, size_t len, struct record *r)
 }
 
 /* position layout: version, 3 pad, fingerprint_len, dev, ino, offset,
- * fingerprint */
+ * fingerprint; version 2 adds tail_len, 4 pad, tail_fp, nchecks, 4 pad,
+ * saved_at, then POSITION_CHECKS times (end, hash, len). A version 1 value (40
+ * bytes) reads with tail_len 0 and no checks */
 void position_encode(const struct position *p, unsigned char *buf)
 {
 	memset(buf, 0, POSITION_VALUE_SIZE);
@@ -122,22 +124,47 @@ void position_encode(const struct position *p, unsigned char *buf)
 	u64_encode(p->ino, buf + 16);
 	u64_encode(p->offset, buf + 24);
 	u64_encode(p->fingerprint, buf + 32);
+	u32_encode(p->tail_len, buf + 40);
+	u64_encode(p->tail_fp, buf + 48);
+	u32_encode(p->nchecks, buf + 56);
+	u64_encode(p->saved_at, buf + 64);
+	for (uint32_t i = 0; i < p->nchecks && i < POSITION_CHECKS; i++) {
+		unsigned char *c = buf + 72 + 20 * i;
+
+		u64_encode(p->checks[i].end, c);
+		u64_encode(p->checks[i].hash, c + 8);
+		u32_encode(p->checks[i].len, c + 16);
+	}
 }
 
 int position_decode(const void *val, size_t len, struct position *p)
 {
 	unsigned char buf[POSITION_VALUE_SIZE];
 
-	if (len != POSITION_VALUE_SIZE)
+	if (len != POSITION_VALUE_SIZE && len != POSITION_V1_SIZE)
 		return -1;
+	memset(buf, 0, sizeof buf);
 	memcpy(buf, val, len);
-	if (buf[0] != POSITION_VERSION)
+	if (buf[0] != (len == POSITION_V1_SIZE ? 1 : POSITION_VERSION))
 		return -1;
 	p->fingerprint_len = u32_decode(buf + 4);
 	p->dev = u64_decode(buf + 8);
 	p->ino = u64_decode(buf + 16);
 	p->offset = u64_decode(buf + 24);
 	p->fingerprint = u64_decode(buf + 32);
+	p->tail_len = u32_decode(buf + 40);
+	p->tail_fp = u64_decode(buf + 48);
+	p->nchecks = u32_decode(buf + 56);
+	if (p->nchecks > POSITION_CHECKS)
+		p->nchecks = POSITION_CHECKS;
+	p->saved_at = u64_decode(buf + 64);
+	for (uint32_t i = 0; i < p->nchecks; i++) {
+		const unsigned char *c = buf + 72 + 20 * i;
+
+		p->checks[i].end = u64_decode(c);
+		p->checks[i].hash = u64_decode(c + 8);
+		p->checks[i].len = u32_decode(c + 16);
+	}
 	return 0;
 }
 

@@ -5,7 +5,6 @@
  * delivered. Must never lose or repeat a line across a rotation.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,26 +18,6 @@
 #include "util.h"
 
 #define DELIVER_BUDGET ((size_t)16 << 20)	/* bytes read per delivery */
-
-long long tail_now_ms(void)
-{
-	return clock_mono_ms();
-}
-
-char *rotated_name(const char *path, uint64_t ino)
-{
-	size_t size = strlen(path) + sizeof TAIL_ROTATED_TAG + 24;
-	char *name = xmalloc(size);
-
-	snprintf(name, size, "%s%s%" PRIu64, path, TAIL_ROTATED_TAG, ino);
-	return name;
-}
-
-void delete_position_later(struct tailer *t, const char *name)
-{
-	t->deleted = xrealloc(t->deleted, (t->ndeleted + 1) * sizeof *t->deleted);
-	t->deleted[t->ndeleted++] = xstrdup(name);
-}
 
 struct tailer *tail_new(const struct tail_options *o)
 {
@@ -60,7 +39,7 @@ void tail_free(struct tailer *t)
 	for (size_t i = 0; i < t->nfiles; i++) {
 		struct tail_file *f = &t->files[i];
 
-		stream_free(f->cur);
+		tail_stream_free(f->cur);
 		free(f->path);
 		free(f->base);
 		free(f->real_base);
@@ -70,7 +49,7 @@ void tail_free(struct tailer *t)
 		struct stream *s = t->rotated;
 
 		t->rotated = s->next;
-		stream_free(s);
+		tail_stream_free(s);
 	}
 	for (size_t i = 0; i < t->ndeleted; i++)
 		free(t->deleted[i]);
@@ -120,12 +99,17 @@ static void mark_all_pending(struct tailer *t)
 		s->pending = 1;
 }
 
+void tail_catch_up(struct tailer *t)
+{
+	mark_all_pending(t);
+}
+
 /* wait_without_inotify - inotify is unavailable: sleep, then scan */
 static int wait_without_inotify(struct tailer *t, int timeout_s)
 {
 	if (poll(NULL, 0, timeout_s * 1000) < 0 && errno == EINTR)
 		return -1;
-	scan_all(t);
+	tail_scan_all(t);
 	return 0;
 }
 
@@ -136,8 +120,8 @@ int tail_wait(struct tailer *t, int timeout_s)
 
 	if (timeout_s < 1)
 		timeout_s = 1;
-	if (tail_now_ms() >= t->next_scan_ms) {
-		scan_all(t);
+	if (clock_mono_ms() >= t->next_scan_ms) {
+		tail_scan_all(t);
 		return 0;
 	}
 	if (!t->inotify_ok)
@@ -155,14 +139,25 @@ int tail_wait(struct tailer *t, int timeout_s)
 		mark_all_pending(t);
 		return 0;
 	}
-	handle_event(t, ev);
+	tail_handle_event(t, ev);
 	return 1;
+}
+
+/* retire - remember where S ended: met again under a followed name (a
+ * hard link, a file renamed back) it goes on from there */
+static void retire(struct tailer *t, struct stream *s)
+{
+	struct retired *r = &t->retired[t->nretired++ % TAIL_RETIRED_MAX];
+
+	r->dev = s->dev;
+	r->ino = s->ino;
+	tail_stream_position(s, &r->pos);
 }
 
 /* retire_quiet - close rotated files drained and quiet for rotate_wait */
 static void retire_quiet(struct tailer *t)
 {
-	long long now = tail_now_ms();
+	long long now = clock_mono_ms();
 	struct stream **pp = &t->rotated;
 	char esc[256];
 
@@ -174,16 +169,39 @@ static void retire_quiet(struct tailer *t)
 			pp = &s->next;
 			continue;
 		}
+		retire(t, s);
 		log_msg(LOG_INFO, "%s: rotated file done (inode %llu, %llu "
 			"bytes)%s", log_escape(esc, sizeof esc, s->name,
 					       strcspn(s->name, "\001")),
 			(unsigned long long)s->ino,
 			(unsigned long long)s->consumed,
 			s->end > s->start ? "; unfinished last line dropped" : "");
-		delete_position_later(t, s->name);
+		tail_delete_position_later(t, s->name);
 		*pp = s->next;
-		stream_free(s);
+		tail_stream_free(s);
 	}
+}
+
+/* look_for_copy - S was cut back: queue the copy of what it held */
+static void look_for_copy(struct tailer *t, struct stream *s)
+{
+	if (s->cut && s->source >= 1 && s->source <= t->nfiles)
+		tail_sibling_copy(t, &t->files[s->source - 1], s);
+	s->cut = 0;
+}
+
+/* deliver_one - 1 if the delivery must stop here (call again) */
+static int deliver_one(struct tailer *t, struct stream *s, tail_line_fn fn,
+		       void *ctx, size_t *budget)
+{
+	int more;
+
+	look_for_copy(t, s);
+	if (!s->pending)
+		return 0;
+	more = tail_stream_deliver(t, s, fn, ctx, budget);
+	look_for_copy(t, s);
+	return more;
 }
 
 int tail_deliver(struct tailer *t, tail_line_fn fn, void *ctx)
@@ -191,13 +209,12 @@ int tail_deliver(struct tailer *t, tail_line_fn fn, void *ctx)
 	size_t budget = DELIVER_BUDGET;
 
 	for (struct stream *s = t->rotated; s != NULL; s = s->next)
-		if (s->pending && stream_deliver(t, s, fn, ctx, &budget))
+		if (deliver_one(t, s, fn, ctx, &budget))
 			return 1;
 	for (size_t i = 0; i < t->nfiles; i++) {
 		struct stream *s = t->files[i].cur;
 
-		if (s != NULL && s->pending &&
-		    stream_deliver(t, s, fn, ctx, &budget))
+		if (s != NULL && deliver_one(t, s, fn, ctx, &budget))
 			return 1;
 	}
 	retire_quiet(t);
@@ -210,7 +227,7 @@ static void report_stream(struct stream *s, tail_position_fn fn, void *ctx)
 
 	if (!s->report)
 		return;
-	stream_position(s, &p);
+	tail_stream_position(s, &p);
 	fn(s->name, &p, ctx);
 	s->report = 0;
 }
@@ -233,16 +250,6 @@ void tail_positions(struct tailer *t, tail_position_fn fn, void *ctx)
 	}
 	for (struct stream *s = t->rotated; s != NULL; s = s->next)
 		report_stream(s, fn, ctx);
-}
-
-unsigned file_source(const struct tailer *t, const struct tail_file *f)
-{
-	return (unsigned)(f - t->files) + 1;
-}
-
-unsigned tail_source(const struct tailer *t)
-{
-	return t->delivering;
 }
 
 void tail_take_counters(struct tailer *t, struct tail_counters *c)

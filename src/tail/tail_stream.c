@@ -1,15 +1,17 @@
 /*
  * tail_stream.c - reading one open log file: 64 KiB reads, complete
  * lines only (a partial tail waits for its newline), overlong lines
- * skipped without buffering them, copytruncate detected, fingerprint of
- * the first line. Never delivers a line twice, never delivers bytes that
- * are not yet followed by their newline, never stops at odd bytes.
+ * skipped without buffering them, NUL padding skipped, a file cut back
+ * or rewritten detected and resumed at the last line it still holds.
+ * Never delivers a line twice, never delivers bytes that are not yet
+ * followed by their newline, never stops at odd bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -20,20 +22,28 @@
 #define SKIP_COUNTED 1		/* an overlong line: count it when it ends */
 #define SKIP_SILENT 2		/* started mid-line: drop the fragment */
 
-uint64_t tail_hash(const void *data, size_t len)
+/* compute_fp - hash the first line (at most TAIL_FP_MAX bytes) */
+static void compute_fp(struct stream *s)
 {
-	const unsigned char *p = data;
-	uint64_t h = 14695981039346656037ULL;
+	char b[TAIL_FP_MAX];
+	ssize_t n;
+	char *nl;
+	size_t len;
 
-	while (len-- > 0) {
-		h ^= *p++;
-		h *= 1099511628211ULL;
-	}
-	return h;
+	if (s->fp_final)
+		return;
+	n = tail_pread(s->fd, s->in, b, sizeof b, 0);
+	if (n < 0)
+		n = 0;
+	nl = memchr(b, '\n', (size_t)n);
+	len = nl ? (size_t)(nl - b) + 1 : (size_t)n;
+	s->fp = tail_hash(b, len);
+	s->fp_len = (uint32_t)len;
+	s->fp_final = nl != NULL || len == TAIL_FP_MAX;
 }
 
-struct stream *stream_new(int fd, const struct stat *st, uint64_t offset,
-			  int live, const char *name)
+struct stream *tail_stream_new(int fd, const struct stat *st,
+			       uint64_t offset, int live, const char *name)
 {
 	struct stream *s = xcalloc(1, sizeof *s);
 
@@ -45,22 +55,33 @@ struct stream *stream_new(int fd, const struct stat *st, uint64_t offset,
 	s->pending = 1;
 	s->report = 1;
 	s->name = xstrdup(name);
-	s->last_data_ms = tail_now_ms();
+	s->last_data_ms = clock_mono_ms();
+	s->size_seen = (uint64_t)st->st_size;
+	compute_fp(s);	/* known before a copytruncate can hide it */
 	return s;
 }
 
-void stream_free(struct stream *s)
+void tail_stream_take_input(struct stream *s, struct tail_input *in)
+{
+	s->in = in;
+	s->fp_final = 0;
+	compute_fp(s);
+}
+
+void tail_stream_free(struct stream *s)
 {
 	if (s == NULL)
 		return;
+	tail_input_free(s->in);
 	if (s->fd >= 0)
 		close(s->fd);
+	free(s->ck);
 	free(s->buf);
 	free(s->name);
 	free(s);
 }
 
-void stream_skip_partial(struct stream *s)
+void tail_stream_skip_partial(struct stream *s)
 {
 	s->skipping = SKIP_SILENT;
 }
@@ -71,12 +92,36 @@ static const char *stream_label(const struct stream *s, char *buf,
 	return log_escape(buf, size, s->name, strlen(s->name));
 }
 
-/* line_done - LEN bytes and their newline were taken from the buffer */
-static void line_done(struct stream *s, size_t len)
+/* line_done - LEN bytes and their newline were taken from the buffer
+ * (AVAIL: how many of them are still there to fingerprint) */
+static void line_done(struct stream *s, size_t len, size_t avail)
 {
 	s->start += len + 1;
 	s->consumed = s->read_off - (s->end - s->start);
 	s->report = 1;
+	if (s->in == NULL)	/* a compressed file is never cut back */
+		tail_check_add(s, s->consumed, s->buf + s->start, avail + 1);
+}
+
+/* skip_nul - a run of NUL bytes where a line starts is padding (a writer
+ * without O_APPEND after a copytruncate left a hole): drop it, count
+ * the run once. 1 if bytes remain in the buffer */
+static int skip_nul(struct tailer *t, struct stream *s)
+{
+	size_t from = s->start;
+
+	while (s->start < s->end && s->buf[s->start] == '\0')
+		s->start++;
+	if (s->start > from) {
+		if (!s->nul_run)
+			t->count.nul_padding_skipped++;
+		s->nul_run = 1;
+		s->consumed = s->read_off - (s->end - s->start);
+		s->report = 1;
+	}
+	if (s->start < s->end)
+		s->nul_run = 0;
+	return s->start < s->end;
 }
 
 /* deliver_buffered - hand the complete lines in the buffer to FN;
@@ -85,10 +130,16 @@ static int deliver_buffered(struct tailer *t, struct stream *s,
 			    tail_line_fn fn, void *ctx)
 {
 	while (s->start < s->end) {
-		char *p = s->buf + s->start;
-		size_t avail = s->end - s->start;
-		char *nl = memchr(p, '\n', avail);
+		char *p;
+		size_t avail;
+		char *nl;
 		size_t len;
+
+		if (!s->skipping && !skip_nul(t, s))
+			return 0;
+		p = s->buf + s->start;
+		avail = s->end - s->start;
+		nl = memchr(p, '\n', avail);
 
 		if (nl == NULL) {
 			if (avail > TAIL_LINE_MAX || s->skipping) {
@@ -99,7 +150,7 @@ static int deliver_buffered(struct tailer *t, struct stream *s,
 			return 0;
 		}
 		len = (size_t)(nl - p);
-		line_done(s, len);
+		line_done(s, len, len);
 		if (s->skipping || len > TAIL_LINE_MAX) {
 			if (s->skipping != SKIP_SILENT)
 				t->count.lines_overlong++;
@@ -107,7 +158,7 @@ static int deliver_buffered(struct tailer *t, struct stream *s,
 			continue;
 		}
 		t->count.lines_read++;
-		if (fn(p, len, s->buf_live, ctx))
+		if (fn(p, len, s->buf_live, s->source, ctx))
 			return 1;
 	}
 	return 0;
@@ -129,9 +180,7 @@ static ssize_t stream_read(struct tailer *t, struct stream *s)
 	}
 	if (want > BUF_CAP - s->end)
 		want = BUF_CAP - s->end;
-	do
-		n = pread(s->fd, s->buf + s->end, want, (off_t)s->read_off);
-	while (n < 0 && errno == EINTR);
+	n = tail_pread(s->fd, s->in, s->buf + s->end, want, s->read_off);
 	if (n < 0) {
 		log_limited(&t->rl_read, LOG_ERR, "%s: read: %s",
 			    stream_label(s, label, sizeof label),
@@ -142,65 +191,110 @@ static ssize_t stream_read(struct tailer *t, struct stream *s)
 		s->buf_live = s->at_eof;
 		s->end += (size_t)n;
 		s->read_off += (uint64_t)n;
-		s->last_data_ms = tail_now_ms();
+		s->last_data_ms = clock_mono_ms();
 	}
 	s->at_eof = (size_t)n < want;
 	return n;
 }
 
-static void stream_rewind(struct tailer *t, struct stream *s,
-			  const char *why)
+/* first_line - 1: the first line we fingerprinted is still there, 0: it
+ * changed, -1: nothing to tell by (not complete yet, or a NUL hole) */
+static int first_line(struct stream *s)
 {
-	char label[128];
+	struct position p;
 
-	log_msg(LOG_NOTICE, "%s: %s at offset %llu: reading it from the start",
-		stream_label(s, label, sizeof label), why,
-		(unsigned long long)s->read_off);
-	s->read_off = s->consumed = 0;
+	if (!s->fp_final || s->fp_len == 0 || tail_fp_is_hole(s->fp, s->fp_len))
+		return -1;
+	p.fingerprint = s->fp;
+	p.fingerprint_len = s->fp_len;
+	return tail_fp_matches(s->fd, s->in, &p);
+}
+
+/* go_back - read on from FROM as backlog (the bytes there are not where
+ * the last read ended), forgetting what was buffered */
+static void go_back(struct stream *s, uint64_t from)
+{
+	s->read_off = s->consumed = from;
 	s->start = s->end = 0;
 	s->skipping = 0;
-	s->fp_final = 0;
-	s->fp_len = 0;
+	s->nul_run = 0;
+	s->at_eof = s->buf_live = 0;	/* backlog: their own time stamps */
+	if (from == 0) {
+		s->fp_final = 0;
+		s->fp_len = 0;
+	}
 	s->report = 1;
 	s->pending = 1;
+}
+
+/* reconcile - S's file (now SIZE bytes) no longer holds what was read
+ * up to s->consumed: go on at the last line end it still holds (the
+ * first line changed: at 0). S->lost keeps what it held, so the caller
+ * can look for a copy (copytruncate) holding the rest */
+static void reconcile(struct tailer *t, struct stream *s, uint64_t size,
+		      const char *why)
+{
+	char label[128];
+	uint64_t from = 0, was = s->consumed;
+	int kept = first_line(s);
+
+	stream_label(s, label, sizeof label);
+	tail_stream_position(s, &s->lost);
+	if (kept != 0)		/* checkpoints tell, also after a NUL hole */
+		from = tail_check_find(s, size);
+	else
+		tail_check_clear(s);
+	if (kept == 1 && from == 0) {
+		from = s->fp_len;
+		t->count.positions_reset++;
+		log_msg(LOG_WARNING, "%s: %s after its first line (offset %llu "
+			"no longer holds what was read): reading from offset "
+			"%llu as backlog; lines up to %llu may be read twice",
+			label, why, (unsigned long long)was,
+			(unsigned long long)from, (unsigned long long)size);
+	}
+	s->cut = 1;
+	log_msg(LOG_NOTICE, "%s: %s at offset %llu: reading on from offset "
+		"%llu as backlog", label, why, (unsigned long long)was,
+		(unsigned long long)from);
+	go_back(s, from);
 	t->count.truncations++;
 }
 
-/* compute_fp - hash the first line (at most TAIL_FP_MAX bytes) */
-static void compute_fp(struct stream *s)
+static uint64_t wall_ns(void)
 {
-	char b[TAIL_FP_MAX];
-	ssize_t n;
-	char *nl;
-	size_t len;
+	struct timespec ts;
 
-	if (s->fp_final)
+	/* compared with file mtimes, which the kernel takes from this
+	 * coarse clock: a file written after the save is never older */
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* tail_fp - the checkpoint at the offset reached: the last line's, or
+ * read back when bytes were skipped since */
+static void tail_fp(struct stream *s, struct position *p)
+{
+	const struct position_check *c = tail_check_last(s);
+	char b[TAIL_CHECK_MAX];
+	uint64_t len = s->consumed < TAIL_CHECK_MAX ? s->consumed
+						     : TAIL_CHECK_MAX;
+
+	if (c != NULL && c->end == s->consumed) {
+		p->tail_fp = c->hash;
+		p->tail_len = c->len;
 		return;
-	n = pread(s->fd, b, sizeof b, 0);
-	if (n < 0)
-		n = 0;
-	nl = memchr(b, '\n', (size_t)n);
-	len = nl ? (size_t)(nl - b) + 1 : (size_t)n;
-	s->fp = tail_hash(b, len);
-	s->fp_len = (uint32_t)len;
-	s->fp_final = nl != NULL || len == TAIL_FP_MAX;
+	}
+	p->tail_len = 0;
+	p->tail_fp = 0;
+	if (len > 0 && tail_pread(s->fd, s->in, b, (size_t)len,
+				  s->consumed - len) == (ssize_t)len) {
+		p->tail_fp = tail_hash(b, (size_t)len);
+		p->tail_len = (uint32_t)len;
+	}
 }
 
-int fp_matches(int fd, const struct position *p)
-{
-	char b[TAIL_FP_MAX];
-	ssize_t n;
-
-	if (p->fingerprint_len == 0)
-		return 1;
-	if (p->fingerprint_len > TAIL_FP_MAX)
-		return 0;
-	n = pread(fd, b, p->fingerprint_len, 0);
-	return n == (ssize_t)p->fingerprint_len &&
-	       tail_hash(b, p->fingerprint_len) == p->fingerprint;
-}
-
-void stream_position(struct stream *s, struct position *p)
+void tail_stream_position(struct stream *s, struct position *p)
 {
 	compute_fp(s);
 	p->dev = s->dev;
@@ -208,39 +302,42 @@ void stream_position(struct stream *s, struct position *p)
 	p->offset = s->consumed;
 	p->fingerprint = s->fp;
 	p->fingerprint_len = s->fp_len;
+	tail_fp(s, p);
+	tail_check_save(s, p);
+	p->saved_at = wall_ns();
 }
 
-/* stream_verify - copytruncate: the file is now shorter than what we
- * read, or (when CHECK_FP) its first line changed. 1 if rewound */
-int stream_verify(struct tailer *t, struct stream *s, int check_fp)
+int tail_stream_verify(struct tailer *t, struct stream *s, int check_fp)
 {
 	struct stat st;
-	struct position p;
+	const struct position_check *c;
 
-	if (fstat(s->fd, &st) < 0 || !S_ISREG(st.st_mode))
+	if (s->in != NULL || fstat(s->fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return 0;
-	if ((uint64_t)st.st_size < s->read_off) {
-		stream_rewind(t, s, "truncated");
+	if ((uint64_t)st.st_size < s->read_off ||
+	    (uint64_t)st.st_size < s->size_seen) {	/* unread bytes too */
+		reconcile(t, s, (uint64_t)st.st_size, "cut back");
 		return 1;
 	}
-	if (check_fp && s->fp_final && s->read_off > 0) {
-		p.fingerprint = s->fp;
-		p.fingerprint_len = s->fp_len;
-		if (!fp_matches(s->fd, &p)) {
-			stream_rewind(t, s, "rewritten");
-			return 1;
-		}
+	c = tail_check_last(s);
+	if (check_fp && s->consumed > 0 &&
+	    (first_line(s) == 0 ||
+	     (c != NULL && !tail_check_matches(s->fd, s->in, c)))) {
+		reconcile(t, s, (uint64_t)st.st_size, "rewritten");
+		return 1;
 	}
+	if ((uint64_t)st.st_size > s->size_seen)
+		s->size_seen = (uint64_t)st.st_size;
 	return 0;
 }
 
-int stream_deliver(struct tailer *t, struct stream *s, tail_line_fn fn,
-		   void *ctx, size_t *budget)
+int tail_stream_deliver(struct tailer *t, struct stream *s,
+			tail_line_fn fn, void *ctx, size_t *budget)
 {
 	/* copytruncate refilled past our offset before we looked: only the
 	 * first line tells (one fstat and a 1 KiB pread per delivery) */
-	stream_verify(t, s, 1);
-	t->delivering = s->source;
+	if (tail_stream_verify(t, s, 1))
+		return 1;	/* the caller looks for a copy first */
 	for (;;) {
 		ssize_t n;
 
@@ -254,8 +351,8 @@ int stream_deliver(struct tailer *t, struct stream *s, tail_line_fn fn,
 			return 0;
 		}
 		if (n == 0) {
-			if (stream_verify(t, s, 0))
-				continue;
+			if (tail_stream_verify(t, s, 0))
+				return 1;
 			s->pending = 0;
 			return 0;
 		}

@@ -121,7 +121,7 @@ static void drop_dir(struct tailer *t, size_t i, int unwatch)
 	t->dirs[i] = t->dirs[--t->ndirs];
 }
 
-void watch_all(struct tailer *t)
+void tail_watch_all(struct tailer *t)
 {
 	t->dirs_missing = 0;
 	for (size_t i = 0; i < t->ndirs; i++)
@@ -161,31 +161,7 @@ static void forget_gone_dirs(struct tailer *t, int wd)
 			 w->ino != (uint64_t)st.st_ino)
 			drop_dir(t, i, 0);
 	}
-	watch_all(t);
-}
-
-struct stream *stream_by_id(struct tailer *t, uint64_t dev, uint64_t ino)
-{
-	for (size_t i = 0; i < t->nfiles; i++) {
-		struct stream *s = t->files[i].cur;
-
-		if (s != NULL && s->dev == dev && s->ino == ino)
-			return s;
-	}
-	for (struct stream *s = t->rotated; s != NULL; s = s->next)
-		if (s->dev == dev && s->ino == ino)
-			return s;
-	return NULL;
-}
-
-static void rotated_append(struct tailer *t, struct stream *s)
-{
-	struct stream **pp = &t->rotated;
-
-	while (*pp != NULL)
-		pp = &(*pp)->next;
-	s->next = NULL;
-	*pp = s;
+	tail_watch_all(t);
 }
 
 static void rotated_unlink(struct tailer *t, struct stream *s)
@@ -198,42 +174,22 @@ static void rotated_unlink(struct tailer *t, struct stream *s)
 		}
 }
 
-void rotate_out(struct tailer *t, struct tail_file *f)
-{
-	struct stream *s = f->cur;
-	char esc[256];
-
-	free(s->name);
-	s->name = rotated_name(f->path, s->ino);
-	s->rotated = 1;
-	s->report = 1;
-	s->pending = 1;
-	s->last_data_ms = tail_now_ms();
-	rotated_append(t, s);
-	f->cur = NULL;
-	f->del_main = 1;
-	t->count.rotations++;
-	log_msg(LOG_INFO, "%s: rotated (inode %llu): draining the old file",
-		log_escape(esc, sizeof esc, f->path, strlen(f->path)),
-		(unsigned long long)s->ino);
-}
-
 /* reclaim - the draining file S is back at F's path (renamed back) */
 static void reclaim(struct tailer *t, struct tail_file *f, struct stream *s)
 {
 	rotated_unlink(t, s);
-	delete_position_later(t, s->name);
+	tail_delete_position_later(t, s->name);
 	free(s->name);
 	s->name = xstrdup(f->path);
 	s->rotated = 0;
-	s->source = file_source(t, f);
+	s->source = tail_file_source(t, f);
 	s->report = 1;
 	s->pending = 1;
 	f->cur = s;
 	f->del_main = 0;
 }
 
-void note_symlink(struct tailer *t, struct tail_file *f)
+void tail_note_symlink(struct tailer *t, struct tail_file *f)
 {
 	struct stat st;
 	char real[PATH_MAX];
@@ -261,7 +217,7 @@ static void open_failed(struct tailer *t, struct tail_file *f, int err)
 	f->backoff_ms = f->backoff_ms ? f->backoff_ms * 2 : RETRY_FIRST_MS;
 	if (f->backoff_ms > RETRY_MAX_MS)
 		f->backoff_ms = RETRY_MAX_MS;
-	f->retry_ms = tail_now_ms() + f->backoff_ms;
+	f->retry_ms = clock_mono_ms() + f->backoff_ms;
 	if (first)
 		log_limited(err == EMFILE || err == ENFILE ? &t->rl_watch
 			    : &f->rl, LOG_WARNING,
@@ -270,15 +226,28 @@ static void open_failed(struct tailer *t, struct tail_file *f, int err)
 				       strlen(f->path)), strerror(err));
 }
 
-/* open_new - follow the file now at F's path from its start: it
- * appeared after we started, so all of it is new. If it could not be
- * opened before (permission, descriptors), it may hold lines of any age:
- * they are read as backlog, so their own time stamps decide (rule 8) */
+/* resume_offset - where to read a file that appears at a followed name:
+ * where it stopped if it was followed before (a hard link, a file
+ * renamed back after it was retired), else from its start */
+static uint64_t resume_offset(struct tailer *t, int fd, const struct stat *st,
+			      struct position *p)
+{
+	if (tail_retired_find(t, (uint64_t)st->st_dev, (uint64_t)st->st_ino,
+			      p) && tail_content_matches(fd, NULL, p))
+		return p->offset;
+	return 0;
+}
+
+/* open_new - follow the file now at F's path from its start. Lines it
+ * already holds may be of any age (a file renamed or linked into place,
+ * one that could not be opened before): they are read as backlog, so
+ * their own time stamps decide (rule 8); lines appended later are live */
 static void open_new(struct tailer *t, struct tail_file *f)
 {
 	struct stat st;
+	struct position p;
+	uint64_t offset;
 	char esc[256];
-	int live = f->backoff_ms == 0;
 	int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
 	if (fd < 0) {
@@ -287,29 +256,97 @@ static void open_new(struct tailer *t, struct tail_file *f)
 		return;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    stream_by_id(t, (uint64_t)st.st_dev, (uint64_t)st.st_ino)) {
+	    tail_stream_by_id(t, (uint64_t)st.st_dev, (uint64_t)st.st_ino)) {
 		close(fd);
 		return;
 	}
-	f->cur = stream_new(fd, &st, 0, live, f->path);
-	f->cur->source = file_source(t, f);
+	offset = resume_offset(t, fd, &st, &p);
+	f->cur = tail_stream_new(fd, &st, offset, 0, f->path);
+	f->cur->source = tail_file_source(t, f);
+	if (offset > 0)
+		tail_check_seed(f->cur, &p);
 	f->del_main = 0;
 	f->backoff_ms = 0;
 	f->retry_ms = 0;
-	note_symlink(t, f);
-	log_msg(LOG_INFO, "%s: following new file (inode %llu)",
-		log_escape(esc, sizeof esc, f->path, strlen(f->path)),
-		(unsigned long long)st.st_ino);
+	f->alias_noted = 0;
+	tail_note_symlink(t, f);
+	log_escape(esc, sizeof esc, f->path, strlen(f->path));
+	if (offset > 0)
+		log_msg(LOG_INFO, "%s: a file read before (inode %llu): "
+			"going on at offset %llu", esc,
+			(unsigned long long)st.st_ino,
+			(unsigned long long)offset);
+	else
+		log_msg(LOG_INFO, "%s: following new file (inode %llu)%s",
+			esc, (unsigned long long)st.st_ino, st.st_size > 0 ?
+			": the lines it holds are backlog" : "");
 }
 
-void check_path(struct tailer *t, struct tail_file *f, int force)
+void tail_note_alias(struct tailer *t, struct tail_file *f,
+		     const struct stream *other)
+{
+	char esc[256], esc2[256];
+	const struct tail_file *g = &t->files[other->source - 1];
+
+	if (f->alias_noted)
+		return;
+	f->alias_noted = 1;
+	log_msg(LOG_INFO, "%s: the same file as %s (inode %llu): read once",
+		log_escape(esc, sizeof esc, f->path, strlen(f->path)),
+		log_escape(esc2, sizeof esc2, g->path, strlen(g->path)),
+		(unsigned long long)other->ino);
+}
+
+/* hand_over - S left F's path; if another followed name without a file
+ * leads to it (a hard link, another spelling), that name takes it over.
+ * 1 if so */
+static int hand_over(struct tailer *t, struct tail_file *f, struct stream *s)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < t->nfiles; i++) {
+		struct tail_file *g = &t->files[i];
+
+		if (g != f && g->cur == NULL && stat(g->path, &st) == 0 &&
+		    (uint64_t)st.st_dev == s->dev &&
+		    (uint64_t)st.st_ino == s->ino) {
+			reclaim(t, g, s);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void tail_rotate_out(struct tailer *t, struct tail_file *f)
+{
+	struct stream *s = f->cur;
+	char esc[256];
+
+	free(s->name);
+	s->name = tail_rotated_name(f->path, s->ino);
+	s->rotated = 1;
+	s->report = 1;
+	s->pending = 1;
+	s->last_data_ms = clock_mono_ms();
+	tail_rotated_append(t, s);
+	f->cur = NULL;
+	f->del_main = 1;
+	t->count.rotations++;
+	log_msg(LOG_INFO, "%s: rotated (inode %llu): draining the old file",
+		log_escape(esc, sizeof esc, f->path, strlen(f->path)),
+		(unsigned long long)s->ino);
+	if (!hand_over(t, f, s))
+		tail_sibling_after_rotation(t, f, s);
+}
+
+void tail_check_path(struct tailer *t, struct tail_file *f, int force)
 {
 	struct stat st;
 	struct stream *other;
 
 	if (stat(f->path, &st) < 0) {
 		if ((errno == ENOENT || errno == ENOTDIR) && f->cur != NULL)
-			rotate_out(t, f);
+			tail_rotate_out(t, f);
 		else if (errno != ENOENT && errno != ENOTDIR)
 			open_failed(t, f, errno);
 		return;
@@ -317,11 +354,13 @@ void check_path(struct tailer *t, struct tail_file *f, int force)
 	if (f->cur != NULL && f->cur->dev == (uint64_t)st.st_dev &&
 	    f->cur->ino == (uint64_t)st.st_ino)
 		return;
-	other = stream_by_id(t, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
-	if (other != NULL && !other->rotated)
-		return;		/* the same file as another configured path */
+	other = tail_stream_by_id(t, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
+	if (other != NULL && !other->rotated) {
+		tail_note_alias(t, f, other);	/* another configured path */
+		return;
+	}
 	if (f->cur != NULL)
-		rotate_out(t, f);
+		tail_rotate_out(t, f);
 	if (!S_ISREG(st.st_mode)) {
 		char esc[256];
 
@@ -334,7 +373,7 @@ void check_path(struct tailer *t, struct tail_file *f, int force)
 		reclaim(t, f, other);
 		return;
 	}
-	if (force || tail_now_ms() >= f->retry_ms)
+	if (force || clock_mono_ms() >= f->retry_ms)
 		open_new(t, f);
 }
 
@@ -344,21 +383,21 @@ static void mark_rotated_pending(struct tailer *t)
 		s->pending = 1;
 }
 
-void scan_all(struct tailer *t)
+void tail_scan_all(struct tailer *t)
 {
 	if (t->dirs_missing)
-		watch_all(t);
+		tail_watch_all(t);
 	for (size_t i = 0; i < t->nfiles; i++) {
 		struct tail_file *f = &t->files[i];
 
-		check_path(t, f, 0);
+		tail_check_path(t, f, 0);
 		if (f->cur != NULL) {
-			stream_verify(t, f->cur, 1);
+			tail_stream_verify(t, f->cur, 1);
 			f->cur->pending = 1;
 		}
 	}
 	mark_rotated_pending(t);
-	t->next_scan_ms = tail_now_ms() + TAIL_SCAN_MS;
+	t->next_scan_ms = clock_mono_ms() + TAIL_SCAN_MS;
 }
 
 /* dispatch - an event about NAME in one of the watched directories */
@@ -371,33 +410,33 @@ static void dispatch(struct tailer *t, const char *name, uint32_t mask)
 		    (f->real_base == NULL || strcmp(name, f->real_base) != 0))
 			continue;
 		if ((mask & PATH_EVENTS) || f->cur == NULL)
-			check_path(t, f, (mask & IN_ATTRIB) != 0);
+			tail_check_path(t, f, (mask & IN_ATTRIB) != 0);
 		if (f->cur != NULL)
 			f->cur->pending = 1;
 	}
 }
 
-void handle_event(struct tailer *t, const struct inotify_event *ev)
+void tail_handle_event(struct tailer *t, const struct inotify_event *ev)
 {
 	if (ev->mask & IN_Q_OVERFLOW) {
 		t->count.overflows++;
 		log_limited(&t->rl_overflow, LOG_WARNING,
 			    "inotify queue overflow: re-checking every file");
-		scan_all(t);
+		tail_scan_all(t);
 		return;
 	}
 	if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF |
 			IN_UNMOUNT)) {
 		forget_gone_dirs(t, (ev->mask & IN_IGNORED) ? ev->wd : -1);
-		scan_all(t);
+		tail_scan_all(t);
 		return;
 	}
 	mark_rotated_pending(t);
 	if (t->dirs_missing && (ev->mask & (IN_CREATE | IN_MOVED_TO))) {
-		watch_all(t);
+		tail_watch_all(t);
 		for (size_t i = 0; i < t->nfiles; i++)
 			if (t->files[i].cur == NULL)
-				check_path(t, &t->files[i], 0);
+				tail_check_path(t, &t->files[i], 0);
 	}
 	if (ev->len > 0)
 		dispatch(t, ev->name, ev->mask);

@@ -19,6 +19,7 @@ import sys
 import time
 
 sys.dont_write_bytecode = True		# keep the source tree clean
+from bench_race import race  # noqa: E402
 from benchlib import (BUILD, bytes_read, DUMP, LOG, OUT, POLICY_SECONDS, POPGATED,  # noqa: E402
                       RESULTS, SCALE_ENTRIES, TRIVIAL, Daemon, bench, best_of,
                       cpu_seconds, prog, rss_kib, run_kv, saved_offset, say, start, stop,
@@ -292,7 +293,7 @@ def table():
 
 def main():
     t0 = time.monotonic()
-    for section in (ingest, latency, policy, scale):
+    for section in (ingest, latency, policy, scale, race):
         try:
             section()
         except Exception as e:		# one broken section must not hide the rest

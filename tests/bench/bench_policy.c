@@ -5,7 +5,9 @@
  * about listed addresses 192.0.2.1-200, odd ones about unlisted
  * 198.51.100.1-200. Prints rps, latency percentiles, and how many answers
  * were action=OK for each half (an OK for the unlisted half is wrong).
- *   bench_policy unix:PATH|inet:HOST:PORT CONNS SECONDS
+ * With "unlisted" every request asks about an unlisted address (the
+ * answers that wait for ingest when sync_wait is on).
+ *   bench_policy unix:PATH|inet:HOST:PORT CONNS SECONDS [unlisted]
  * Benchmark code only; never run by make test.
  */
 #include <errno.h>
@@ -40,15 +42,16 @@ struct run {
 	long long *lat;
 	size_t nlat, caplat;
 	unsigned long ok_listed, ok_unlisted, errors, outstanding;
+	int only_unlisted;
 };
 
-static void prepare(struct req *reqs)
+static void prepare(struct req *reqs, int only_unlisted)
 {
 	for (unsigned i = 0; i < DISTINCT; i++) {
 		char ip[32];
 
-		snprintf(ip, sizeof ip, "%s.%u", i % 2 ? "198.51.100" : "192.0.2",
-			 i / 2 + 1);
+		snprintf(ip, sizeof ip, "%s.%u", i % 2 || only_unlisted ?
+			 "198.51.100" : "192.0.2", i / 2 + 1);
 		reqs[i].len = bench_policy_request(reqs[i].text,
 						   sizeof reqs[i].text, ip, i);
 	}
@@ -83,7 +86,7 @@ static void record(struct run *r, struct client *c, long long now)
 			exit(1);
 	}
 	r->lat[r->nlat++] = now - c->sent_ns;
-	if (ok && c->seq % 2 == 0)
+	if (ok && c->seq % 2 == 0 && !r->only_unlisted)
 		r->ok_listed++;
 	else if (ok)
 		r->ok_unlisted++;
@@ -161,17 +164,21 @@ int main(int argc, char **argv)
 	int conns, ep;
 	double secs;
 
-	if (argc != 4 || (conns = atoi(argv[2])) < 1 || (secs = atof(argv[3])) <= 0) {
-		fprintf(stderr, "usage: bench_policy ENDPOINT CONNS SECONDS\n");
+	if (argc < 4 || argc > 5 || (conns = atoi(argv[2])) < 1 ||
+	    (secs = atof(argv[3])) <= 0 ||
+	    (argc == 5 && strcmp(argv[4], "unlisted") != 0)) {
+		fprintf(stderr, "usage: bench_policy ENDPOINT CONNS SECONDS "
+			"[unlisted]\n");
 		return 2;
 	}
 	memset(&r, 0, sizeof r);
+	r.only_unlisted = argc == 5;
 	r.reqs = calloc(DISTINCT, sizeof *r.reqs);
 	cl = calloc((size_t)conns, sizeof *cl);
 	ep = epoll_create1(0);
 	if (r.reqs == NULL || cl == NULL || ep < 0)
 		return 1;
-	prepare(r.reqs);
+	prepare(r.reqs, r.only_unlisted);
 	r.warm_end = bench_ns() + WARMUP_NS;
 	r.end = r.warm_end + (long long)(secs * 1e9);
 	if (start_clients(&r, cl, conns, argv[1], ep) != 0)

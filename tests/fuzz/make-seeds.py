@@ -161,11 +161,28 @@ def pattern_seeds():
         write('fuzz_pattern', pat + b'\n' + b'\n'.join(lines))
 
 
+def http_seeds():
+    """Dovecot auth-policy requests (byte 0: read size, byte 1 & 1: API
+    header required), pipelined, HTTP/1.0, and what must be refused"""
+    body = (b'{"device_id":"","login":"alice","protocol":"pop3","pwhash":"0d09",'
+            b'"remote":"192.0.2.7","session_id":"pW88XJthoet/AAAH","success":true,'
+            b'"policy_reject":false,"tls":false}')
+    for d in [b'\x00\x01POST /?command=report HTTP/1.1\r\nHost: 127.0.0.1\r\n'
+              b'X-API-Key: s3cret\r\nContent-Type: application/json\r\n'
+              b'Content-Length: %d\r\n\r\n' % len(body) + body,
+              b'\x07\x00POST /?command=allow HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n'
+              b'\r\n{}POST /?command=allow HTTP/1.1\r\nContent-Length: 0\r\n\r\n',
+              b'\x01\x01GET / HTTP/1.0\nConnection: keep-alive\nx-api-key:   s3cret  \n\n',
+              b'\x00\x00POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+              b'\x00\x00POST / HTTP/1.1\r\nContent-Length: 70000\r\n\r\n']:
+        write('fuzz_http', d)
+
+
 if __name__ == '__main__':
     if os.path.isdir(out):
         shutil.rmtree(out)
     for fn in (match_seeds, pattern_seeds, policy_seeds, socketmap_seeds, config_seeds, timeparse_seeds,
-               trust_seeds):
+               trust_seeds, http_seeds):
         fn()
     for h in sorted(os.listdir(out)):
         print(h, len(os.listdir(os.path.join(out, h))), 'seeds')

@@ -3,8 +3,10 @@
 inet:127.0.0.1 listeners): 10 000 concurrent idle connections, closed at
 idle_timeout (3s) and never before (a tenth of them after a partial
 request); 1000 slow clients sending one byte a
-second meanwhile, kept open and answered right; connections over
-max_clients closed at accept, never queued. A well-behaved client checks
+second meanwhile, kept open and answered right (request_timeout is set
+long here: tests/race/slow.t tests it); connections over max_clients
+closed at once (the one whose request has been incomplete longest makes
+room), never queued. A well-behaved client checks
 every answer throughout; the serve worker's peak RSS is reported."""
 
 import os
@@ -115,7 +117,8 @@ def finish_slow(t, slow, slow_dead, sel):
 
 
 def idle_and_slow():
-    d, eps, pid = hl.start_daemon(idle_timeout="%ds" % IDLE_TIMEOUT, max_clients="20000")
+    d, eps, pid = hl.start_daemon(idle_timeout="%ds" % IDLE_TIMEOUT, max_clients="20000",
+                                  request_timeout="1h")  # only idle_timeout here
     checker = hl.Checker(eps)
     time.sleep(0.3)
     base_fds = hl.fd_count(pid)

@@ -92,6 +92,19 @@ def write_journal(directory, name, entries):
     return dest
 
 
+def append_journal(path, entries):
+    """append ENTRIES to the existing journal file PATH (as journald
+    appends to the file a reader has open)"""
+    scratch = pt.temp_dir("popgate-jr-")
+    src = os.path.join(scratch, "in.export")
+    with open(src, "wb") as f:
+        f.write(export_bytes(entries))
+    r = subprocess.run([JOURNAL_REMOTE, "--output=" + path, src],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("systemd-journal-remote failed: %s" % r.stderr)
+
+
 def daemon(tmp, jdir, **settings):
     """popgated reading the journal in JDIR (no log file exists)"""
     conf = {"journal": "yes", "journal_directory": jdir,

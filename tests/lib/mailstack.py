@@ -76,6 +76,7 @@ class MailStack:
         self.daemons = []              # popgate_test.Daemon instances
         self.postfix_started = False
         self.closed = False
+        self.dovecot_extra = ''        # appended to dovecot.conf
         self.pop3_port = free_port()
         self.imap_port = free_port()
         self.smtp_port = free_port()
@@ -226,7 +227,8 @@ class MailStack:
         os.chown(users, 0, self._ids('dovecot')[1])   # auth runs as dovecot
         conf = self.write('dovecot/dovecot.conf', dovecot_conf(
             self.dir, self.pop3_port, self.imap_port,
-            'syslog' if self.via_syslog else 'logpath'))
+            'syslog' if self.via_syslog else 'logpath') +
+            self.dovecot_extra)
         self.dovecot_conf = conf
         self.spawn('dovecot', ['dovecot', '-F', '-c', conf],
                    in_syslog_ns=self.via_syslog)

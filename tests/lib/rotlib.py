@@ -1,12 +1,15 @@
 """rotlib - what the rotation suites share: a daemon in a temp dir (and
 started on its log file), the set of recorded logins as {ip: count},
-waiting for an IP to appear (after appending its login), and
-the last committed LMDB transaction id read straight from the meta pages
-(to time write -> commit without asking the daemon)."""
+waiting for an IP to appear (after appending its login), the last
+committed LMDB transaction id read straight from the meta pages (to time
+write -> commit without asking the daemon), counters, and doing steps
+while the daemon runs, is stalled (SIGSTOP) or is stopped."""
 
 import os
+import signal
 import struct
 import sys
+import time
 
 import popgate_test as pt  # noqa: E402
 
@@ -82,3 +85,91 @@ def start(tap, d, **kw):
     except RuntimeError as e:
         tap.ok(False, "popgated starts", str(e))
         tap.finish()
+
+
+def counter(d, name):
+    """the counter NAME shown by popgate-dump -s (0 when not shown)"""
+    for line in d.dump("-s").stdout.splitlines():
+        key, _, value = line.strip().partition(": ")
+        if key == name and value.isdigit():
+            return int(value)
+    return 0
+
+
+def workers(d, sig):
+    """send SIG to the master's workers (SIGSTOP: a reader stalled,
+    starved of CPU; SIGCONT: it runs again)"""
+    for pid in d.children():
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            pass
+
+
+MODES = ("running", "stalled", "stopped")
+
+
+class Across:
+    """with Across(tap, d, mode): the steps inside happen while the daemon
+    runs (the caller waits for it between steps), while its workers are
+    stopped with SIGSTOP, or while it is stopped (TERM, restarted after)"""
+
+    def __init__(self, tap, d, mode):
+        self.tap, self.d, self.mode = tap, d, mode
+
+    def __enter__(self):
+        if self.mode == "stalled":
+            workers(self.d, signal.SIGSTOP)
+        elif self.mode == "stopped":
+            self.tap.ok(self.d.stop() == 0, "popgated exits 0 on TERM", self.d.log())
+        return self
+
+    def __exit__(self, *exc):
+        if self.mode == "stalled":
+            workers(self.d, signal.SIGCONT)
+        elif self.mode == "stopped":
+            start(self.tap, self.d)
+        return False
+
+
+def logins(ips, age=0, user="alice"):
+    """login lines from IPS, stamped AGE seconds ago"""
+    t = time.time() - age
+    return "".join(pt.login_line(ip, user=user, t=t) for ip in ips)
+
+
+def stamped_old(tap, d, ips, age, desc):
+    """every ip of IPS has last_seen about AGE seconds ago: read as
+    backlog (its own stamp), not as live (arrival time)"""
+    rows = {r["ip"]: r for r in d.dump_json(all=True)}
+    now = time.time()
+    bad = ["%s: last_seen %ds ago" % (ip, now - rows[ip]["last_seen"])
+           for ip in ips if ip in rows and now - rows[ip]["last_seen"] < age / 2]
+    return tap.ok(not bad, desc, ", ".join(bad[:10]))
+
+
+def recorded_once(tap, d, ips, desc, absent=()):
+    """wait for every ip of IPS; each exactly once, none of ABSENT (old
+    lines that must not count) and nothing else"""
+    ok, t, got = wait_ips(d, ips)
+    time.sleep(0.3)             # a second reading would show now
+    got = counts(d)
+    exactly_once(tap, got, ips, "%s: each login exactly once (%.3fs)" % (desc, t))
+    extra = [ip for ip in got if ip not in ips and ip in absent]
+    tap.ok(not extra, "%s: no old login recorded" % desc, ", ".join(extra))
+    return got
+
+
+def ips(net, first, n):
+    """N documentation addresses NET.FIRST, NET.FIRST+1, ..."""
+    return ["%s.%d" % (net, i) for i in range(first, first + n)]
+
+
+def first_logins(tap, d, path, net, name, n=3):
+    """append N logins from NET.1.. to PATH, wait until they are recorded
+    and report it under NAME; the addresses"""
+    a = ips(net, 1, n)
+    pt.append(path, logins(a))
+    ok, t, _ = wait_ips(d, a)
+    tap.ok(ok, "%s: logins A recorded (%.3fs)" % (name, t))
+    return a

@@ -68,15 +68,21 @@ def answers(data):
             for b in data.split(b"\n\n") if b.startswith(b"action=")]
 
 
-def serve_pid(d, timeout=30):
-    """pid of the running serve worker (needs popgated -v), or None"""
+def worker_pid(d, name, timeout=30):
+    """pid of the running NAME worker (ingest, serve; needs popgated -v),
+    or None"""
     def find():
-        pids = re.findall(r"started serve worker, pid (\d+)", d.log())
+        pids = re.findall(r"started %s worker, pid (\d+)" % name, d.log())
         if pids and os.path.exists("/proc/%s" % pids[-1]):
             return int(pids[-1])
         return None
     pid, _ = pt.wait_until(find, timeout, 0.02)
     return pid
+
+
+def serve_pid(d, timeout=30):
+    """pid of the running serve worker (needs popgated -v), or None"""
+    return worker_pid(d, "serve", timeout)
 
 
 def proc_status(pid):

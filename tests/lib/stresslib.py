@@ -1,9 +1,12 @@
 """stresslib - what the crash stress test needs besides popgate_test:
 the planned logins (distinct documentation addresses, some repeated), a
-log writer that behaves like syslog or like a program that opens the
-file for each line, logrotate's three ways of rotating, and the daemon's
-saved positions read back with popgate-dump -s. Addresses are only text
-in log lines; no traffic leaves loopback."""
+log writer that behaves like syslog, like a program that opens the file
+for each line, or like one that keeps its own offset (no O_APPEND: a
+hole after a copytruncate), every way of rotating (logrotate's rename,
+copytruncate and delete, compressed at once with gzip/xz/zstd, a file
+with content moved into place), and the daemon's saved positions read
+back with popgate-dump -s. Addresses are only text in log lines; no
+traffic leaves loopback."""
 
 import ipaddress
 import os
@@ -63,7 +66,9 @@ def login_text(events, start, end, rng):
 
 class Writer:
     """appends to PATH either through one kept fd (syslog: survives a
-    rename until it is told to reopen) or with a fresh open per write"""
+    rename until it is told to reopen), with a fresh open per write, or
+    (keep="offset") through a kept fd without O_APPEND, writing at its own
+    offset: after a copytruncate its next line lands after a NUL hole"""
 
     def __init__(self, path):
         self.path = path
@@ -76,7 +81,10 @@ class Writer:
             with open(self.path, "a") as f:
                 f.write(text)
             return
-        if self.f is None:
+        if self.f is None and self.keep == "offset":
+            self.f = os.fdopen(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o644), "w")
+            self.f.seek(0, os.SEEK_END)
+        elif self.f is None:
             self.f = open(self.path, "a")
         self.f.write(text)
         self.f.flush()
@@ -91,18 +99,31 @@ class Writer:
         self.keep = keep
 
 
+NUMBERED = re.compile(r"^\.(\d+)(\.gz|\.xz|\.zst)?$")
+COMPRESS = {".gz": ["gzip", "-q"], ".xz": ["xz", "-q"], ".zst": ["zstd", "-q", "--rm"]}
+
+
 def rotated_names(path):
-    """PATH.1, PATH.2, ... that exist, in order"""
-    names = []
-    while os.path.exists("%s.%d" % (path, len(names) + 1)):
-        names.append("%s.%d" % (path, len(names) + 1))
-    return names
+    """PATH.1, PATH.2, ... (compressed or not) that exist, newest first"""
+    base = os.path.basename(path)
+    found = []
+    for name in os.listdir(os.path.dirname(path) or "."):
+        m = NUMBERED.match(name[len(base):]) if name.startswith(base) else None
+        if m:
+            found.append((int(m.group(1)), m.group(2) or ""))
+    return ["%s.%d%s" % (path, n, ext) for n, ext in sorted(found)]
 
 
 def shift(path):
-    """logrotate's numbering: PATH.k -> PATH.k+1, oldest first"""
-    for k in range(len(rotated_names(path)), 0, -1):
-        os.rename("%s.%d" % (path, k), "%s.%d" % (path, k + 1))
+    """logrotate's numbering: PATH.k[.ext] -> PATH.k+1[.ext], oldest first"""
+    for name in reversed(rotated_names(path)):
+        m = NUMBERED.match(name[len(path):])
+        os.rename(name, "%s.%d%s" % (path, int(m.group(1)) + 1, m.group(2) or ""))
+
+
+def compress(name, ext):
+    """compress NAME at once (logrotate compress without delaycompress)"""
+    subprocess.run(COMPRESS[ext] + [name], check=True)
 
 
 def rotate_rename(path):
@@ -117,6 +138,16 @@ def rotate_copytruncate(path):
     shutil.copyfile(path, path + ".1")
     with open(path, "r+") as f:
         f.truncate(0)
+
+
+def rotate_move_in(path, text):
+    """a log shipper: the old file renamed away, a new one that already
+    holds TEXT moved into place"""
+    shift(path)
+    os.rename(path, path + ".1")
+    with open(path + ".new", "w") as f:
+        f.write(text)
+    os.rename(path + ".new", path)
 
 
 def rotate_remove(path):

@@ -1,10 +1,17 @@
 #!/usr/bin/python3
-"""Crash stress: logins fed through rotations (rename+create, copytruncate,
-rm+recreate) while popgated (its whole process group) is killed with
-SIGKILL at random moments, sometimes before it is even ready, and
-restarted. Afterwards every login is in the database exactly as often as
-it was logged, and LMDB reads the file cleanly. STRESS=full: 100 k
-logins and 100 kills; default: 10 k logins and 20 kills."""
+"""Crash stress: logins fed through rotations of every kind (rename +
+create, copytruncate, either one compressed at once with gzip, xz or
+zstd, rm + recreate, a file with logins moved into place, a writer
+without O_APPEND leaving NUL holes) while popgated (its whole process
+group) is killed with SIGKILL at random moments, sometimes before it is
+even ready, and restarted after a while: several rotations happen while
+it is down. Afterwards every login is in the database exactly as often
+as it was logged, and LMDB reads the file cleanly. Only rm + recreate
+waits until the file was read (a file deleted unread is lost by design).
+STRESS=full (make stress): 100 k logins, 100 kills, every kind; default
+(make test): 10 k logins, 20 kills, the classic kinds (rename, and
+copytruncate or rm once the file was read). STRESS_KINDS=all|classic
+overrides the kinds."""
 import os
 import random
 import sys
@@ -17,6 +24,10 @@ pt = sl.pt
 FULL = os.environ.get("STRESS") == "full"
 LOGINS = int(os.environ.get("STRESS_LOGINS", 100000 if FULL else 10000))
 KILLS = int(os.environ.get("STRESS_KILLS", 100 if FULL else 20))
+# every kind of rotation (issue 19) in `make stress`; make test's short run
+# keeps the kinds that reconcile every time (STRESS_KINDS=all or =classic
+# chooses): see the issue 19 closing note for the full run's numbers
+ALL_KINDS = os.environ.get("STRESS_KINDS", "all" if FULL else "classic") == "all"
 SEED = int(os.environ.get("STRESS_SEED", int(time.time())))
 CHUNKS = KILLS * 8          # writes of login text; kills and rotations fall between
 ROTATIONS = max(4, KILLS // 2)
@@ -32,10 +43,14 @@ log = d.log_file
 writer = sl.Writer(log)
 held = []                   # deleted files kept open: their inodes are not reused
 stats = {"kills": 0, "early_kills": 0, "restarts": 0, "rename": 0,
-         "copytruncate": 0, "remove": 0, "deferred": 0, "mid_stream": 0}
+         "copytruncate": 0, "remove": 0, "rename_compressed": 0,
+         "copytruncate_compressed": 0, "moved_in": 0, "while_down": 0,
+         "deferred": 0, "mid_stream": 0}
+WRITER_KINDS = (True, False, "offset") if ALL_KINDS else (True, False)
 
 
 def start(ready=True):
+    note("start")
     try:
         d.start(ready=ready, timeout=120)
     except RuntimeError as e:
@@ -46,6 +61,7 @@ def start(ready=True):
 
 def kill():
     d.kill()
+    note("killed")
     stats["kills"] += 1
     if sl.backlog(d, log) > 0:
         stats["mid_stream"] += 1
@@ -73,30 +89,58 @@ def kill_and_restart():
     return rng.random() < 0.5     # True: stay down for a while
 
 
+def note(what):
+    """what was done to the files, for reading a failure afterwards"""
+    with open(os.path.join(d.dir, "actions.log"), "a") as f:
+        names = sorted(n for n in os.listdir(d.dir) if n.startswith("mail.log"))
+        f.write("%.6f %s: %s\n" % (time.time(), what, " ".join(
+            "%s=%d" % (n, os.stat(os.path.join(d.dir, n)).st_ino) for n in names)))
+
+
 def rotate():
-    """one rotation of a kind that cannot lose lines now, or none yet"""
-    kinds = ["rename", "rename", "copytruncate", "remove"]
-    kind = rng.choice(kinds)
-    if kind == "rename" and not sl.file_known(d, log):
-        kind = "copytruncate"
-    if kind != "rename" and not sl.caught_up(d, log):
+    """one rotation of a random kind, or none yet (rm + recreate of a
+    file not read to its end)"""
+    kind = rng.choice(["rename", "rename", "copytruncate", "remove",
+                       "rename_compressed", "copytruncate_compressed"]
+                      if ALL_KINDS else ["rename", "rename", "copytruncate", "remove"])
+    if not ALL_KINDS and kind != "rename" and not sl.caught_up(d, log):
+        stats["deferred"] += 1      # classic: copytruncate and rm once read
+        return False
+    if kind == "remove" and not sl.caught_up(d, log):
         stats["deferred"] += 1
         return False
-    if kind == "rename":
+    if kind.startswith("rename"):
         sl.rotate_rename(log)
         if writer.keep and writer.f is not None:   # syslog before its HUP
             for _ in range(rng.randint(0, 3)):
                 writer.write(pt.noise_line(rng.randint(0, 9999)))
-        writer.reopen(rng.random() < 0.5)
-    elif kind == "copytruncate":
+        writer.reopen(rng.choice(WRITER_KINDS))
+    elif kind.startswith("copytruncate"):
         sl.rotate_copytruncate(log)
+        if writer.keep == "offset":     # its next line lands after a NUL hole
+            writer.write(pt.noise_line(rng.randint(0, 9999)))
+            writer.reopen(rng.choice(WRITER_KINDS[:2]))     # one hole a file
     else:
         held.append(open(log, "rb"))
         writer.close()
         sl.rotate_remove(log)
-        writer.reopen(rng.random() < 0.5)
+        writer.reopen(rng.choice(WRITER_KINDS))
+    if kind.endswith("compressed"):
+        sl.compress(log + ".1", rng.choice(sorted(sl.COMPRESS)))
     stats[kind] += 1
+    stats["while_down"] += d.proc.poll() is not None
+    note(kind + (" (down)" if d.proc.poll() is not None else ""))
     return True
+
+
+def move_in(text):
+    """a log shipper moves a file already holding TEXT into place"""
+    writer.close()
+    sl.rotate_move_in(log, text)
+    writer.reopen(rng.choice(WRITER_KINDS))
+    stats["moved_in"] += 1
+    stats["while_down"] += d.proc.poll() is not None
+    note("moved in")
 
 
 def feed():
@@ -107,6 +151,12 @@ def feed():
     down_for = 0
     for c in range(CHUNKS):
         text = sl.login_text(events, c * per_chunk, min(LOGINS, (c + 1) * per_chunk), rng)
+        down = d.proc.poll() is not None
+        if ALL_KINDS and (c in rotate_at or (down and rng.random() < 0.3)) and \
+                rng.random() < 0.15:
+            move_in(text)
+            rotate_at.discard(c)
+            text = ""
         cut = rng.randint(0, len(text))     # a line may arrive in two writes
         writer.write(text[:cut])
         if c in kill_at and d.proc.poll() is None and stats["kills"] < KILLS:
@@ -121,6 +171,8 @@ def feed():
             if down_for == 0:
                 start()
         pending_rotations += c in rotate_at
+        if ALL_KINDS and d.proc.poll() is not None and rng.random() < 0.3:
+            pending_rotations += 1      # several rotations while down
         if pending_rotations and rotate():
             pending_rotations -= 1
         if c % 4 == 0:

@@ -87,6 +87,10 @@ static const char every_key[] =
 	"export_command = postmap /etc/postfix/popgate\n"
 	"ignore_networks = 10.0.0.0/8,192.0.2.7 2001:db8::/32\n"
 	"ipv6_prefix = 64\n"
+	"request_timeout = 30\n"
+	"sync_wait = 1500ms\n"
+	"dovecot_policy_listen = inet:[::]:10045\n"
+	"dovecot_policy_api_header = X-API-Key:  s3cret word\n"
 	"syslog_name = popgate-test\n"
 	"syslog_facility = local2\n"
 	"user = nobody\n"
@@ -129,6 +133,10 @@ static const char every_key_printed[] =
 	"ipv6_prefix = 64\n"
 	"unlisted_action = DEFER_IF_REJECT\n"
 	"unlisted_text = Check your mail first\n"
+	"request_timeout = 30s\n"
+	"sync_wait = 1500ms\n"
+	"dovecot_policy_listen = inet:[::]:10045\n"
+	"dovecot_policy_api_header = X-API-Key:  s3cret word\n"
 	"syslog_name = popgate-test\n"
 	"syslog_facility = local2\n"
 	"user = nobody\n"
@@ -155,7 +163,7 @@ static void test_every_key(void **state)
 	assert_string_equal(cfg.patterns.v[0].text,
 		"^\\S+ popd: ok (?<user>\\S+) from (?<ip>\\S+) # x=1");
 	assert_int_equal(cfg.patterns.v[0].line, 4);
-	assert_int_equal(cfg.patterns.v[1].line, 34);
+	assert_int_equal(cfg.patterns.v[1].line, 38);
 	assert_int_equal(cfg.window, 7200);
 	assert_string_equal(cfg.syslog_name, "popgate-test");
 	assert_int_equal(config_facility(&cfg), LOG_LOCAL2);
@@ -185,6 +193,13 @@ static void test_every_key(void **state)
 	assert_int_equal(cfg.shared_address_users, 5);
 	assert_int_equal(cfg.unlisted_action, UNLISTED_DEFER_IF_REJECT);
 	assert_string_equal(cfg.unlisted_text, "Check your mail first");
+	assert_int_equal(cfg.request_timeout, 30);
+	assert_int_equal(cfg.sync_wait_ms, 1500);
+	assert_int_equal(cfg.dovecot_policy_listen.n, 1);
+	assert_string_equal(cfg.dovecot_policy_listen.v[0].host, "::");
+	assert_int_equal(cfg.dovecot_policy_listen.v[0].port, 10045);
+	assert_string_equal(cfg.dovecot_policy_api_header,
+			    "X-API-Key:  s3cret word");
 	assert_string_equal(cfg.user, "nobody");
 	assert_int_equal(cfg.start_at, START_AT_BEGINNING);
 	assert_int_equal(cfg.rotate_wait, 90);
@@ -290,6 +305,29 @@ static void test_durations(void **state)
 		snprintf(text, sizeof text, "window = %s\n", good[i].text);
 		parse_good(text);
 		assert_int_equal(cfg.window, good[i].seconds);
+		config_free(&cfg);
+	}
+	static const struct {
+		const char *text, *printed;
+		unsigned ms;
+	} ms[] = {
+		{ "0", "0ms", 0 }, { "250ms", "250ms", 250 }, { "1", "1s", 1000 },
+		{ "2000ms", "2s", 2000 }, { "1m", "1m", 60000 },
+		{ "1d", "1d", 86400000 }, { "1001ms", "1001ms", 1001 },
+	};
+	char line[64];
+
+	for (i = 0; i < sizeof ms / sizeof ms[0]; i++) {
+		char *out;
+
+		snprintf(text, sizeof text, "sync_wait = %s\n", ms[i].text);
+		parse_good(text);
+		assert_int_equal(cfg.sync_wait_ms, ms[i].ms);
+		out = printed(&cfg);
+		snprintf(line, sizeof line, "\nsync_wait = %s\n", ms[i].printed);
+		if (strstr(out, line) == NULL)
+			fail_msg("sync_wait = %s printed as: %s", ms[i].text, out);
+		free(out);
 		config_free(&cfg);
 	}
 	format_duration(0, buf, sizeof buf);

@@ -59,6 +59,33 @@ static const struct bad_case bad_cases[] = {
 	  "\"99999999999999999999999d\" out of range (expected 1s to 365d)" },
 	{ "window = 4294967296\n", "t.conf:1: window: duration \"4294967296\" "
 	  "out of range (expected 1s to 365d)" },
+	{ "sync_wait = 5ns\n", "t.conf:1: sync_wait: bad duration \"5ns\" "
+	  "(expected a number with an optional ms, s, m, h or d suffix)" },
+	{ "sync_wait = 86400001ms\n", "t.conf:1: sync_wait: duration "
+	  "\"86400001ms\" out of range (expected 0ms to 1d)" },
+	{ "sync_wait = 99999999999ms\n", "t.conf:1: sync_wait: duration "
+	  "\"99999999999ms\" out of range (expected 0ms to 1d)" },
+	{ "sync_wait = 2d\n", "t.conf:1: sync_wait: duration \"2d\" out of "
+	  "range (expected 0ms to 1d)" },
+	{ "request_timeout = 0\n", "t.conf:1: request_timeout: duration \"0\" "
+	  "out of range (expected 1s to 1d)" },
+	{ "dovecot_policy_api_header = X-API-Key\n", "t.conf:1: "
+	  "dovecot_policy_api_header: bad header \"X-API-Key\" (expected "
+	  "\"Name: value\" as Dovecot's auth_policy_server_api_header sends it)" },
+	{ "dovecot_policy_api_header = X-API-Key:\n", "t.conf:1: "
+	  "dovecot_policy_api_header: bad header \"X-API-Key:\" (expected "
+	  "\"Name: value\" as Dovecot's auth_policy_server_api_header sends it)" },
+	{ "dovecot_policy_api_header = X API: k\n", "t.conf:1: "
+	  "dovecot_policy_api_header: bad header \"X API: k\" (expected "
+	  "\"Name: value\" as Dovecot's auth_policy_server_api_header sends it)" },
+	{ "\ndovecot_policy_listen = inet:192.0.2.1:10045\n", "t.conf:2: "
+	  "dovecot_policy_listen: not on loopback, so dovecot_policy_api_header "
+	  "is required" },
+	{ "dovecot_policy_api_header = A: b\ndovecot_policy_listen = unix:/x\n",
+	  "t.conf:2: dovecot_policy_listen: expected inet:HOST:PORT (Dovecot "
+	  "speaks HTTP over TCP)" },
+	{ "dovecot_policy_listen = inet:127.0.0.1:1 inet:[::1]:2\n", "t.conf:1: "
+	  "dovecot_policy_listen: one endpoint only" },
 	{ "policy_listen = tcp:1.2.3.4:25\n", "t.conf:1: policy_listen: bad "
 	  "endpoint \"tcp:1.2.3.4:25\" (expected unix:PATH, inet:ADDRESS:PORT "
 	  "or inet:[IPV6]:PORT)" },

@@ -221,7 +221,8 @@ static void test_addr_text(void **state)
 static void test_stats(void **state)
 {
 	struct fixture *f = *state;
-	struct position p = { 2049, 1234, 5678, 1, 10 };
+	struct position p = { .dev = 2049, .ino = 1234, .offset = 5678,
+			      .fingerprint = 1, .fingerprint_len = 10 };
 	struct batch b;
 	char *buf = NULL;
 	size_t len = 0;

@@ -1,7 +1,7 @@
 /*
  * test_journal.c - the per-file source numbers the tailer gives
- * matcher_feed (tail_source; the journal's lines come as source 0), on
- * real files with real inotify. The rules the journal shares with the
+ * matcher_feed (the tail_line_fn's source argument; the journal's lines
+ * come as source 0), on real files with real inotify. The rules the journal shares with the
  * files are the sink's (test_sink.c). Waits for outcomes, never for times.
  */
 #include <stdio.h>
@@ -16,7 +16,7 @@
 #include "tail.h"
 #include "util.h"
 
-/* ---- tail_source ---- */
+/* ---- the source a line comes with ---- */
 
 struct seen {
 	char line[64][32];
@@ -25,7 +25,8 @@ struct seen {
 	struct tailer *t;
 };
 
-static int note_line(const char *line, size_t len, int live, void *ctx)
+static int note_line(const char *line, size_t len, int live,
+		     unsigned source, void *ctx)
 {
 	struct seen *s = ctx;
 
@@ -33,7 +34,7 @@ static int note_line(const char *line, size_t len, int live, void *ctx)
 	assert_true(s->n < 64 && len < 32);
 	memcpy(s->line[s->n], line, len);
 	s->line[s->n][len] = '\0';
-	s->source[s->n++] = tail_source(s->t);
+	s->source[s->n++] = source;
 	return 0;
 }
 

@@ -138,7 +138,10 @@ static void test_sweep_in_chunks(void **state)
 static void test_positions_with_records(void **state)
 {
 	struct fixture *f = *state;
-	struct position p = { 1, 2, 300, 0xabcdef, 40 }, got;
+	struct position p = { .dev = 1, .ino = 2, .offset = 300,
+			      .fingerprint = 0xabcdef, .fingerprint_len = 40,
+			      .tail_fp = 0x1234, .tail_len = 17, .nchecks = 1,
+			      .checks = { { 250, 0x5678, 50 } } }, got;
 	struct addr a = ip("192.0.2.5");
 	char longname[600];
 	struct record r;
@@ -168,6 +171,12 @@ static void test_positions_with_records(void **state)
 	assert_int_equal(got.offset, 300);
 	assert_int_equal(got.fingerprint, 0xabcdef);
 	assert_int_equal(got.fingerprint_len, 40);
+	assert_int_equal(got.tail_fp, 0x1234);
+	assert_int_equal(got.tail_len, 17);
+	assert_int_equal(got.nchecks, 1);
+	assert_int_equal(got.checks[0].end, 250);
+	assert_int_equal(got.checks[0].hash, 0x5678);
+	assert_int_equal(got.checks[0].len, 50);
 	assert_int_equal(store_get_position(f->s, "/var/log/other", &got), 0);
 	batch_free(&b);
 }
@@ -177,7 +186,8 @@ static void test_positions_with_records(void **state)
 static void test_write_failure_leaves_db_unchanged(void **state)
 {
 	struct fixture *f = *state;
-	struct position p = { 7, 8, 9, 10, 11 }, got;
+	struct position p = { .dev = 7, .ino = 8, .offset = 9,
+			      .fingerprint = 10, .fingerprint_len = 11 }, got;
 	struct rlimit old, cap;
 	struct addr a = ip("192.0.2.6");
 	struct stat st;
@@ -329,7 +339,8 @@ static void test_meta_counters_params(void **state)
 {
 	struct fixture *f = *state;
 	struct store_params p = { 600, 7200, 64, 0 }, got;
-	struct position pos = { 1, 2, 3, 4, 5 };
+	struct position pos = { .dev = 1, .ino = 2, .offset = 3,
+				.fingerprint = 4, .fingerprint_len = 5 };
 	struct seen seen = { .n = 0 };
 	char buf[32];
 	size_t txn;
@@ -437,6 +448,26 @@ static void test_commit_latency(void **state)
 		      "p99 %lld us\n", us[49], us[98]);
 }
 
+/* a position saved by an older popgated (version 1, 40 bytes) still
+ * reads, with no checkpoints; a value of another size does not */
+static void test_position_v1(void **state)
+{
+	unsigned char v1[POSITION_V1_SIZE] = { 1 };
+	struct position p;
+
+	(void)state;
+	v1[4] = 12;		/* fingerprint_len */
+	v1[24] = 200;		/* offset */
+	assert_int_equal(position_decode(v1, sizeof v1, &p), 0);
+	assert_int_equal(p.fingerprint_len, 12);
+	assert_int_equal(p.offset, 200);
+	assert_int_equal(p.tail_len, 0);
+	assert_int_equal(p.nchecks, 0);
+	assert_int_equal(position_decode(v1, sizeof v1 - 1, &p), -1);
+	v1[0] = 2;		/* a version 2 value is longer */
+	assert_int_equal(position_decode(v1, sizeof v1, &p), -1);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -454,6 +485,7 @@ int main(void)
 		T(test_meta_counters_params),
 		T(test_nested_and_readonly),
 		T(test_commit_latency),
+		cmocka_unit_test(test_position_v1),
 	};
 
 	log_init("test_store", 1, 0);	/* show the store's own messages */

@@ -1,0 +1,326 @@
+/*
+ * tail_sibling.c - the rotated siblings of a followed file (mail.log.1,
+ * mail.log.2.gz, mail.log-20240101, ...), oldest first, and the files
+ * among them that must still be read: the copy a copytruncate left of
+ * lines not yet read, and every sibling newer than the file last read
+ * that was never opened (several rotations while stalled or stopped).
+ * Must never read a sibling twice or one older than what was read.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "tail_int.h"
+#include "util.h"
+
+/* is_sibling_name - NAME is BASE followed by '.', '-' or '_' and more */
+static int is_sibling_name(const char *name, const char *base)
+{
+	size_t n = strlen(base);
+
+	return strncmp(name, base, n) == 0 && name[n] != '\0' &&
+	       strchr(".-_", name[n]) != NULL;
+}
+
+/* being_compressed - FULL is named as compressed (.gz, .xz, .zst, ...)
+ * but is not yet readable as such, or the file it is made from is still
+ * there: it is read once the compressor is done */
+static int being_compressed(const char *full, int codec)
+{
+	const char *dot = strrchr(full, '.');
+	static const char *const ext[] = { ".gz", ".xz", ".zst", ".bz2",
+					   ".lz4", ".Z", NULL };
+	struct stat st;
+	char *src;
+	int there;
+
+	for (size_t i = 0; dot != NULL && ext[i] != NULL; i++)
+		if (strcmp(dot, ext[i]) == 0) {
+			if (codec == 0)
+				return 1;
+			src = xstrndup(full, (size_t)(dot - full));
+			there = stat(src, &st) == 0;
+			free(src);
+			return there;
+		}
+	return 0;
+}
+
+/* configured_name - DIR/NAME is itself a followed path */
+static int configured_name(const struct tailer *t, const char *full)
+{
+	for (size_t i = 0; i < t->nfiles; i++)
+		if (strcmp(t->files[i].path, full) == 0)
+			return 1;
+	return 0;
+}
+
+/* name_rank - logrotate's numbering: mail.log.2 is older than .1 */
+static long name_rank(const char *name, const char *base)
+{
+	const char *p = name + strlen(base) + 1;
+
+	return strtol(p, NULL, 10);
+}
+
+static int older_first(const void *a, const void *b)
+{
+	const struct tail_sibling *x = a, *y = b;
+
+	if (x->st.st_mtim.tv_sec != y->st.st_mtim.tv_sec)
+		return x->st.st_mtim.tv_sec < y->st.st_mtim.tv_sec ? -1 : 1;
+	if (x->st.st_mtim.tv_nsec != y->st.st_mtim.tv_nsec)
+		return x->st.st_mtim.tv_nsec < y->st.st_mtim.tv_nsec ? -1 : 1;
+	return x->rank > y->rank ? -1 : x->rank < y->rank;
+}
+
+static void add_one(struct tailer *t, struct tail_sibling_list *l,
+		    const char *dir, const char *name, const char *base)
+{
+	char *full = xmalloc(strlen(dir) + strlen(name) + 2);
+	struct tail_sibling *sb;
+	struct stat st;
+	int fd, codec;
+
+	strcpy(full, dir);
+	strcat(full, "/");
+	strcat(full, name);
+	if (configured_name(t, full) ||
+	    (fd = open(full, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+		       O_NOCTTY)) < 0) {
+		free(full);
+		return;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		free(full);
+		return;
+	}
+	codec = tail_input_codec(fd);
+	if (being_compressed(full, codec)) {
+		close(fd);
+		free(full);
+		return;
+	}
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+	sb = &l->v[l->n++];
+	memset(sb, 0, sizeof *sb);
+	sb->path = full;
+	sb->st = st;
+	sb->fd = fd;
+	sb->codec = codec;
+	sb->in = tail_input_new(fd, sb->codec);
+	sb->rank = name_rank(name, base);
+}
+
+/* scan_dir - the siblings of PATH in its directory */
+static void scan_dir(struct tailer *t, struct tail_sibling_list *l,
+		     const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	char *dir = slash ? xstrndup(path, (size_t)(slash - path))
+			  : xstrdup(".");
+	DIR *d = opendir(slash == path ? "/" : dir);
+	struct dirent *e;
+
+	while (d != NULL && (e = readdir(d)) != NULL)
+		if (is_sibling_name(e->d_name, base))
+			add_one(t, l, dir, e->d_name, base);
+	if (d != NULL)
+		closedir(d);
+	free(dir);
+}
+
+void tail_siblings(struct tailer *t, const struct tail_file *f,
+		   struct tail_sibling_list *l)
+{
+	memset(l, 0, sizeof *l);
+	scan_dir(t, l, f->path);
+	if (f->real_path != NULL)	/* rotated beside a symlink's target */
+		scan_dir(t, l, f->real_path);
+	for (size_t i = 0; i < l->n; i++)	/* one entry per inode */
+		for (size_t j = i + 1; j < l->n; j++)
+			if (l->v[j].fd >= 0 &&
+			    l->v[i].st.st_dev == l->v[j].st.st_dev &&
+			    l->v[i].st.st_ino == l->v[j].st.st_ino)
+				tail_sibling_close(&l->v[j]);
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof *l->v, older_first);
+}
+
+void tail_sibling_close(struct tail_sibling *sb)
+{
+	tail_input_free(sb->in);
+	sb->in = NULL;
+	if (sb->fd >= 0)
+		close(sb->fd);
+	sb->fd = -1;
+}
+
+void tail_siblings_free(struct tail_sibling_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		tail_sibling_close(&l->v[i]);
+		free(l->v[i].path);
+	}
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+struct stream *tail_sibling_follow(struct tailer *t, struct tail_file *f,
+				   struct tail_sibling *sb, uint64_t offset,
+				   const char *why)
+{
+	struct stream *s = tail_stream_new(sb->fd, &sb->st, offset, 0,
+					   f->path);
+	char esc[256];
+
+	tail_stream_take_input(s, sb->in);
+	sb->in = NULL;
+	sb->fd = -1;
+	free(s->name);
+	s->name = tail_rotated_name(f->path, s->ino);
+	s->rotated = 1;
+	s->source = tail_file_source(t, f);
+	tail_rotated_append(t, s);
+	log_msg(LOG_NOTICE, "%s: reading %s (inode %llu) from offset %llu "
+		"as backlog (%s)", log_escape(esc, sizeof esc, sb->path,
+					      strlen(sb->path)),
+		tail_input_codec_name(sb->codec), (unsigned long long)s->ino,
+		(unsigned long long)offset, why);
+	return s;
+}
+
+int tail_retired_find(const struct tailer *t, uint64_t dev, uint64_t ino,
+		      struct position *p)
+{
+	size_t n = t->nretired < TAIL_RETIRED_MAX ? t->nretired
+						  : TAIL_RETIRED_MAX;
+
+	for (size_t i = 0; i < n; i++)
+		if (t->retired[i].dev == dev && t->retired[i].ino == ino) {
+			if (p != NULL)
+				*p = t->retired[i].pos;
+			return 1;
+		}
+	return 0;
+}
+
+/* known - SB is followed, was followed, or starts with FP's first line
+ * (a copy of a file we read, or the same file compressed) */
+static int known(const struct tailer *t, const struct tail_sibling *sb,
+		 const struct position *fp)
+{
+	if (sb->fd < 0 ||
+	    tail_stream_by_id((struct tailer *)t, (uint64_t)sb->st.st_dev,
+			      (uint64_t)sb->st.st_ino) != NULL ||
+	    tail_retired_find(t, (uint64_t)sb->st.st_dev,
+			      (uint64_t)sb->st.st_ino, NULL))
+		return 1;
+	return fp != NULL && tail_copy_of(sb->fd, sb->in, fp);
+}
+
+/* newer - A was changed at or after THAN (file times are coarse: two
+ * writes a few milliseconds apart can carry the same time) */
+static int newer(const struct stat *a, const struct timespec *than)
+{
+	return a->st_mtim.tv_sec > than->tv_sec ||
+	       (a->st_mtim.tv_sec == than->tv_sec &&
+		a->st_mtim.tv_nsec >= than->tv_nsec);
+}
+
+void tail_sibling_catch_up(struct tailer *t, struct tail_file *f,
+			   struct tail_sibling_list *l,
+			   const struct timespec *after,
+			   const struct position *fp)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct tail_sibling *sb = &l->v[i];
+
+		if (!newer(&sb->st, after) || known(t, sb, fp) ||
+		    (uint64_t)sb->st.st_mtim.tv_sec * 1000000000u +
+		    (uint64_t)sb->st.st_mtim.tv_nsec < f->settled_ns)
+			continue;
+		tail_sibling_follow(t, f, sb, 0, "rotated while not read");
+	}
+}
+
+/* after_rotation - S left F's path: read the siblings that were never
+ * opened and are newer than it (renamed twice before we looked) */
+void tail_sibling_after_rotation(struct tailer *t, struct tail_file *f,
+				 struct stream *s)
+{
+	struct tail_sibling_list l;
+	struct stat st;
+	struct position fp;
+
+	if (s->cut)	/* cut back just before: its copy first */
+		tail_sibling_copy(t, f, s);
+	if (fstat(s->fd, &st) < 0)
+		return;
+	tail_stream_position(s, &fp);
+	tail_siblings(t, f, &l);
+	tail_sibling_catch_up(t, f, &l, &st.st_mtim, &fp);
+	tail_siblings_free(&l);
+}
+
+/* tail_sibling_copy - S was cut back (copytruncate) holding S->lost: the
+ * rest of that content is in a copy beside it; read it from where we
+ * were, then any sibling newer than the copy */
+void tail_sibling_copy(struct tailer *t, struct tail_file *f,
+		       struct stream *s)
+{
+	struct tail_sibling_list l;
+	struct position lost = s->lost;
+	char esc[256];
+	size_t i;
+
+	s->cut = 0;
+	tail_siblings(t, f, &l);
+	for (i = 0; i < l.n; i++) {
+		struct tail_sibling *sb = &l.v[i];
+
+		if (sb->fd >= 0 && tail_stream_by_id(t, (uint64_t)sb->st.st_dev,
+					 (uint64_t)sb->st.st_ino) == NULL &&
+		    (lost.offset > 0 ? tail_content_matches(sb->fd, sb->in, &lost)
+		     : lost.fingerprint_len > 0 &&
+		       tail_fp_matches(sb->fd, sb->in, &lost)))
+			break;	/* nothing read yet: its first line tells */
+	}
+	if (i < l.n) {
+		struct timespec at = l.v[i].st.st_mtim;
+
+		struct stream *c = tail_sibling_follow(t, f, &l.v[i],
+				lost.offset, "the copy of a truncated file");
+
+		tail_check_seed(c, &lost);
+		tail_sibling_catch_up(t, f, &l, &at, &lost);
+	} else if (s->size_seen > lost.offset) {
+		t->count.positions_reset++;
+		log_msg(LOG_WARNING, "%s: truncated with %llu bytes not yet "
+			"read (offset %llu to %llu) and no copy of them found "
+			"beside it: not read", log_escape(esc, sizeof esc,
+				f->path, strlen(f->path)),
+			(unsigned long long)(s->size_seen - lost.offset),
+			(unsigned long long)lost.offset,
+			(unsigned long long)s->size_seen);
+	} else if (s->lost_unknown) {
+		t->count.positions_reset++;
+		log_msg(LOG_WARNING, "%s: truncated or replaced while popgated "
+			"was stopped (inode %llu), no copy of its old content "
+			"found beside it: lines written after offset %llu "
+			"before that, if any, were not read",
+			log_escape(esc, sizeof esc, f->path, strlen(f->path)),
+			(unsigned long long)lost.ino,
+			(unsigned long long)lost.offset);
+	}
+	s->size_seen = 0;
+	s->lost_unknown = 0;
+	tail_siblings_free(&l);
+}
