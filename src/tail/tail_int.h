@@ -138,6 +138,9 @@ ssize_t tail_pread(int fd, struct tail_input *in, void *buf, size_t n,
 		   uint64_t off);
 
 /* tail_check.c */
+/* tail_check_hash - hash of a checkpoint's bytes (and of a position's
+ * bytes before its offset) */
+uint64_t tail_check_hash(const void *data, size_t len);
 /* tail_fp_is_hole - FP is that of LEN NUL bytes (no first line yet) */
 int tail_fp_is_hole(uint64_t fp, uint32_t len);
 /* tail_fp_matches - the first P->fingerprint_len bytes hash to P's */

@@ -308,7 +308,7 @@ static void tail_fp(struct stream *s, struct position *p)
 	p->tail_fp = 0;
 	if (len > 0 && tail_pread(s->fd, s->in, b, (size_t)len,
 				  s->consumed - len) == (ssize_t)len) {
-		p->tail_fp = tail_hash(b, (size_t)len);
+		p->tail_fp = tail_check_hash(b, (size_t)len);
 		p->tail_len = (uint32_t)len;
 	}
 }
