@@ -342,6 +342,7 @@ int ingest_run(const struct config *cfg, int ready_fd, int parent_fd)
 	inbox_source(in.inbox, SYNC_JOURNAL, 0);	/* no sync waits for it */
 	journal_stop(in.journal);	/* hands in what it read */
 	inbox_stop(in.inbox);	/* hands in what was pushed */
+	sink_counters_due(in.sink);
 	commit(&in, 1);
 	log_debug(1, "ingest: exiting");
 	teardown(&in);

@@ -36,6 +36,7 @@ struct sink {
 	int failed;		/* the batch failed to commit: retry it */
 	long long retry_ms;	/* not before (monotonic) */
 	long long last_commit_ms;	/* monotonic: sink_commit_due */
+	long long counters_due_ms;	/* counters alone commit from then */
 	unsigned backoff_ms;
 	size_t sessions_max;	/* open keyed sessions kept */
 	struct ratelimit rl_store, rl_backlog, rl_covers;
@@ -425,7 +426,10 @@ static int commit_locked(struct sink *s)
 	if (s->store == NULL)
 		return 0;	/* dry */
 	flush_meta(s);
-	counters_flush(&s->batch);
+	if (s->batch.n > 0 || s->last_commit_ms >= s->counters_due_ms) {
+		counters_flush(&s->batch);	/* alone: once a second */
+		s->counters_due_ms = s->last_commit_ms + SINK_COUNTERS_ALONE_MS;
+	}
 	if (s->batch.n == 0)
 		return 0;
 	if (store_apply(s->store, &s->batch) != 0) {
@@ -440,6 +444,13 @@ static int commit_locked(struct sink *s)
 	s->committed_change |= s->changed;
 	s->changed = 0;
 	return 0;
+}
+
+void sink_counters_due(struct sink *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->counters_due_ms = 0;
+	pthread_mutex_unlock(&s->lock);
 }
 
 int sink_commit(struct sink *s)
