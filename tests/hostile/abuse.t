@@ -268,7 +268,11 @@ def churn(d, eps, pid, checker):
     hl.checker_ok(t, checker.mark("churn"), "connection churn")
 
 
-d, eps, pid = hl.start_daemon(idle_timeout="60s", max_clients="2000")
+# request_timeout 1h: the pipeliners are read back one after another, and
+# under -v (a log line per decision) on a sanitizer build that can take
+# longer than the default 10 s for the last ones; slow.t tests the deadline
+d, eps, pid = hl.start_daemon(idle_timeout="60s", max_clients="2000",
+                              request_timeout="1h")
 checker = hl.Checker(eps)
 time.sleep(0.3)
 base_fds = hl.fd_count(pid)
