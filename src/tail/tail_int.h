@@ -62,7 +62,8 @@ struct tail_file {
 	int del_main;		/* delete path's position at the next report */
 	int dir_watched;	/* the directory itself is watched */
 	int alias_noted;	/* "same file as ..." logged */
-	uint64_t settled_ns;	/* siblings older than this were read (start) */
+	uint64_t settled_ns;	/* siblings changed before this were seen
+				 * (start, or the last sweep) */
 	long long retry_ms;	/* open failed: not before this time */
 	unsigned backoff_ms;
 	struct ratelimit rl;
@@ -97,7 +98,8 @@ struct tailer {
 	size_t ndeleted;
 	struct saved_position *saved;
 	size_t nsaved;
-	uint64_t saved_at_max;		/* when the last positions were saved */
+	uint64_t saved_at_max;		/* the last save's sweep (resume) */
+	uint64_t swept_ns;		/* the last sweep (tail_sweep.c) */
 	struct watched_dir *dirs;
 	size_t ndirs;
 	int dirs_missing;		/* some file's directory is not watched */
@@ -116,6 +118,8 @@ unsigned tail_file_source(const struct tailer *t, const struct tail_file *f);
  * rotated file still draining */
 char *tail_rotated_name(const char *path, uint64_t ino);
 void tail_delete_position_later(struct tailer *t, const char *name);
+/* tail_wall_ns - the wall clock (ns) that file mtimes are taken from */
+uint64_t tail_wall_ns(void);
 /* tail_rotated_append - drain S after every rotated file queued */
 void tail_rotated_append(struct tailer *t, struct stream *s);
 /* tail_stream_by_id - the open stream of file (DEV, INO), or NULL */
@@ -213,6 +217,18 @@ void tail_sibling_copy(struct tailer *t, struct tail_file *f,
 /* tail_retired_find - (DEV, INO) was retired; *P where it ended */
 int tail_retired_find(const struct tailer *t, uint64_t dev, uint64_t ino,
 		      struct position *p);
+
+/* tail_siblings_changed - some sibling of F that is not followed and was
+ * not retired changed at or after SINCE (ns): a fstatat per name only */
+int tail_siblings_changed(struct tailer *t, const struct tail_file *f,
+			  uint64_t since);
+
+/* tail_sweep.c */
+/* tail_sweep - before positions are reported: follow every sibling of
+ * every file that changed since the last sweep and is neither followed,
+ * retired nor a copy of a followed file; the time of the sweep goes into
+ * every position reported with it. Only when something is reported */
+void tail_sweep(struct tailer *t);
 
 /* tail_watch.c */
 void tail_watch_all(struct tailer *t);

@@ -137,6 +137,42 @@ static void scan_dir(struct tailer *t, struct tail_sibling_list *l,
 	free(dir);
 }
 
+/* changed_in - a sibling of PATH (in its directory) that is not followed
+ * and not retired changed at or after SINCE */
+static int changed_in(struct tailer *t, const char *path, uint64_t since)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	char *dir = slash ? xstrndup(path, (size_t)(slash - path))
+			  : xstrdup(".");
+	DIR *d = opendir(slash == path ? "/" : dir);
+	struct dirent *e;
+	struct stat st;
+	int found = 0;
+
+	while (!found && d != NULL && (e = readdir(d)) != NULL)
+		found = is_sibling_name(e->d_name, base) &&
+			fstatat(dirfd(d), e->d_name, &st, 0) == 0 &&
+			S_ISREG(st.st_mode) &&
+			(uint64_t)st.st_mtim.tv_sec * 1000000000u +
+			(uint64_t)st.st_mtim.tv_nsec >= since &&
+			tail_stream_by_id(t, (uint64_t)st.st_dev,
+					  (uint64_t)st.st_ino) == NULL &&
+			!tail_retired_find(t, (uint64_t)st.st_dev,
+					   (uint64_t)st.st_ino, NULL);
+	if (d != NULL)
+		closedir(d);
+	free(dir);
+	return found;
+}
+
+int tail_siblings_changed(struct tailer *t, const struct tail_file *f,
+			  uint64_t since)
+{
+	return changed_in(t, f->path, since) ||
+	       (f->real_path != NULL && changed_in(t, f->real_path, since));
+}
+
 void tail_siblings(struct tailer *t, const struct tail_file *f,
 		   struct tail_sibling_list *l)
 {

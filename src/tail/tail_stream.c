@@ -164,6 +164,25 @@ static int deliver_buffered(struct tailer *t, struct stream *s,
 	return 0;
 }
 
+/* fp_from_buffer - the buffer holds the file from offset 0: the first
+ * line is fingerprinted as it was read, not as the file holds it when a
+ * position is next reported (a copytruncate in between would give the
+ * lines read the fingerprint of lines not read) */
+static void fp_from_buffer(struct stream *s)
+{
+	size_t n = s->end < TAIL_FP_MAX ? s->end : TAIL_FP_MAX;
+	const char *nl;
+
+	if (s->fp_final || s->start != 0 || s->read_off != s->end)
+		return;
+	nl = memchr(s->buf, '\n', n);
+	if (nl != NULL)
+		n = (size_t)(nl - s->buf) + 1;
+	s->fp = tail_hash(s->buf, n);
+	s->fp_len = (uint32_t)n;
+	s->fp_final = nl != NULL || n == TAIL_FP_MAX;
+}
+
 /* stream_read - append up to TAIL_READ_SIZE bytes; bytes read or -1 */
 static ssize_t stream_read(struct tailer *t, struct stream *s)
 {
@@ -192,6 +211,7 @@ static ssize_t stream_read(struct tailer *t, struct stream *s)
 		s->end += (size_t)n;
 		s->read_off += (uint64_t)n;
 		s->last_data_ms = clock_mono_ms();
+		fp_from_buffer(s);
 	}
 	s->at_eof = (size_t)n < want;
 	return n;
@@ -261,16 +281,6 @@ static void reconcile(struct tailer *t, struct stream *s, uint64_t size,
 	t->count.truncations++;
 }
 
-static uint64_t wall_ns(void)
-{
-	struct timespec ts;
-
-	/* compared with file mtimes, which the kernel takes from this
-	 * coarse clock: a file written after the save is never older */
-	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* tail_fp - the checkpoint at the offset reached: the last line's, or
  * read back when bytes were skipped since */
 static void tail_fp(struct stream *s, struct position *p)
@@ -304,7 +314,7 @@ void tail_stream_position(struct stream *s, struct position *p)
 	p->fingerprint_len = s->fp_len;
 	tail_fp(s, p);
 	tail_check_save(s, p);
-	p->saved_at = wall_ns();
+	p->saved_at = tail_wall_ns();
 }
 
 int tail_stream_verify(struct tailer *t, struct stream *s, int check_fp)

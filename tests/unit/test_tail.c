@@ -602,6 +602,113 @@ static void test_restart_rotated_shrunk(void **state)
 	assert_int_equal(x->got.live[0], 0);	/* backlog */
 }
 
+/* expect_once - every line of WANT arrived exactly once (any order), and
+ * nothing else */
+static void expect_once(struct fx *x, const char *const *want)
+{
+	size_t n = 0;
+
+	while (want[n])
+		n++;
+	assert_true(pump(x, n, 0));
+	pump(x, 0, 300);	/* nothing more may come */
+	assert_int_equal(x->got.n, n);
+	for (size_t i = 0; i < n; i++) {
+		size_t seen = 0;
+
+		for (size_t j = 0; j < x->got.n; j++)
+			seen += strcmp(x->got.line[j], want[i]) == 0;
+		assert_int_equal(seen, 1);
+	}
+}
+
+/* copytruncate_unread - LOG (followed, nothing read yet) gets A_TEXT, is
+ * copied to log.1 and truncated, then gets B_TEXT: the copy's mtime is
+ * then older than anything saved after */
+static void copytruncate_unread(struct fx *x, const char *log,
+				const char *a_text, const char *b_text)
+{
+	put(path_in(x, "log.1"), a_text);
+	assert_int_equal(truncate(log, 0), 0);
+	put(log, b_text);
+	usleep(30000);		/* the copy is older than the next save */
+}
+
+/* a copy made before the file was read at all (it was empty when
+ * opened): nothing tells the truncation, only the copy beside it */
+static void test_copy_of_unread_file(void **state)
+{
+	struct fx *x = *state;
+	const char *log = start_on_empty_log(x);
+	const char *want[] = { "a1", "a2", "b1", NULL };
+
+	put(log, "a1\na2\n");
+	copytruncate_unread(x, log, "a1\na2\n", "b1\n");
+	expect_once(x, want);
+}
+
+/* the same, saved before the copy was noticed and stopped then: the
+ * restart must not take the copy for one read before that save */
+static void test_copy_saved_unseen(void **state)
+{
+	struct fx *x = *state;
+	const char *log = start_on_empty_log(x);
+	const char *paths[] = { log, NULL };
+	const char *want[] = { "a1", "a2", NULL };
+
+	put(log, "a1\na2\n");
+	copytruncate_unread(x, log, "a1\na2\n", "b1\n");
+	tail_catch_up(x->t);	/* b1 read before any event is */
+	while (tail_deliver(x->t, collect, &x->got))
+		;
+	assert_int_equal(x->got.n, 1);
+	tail_positions(x->t, on_position, x);	/* saved, then down */
+	restart(x, 0, paths);
+	expect_once(x, want);
+}
+
+/* lines read from offset 0, then the file is copied and truncated before
+ * the position is reported: the position's first line is the one read,
+ * so the truncation is seen and the copy is not read again */
+static void test_fingerprint_as_read(void **state)
+{
+	struct fx *x = *state;
+	const char *log = start_on_empty_log(x);
+	const char *want[] = { "a1", "a2", "b1", NULL };
+
+	put(log, "a1\na2\n");
+	while (x->got.n < 2) {
+		tail_wait(x->t, 1);
+		while (tail_deliver(x->t, collect, &x->got))
+			;
+	}
+	copytruncate_unread(x, log, "a1\na2\n", "b1\n");
+	expect_once(x, want);
+}
+
+/* a rotated file read to its end and retired after later lines than the
+ * current file's last save: a restart does not read it again */
+static void test_retired_not_reread(void **state)
+{
+	struct fx *x = *state;
+	const char *log = path_in(x, "log");
+	const char *paths[] = { log, NULL };
+	const char *none[] = { NULL };
+
+	put(log, "");
+	start(x, 0, 2, paths);	/* rotate_wait 2 s: a pump waits up to 1 s */
+	put_and_wait(x, log, "a1\n", 1);
+	assert_int_equal(rename(log, path_in(x, "log.1")), 0);
+	put(log, "");
+	pump(x, 0, 300);	/* the new file's position saved */
+	usleep(30000);
+	put_and_wait(x, path_in(x, "log.1"), "a2\n", 2);	/* late writer */
+	pump(x, 0, 3500);	/* quiet for rotate_wait: retired */
+	assert_int_equal(x->got.n, 2);
+	restart(x, 0, paths);
+	expect_once(x, none);
+}
+
 static void test_stop_and_positions(void **state)
 {
 	struct fx *x = *state;
@@ -702,6 +809,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_restart_rotated_rewritten, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_rotated_shrunk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_and_positions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy_of_unread_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy_saved_unseen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fingerprint_as_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retired_not_reread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_files, setup, teardown),
 	};
