@@ -366,6 +366,10 @@ int tail_stream_deliver(struct tailer *t, struct stream *s,
 			s->pending = 0;
 			return 0;
 		}
+		/* cut back and refilled past our offset while we read: the
+		 * bytes just read belong to the new content, drop them */
+		if (s->consumed > 0 && tail_stream_verify(t, s, 1))
+			return 1;
 		*budget = (size_t)n >= *budget ? 0 : *budget - (size_t)n;
 	}
 }

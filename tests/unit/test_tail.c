@@ -709,6 +709,78 @@ static void test_retired_not_reread(void **state)
 	expect_once(x, none);
 }
 
+/* lines - N lines "<TAG><i> ..." of about 50 bytes, as one text */
+static char *lines(char tag, size_t n)
+{
+	char *text = xmalloc(n * 64 + 1), *p = text;
+
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, "%c%05zu the line's padding, to fill 64 KiB\n",
+			     tag, i);
+	*p = '\0';
+	return text;
+}
+
+/* cut_during - deliver, and after line AT copy LOG to log.1, truncate
+ * it and refill it past the offset being read */
+struct cut_during {
+	struct fx *x;
+	const char *log;
+	size_t at;
+	const char *refill;
+};
+
+static int collect_and_cut(const char *line, size_t len, int live,
+			   unsigned source, void *ctx)
+{
+	struct cut_during *c = ctx;
+	int stop = collect(line, len, live, source, &c->x->got);
+	int in, out;
+	char buf[65536];
+	ssize_t n;
+
+	if (c->x->got.n != c->at)
+		return stop;
+	in = open(c->log, O_RDONLY);
+	out = open(path_in(c->x, "log.1"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(in >= 0 && out >= 0);
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		assert_int_equal(write(out, buf, (size_t)n), n);
+	close(in);
+	close(out);
+	assert_int_equal(truncate(c->log, 0), 0);
+	put(c->log, c->refill);
+	return stop;
+}
+
+/* a copytruncate and a refill past our offset between two reads of one
+ * delivery: the bytes read after it are not taken for the old file's */
+static void test_refilled_while_reading(void **state)
+{
+	struct fx *x = *state;
+	const char *log = start_on_empty_log(x);
+	char *a = lines('a', 1500), *b = lines('b', 2500);
+	struct cut_during c = { x, log, 10, b };
+	const char **want = xcalloc(4001, sizeof *want);
+	size_t n = 0;
+
+	for (char *p = a; *p; p = strchr(p, '\n') + 1)
+		want[n++] = xstrndup(p, (size_t)(strchr(p, '\n') - p));
+	for (char *p = b; *p; p = strchr(p, '\n') + 1)
+		want[n++] = xstrndup(p, (size_t)(strchr(p, '\n') - p));
+	put(log, a);
+	tail_catch_up(x->t);
+	while (tail_deliver(x->t, collect_and_cut, &c))
+		tail_positions(x->t, on_position, x);
+	tail_positions(x->t, on_position, x);
+	expect_once(x, want);
+	for (size_t i = 0; i < n; i++)
+		free((char *)want[i]);
+	free(want);
+	free(a);
+	free(b);
+}
+
 static void test_stop_and_positions(void **state)
 {
 	struct fx *x = *state;
@@ -813,6 +885,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_copy_saved_unseen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fingerprint_as_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retired_not_reread, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refilled_while_reading, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_files, setup, teardown),
 	};
