@@ -306,6 +306,27 @@ void tail_sibling_after_rotation(struct tailer *t, struct tail_file *f,
 	tail_siblings_free(&l);
 }
 
+/* copy_offset - where SB, if it is the copy of what LOST's file held,
+ * goes on: LOST's offset when SB holds the same bytes up to it; else the
+ * newest earlier line end of LOST that SB holds, or 0 when none but its
+ * first line is LOST's (bytes read after a truncation we had not seen
+ * yet were the new content's, not the copy's); -1: not its copy */
+static int64_t copy_offset(const struct tail_sibling *sb,
+			   const struct position *lost)
+{
+	if (lost->offset > 0 && tail_content_matches(sb->fd, sb->in, lost))
+		return (int64_t)lost->offset;
+	if (lost->fingerprint_len == 0 ||
+	    tail_fp_is_hole(lost->fingerprint, lost->fingerprint_len) ||
+	    !tail_fp_matches(sb->fd, sb->in, lost))
+		return -1;
+	for (uint32_t i = 0; i < lost->nchecks; i++)	/* newest first */
+		if (lost->checks[i].end <= lost->offset &&
+		    tail_check_matches(sb->fd, sb->in, &lost->checks[i]))
+			return (int64_t)lost->checks[i].end;
+	return 0;
+}
+
 /* tail_sibling_copy - S was cut back (copytruncate) holding S->lost: the
  * rest of that content is in a copy beside it; read it from where we
  * were, then any sibling newer than the copy */
@@ -315,28 +336,40 @@ void tail_sibling_copy(struct tailer *t, struct tail_file *f,
 	struct tail_sibling_list l;
 	struct position lost = s->lost;
 	char esc[256];
-	size_t i;
+	size_t i, best = 0;
+	int64_t at = -1;
 
 	s->cut = 0;
 	tail_siblings(t, f, &l);
-	for (i = 0; i < l.n; i++) {
+	for (i = 0; i < l.n && at != (int64_t)lost.offset; i++) {
 		struct tail_sibling *sb = &l.v[i];
+		int64_t o;
 
-		if (sb->fd >= 0 && tail_stream_by_id(t, (uint64_t)sb->st.st_dev,
-					 (uint64_t)sb->st.st_ino) == NULL &&
-		    (lost.offset > 0 ? tail_content_matches(sb->fd, sb->in, &lost)
-		     : lost.fingerprint_len > 0 &&
-		       tail_fp_matches(sb->fd, sb->in, &lost)))
-			break;	/* nothing read yet: its first line tells */
+		if (sb->fd < 0 || tail_stream_by_id(t, (uint64_t)sb->st.st_dev,
+					(uint64_t)sb->st.st_ino) != NULL)
+			continue;
+		o = copy_offset(sb, &lost);
+		if (o > at) {
+			at = o;
+			best = i;
+		}
 	}
-	if (i < l.n) {
-		struct timespec at = l.v[i].st.st_mtim;
+	if (at >= 0) {
+		struct timespec when = l.v[best].st.st_mtim;
+		struct stream *c = tail_sibling_follow(t, f, &l.v[best],
+				(uint64_t)at, "the copy of a truncated file");
 
-		struct stream *c = tail_sibling_follow(t, f, &l.v[i],
-				lost.offset, "the copy of a truncated file");
-
+		if ((uint64_t)at != lost.offset) {	/* from a checkpoint */
+			lost.tail_len = 0;
+			for (uint32_t k = 0; k < lost.nchecks; k++)
+				if (lost.checks[k].end == (uint64_t)at) {
+					lost.tail_fp = lost.checks[k].hash;
+					lost.tail_len = lost.checks[k].len;
+				}
+			lost.offset = (uint64_t)at;
+		}
 		tail_check_seed(c, &lost);
-		tail_sibling_catch_up(t, f, &l, &at, &lost);
+		tail_sibling_catch_up(t, f, &l, &when, &lost);
 	} else if (s->size_seen > lost.offset) {
 		t->count.positions_reset++;
 		log_msg(LOG_WARNING, "%s: truncated with %llu bytes not yet "

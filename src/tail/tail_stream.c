@@ -167,18 +167,33 @@ static int deliver_buffered(struct tailer *t, struct stream *s,
 /* fp_from_buffer - the buffer holds the file from offset 0: the first
  * line is fingerprinted as it was read, not as the file holds it when a
  * position is next reported (a copytruncate in between would give the
- * lines read the fingerprint of lines not read) */
+ * lines read the fingerprint of lines not read). A first line taken
+ * when the file was opened that is not the one read: the file was cut
+ * back and refilled before we read it, what it held is looked for in a
+ * copy (from its start: none of it was read) */
 static void fp_from_buffer(struct stream *s)
 {
 	size_t n = s->end < TAIL_FP_MAX ? s->end : TAIL_FP_MAX;
 	const char *nl;
+	uint64_t fp;
+	char label[128];
 
-	if (s->fp_final || s->start != 0 || s->read_off != s->end)
+	if (s->start != 0 || s->read_off != s->end || s->in != NULL)
 		return;
 	nl = memchr(s->buf, '\n', n);
 	if (nl != NULL)
 		n = (size_t)(nl - s->buf) + 1;
-	s->fp = tail_hash(s->buf, n);
+	fp = tail_hash(s->buf, n);
+	if (s->fp_final && (fp != s->fp || n != s->fp_len)) {
+		tail_stream_position(s, &s->lost);
+		s->cut = 1;
+		log_msg(LOG_NOTICE, "%s: rewritten before it was read: looking "
+			"for a copy of what it held", stream_label(s, label,
+								   sizeof label));
+	} else if (s->fp_final) {
+		return;
+	}
+	s->fp = fp;
 	s->fp_len = (uint32_t)n;
 	s->fp_final = nl != NULL || n == TAIL_FP_MAX;
 }

@@ -781,6 +781,30 @@ static void test_refilled_while_reading(void **state)
 	free(b);
 }
 
+/* a file opened with lines, then copied, truncated and written by a
+ * writer without O_APPEND (a NUL hole) before anything was read: what
+ * it held is read from the copy, the line after the hole once */
+static void test_rewritten_before_read(void **state)
+{
+	struct fx *x = *state;
+	const char *log = path_in(x, "log");
+	struct tail_options o = { 1, 1 };
+	const char *want[] = { "a1", "a2", "b1", NULL };
+	int fd;
+
+	put(log, "a1\na2\n");
+	x->t = tail_new(&o);
+	tail_add(x->t, log);
+	tail_start(x->t);	/* opened, its first line taken, not read */
+	put(path_in(x, "log.1"), "a1\na2\n");
+	assert_int_equal(truncate(log, 0), 0);
+	fd = open(log, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "b1\n", 3, 6), 3);
+	close(fd);
+	expect_once(x, want);
+}
+
 static void test_stop_and_positions(void **state)
 {
 	struct fx *x = *state;
@@ -886,6 +910,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fingerprint_as_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retired_not_reread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refilled_while_reading, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rewritten_before_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_files, setup, teardown),
 	};
