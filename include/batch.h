@@ -51,6 +51,8 @@ struct batch {
 	struct batch_op *ops;
 	size_t n, cap;
 	size_t logins;		/* number of BATCH_LOGIN ops */
+	int manual;		/* popgate-dump's: not the daemon's last
+				 * commit or last login recorded */
 };
 
 void batch_init(struct batch *b);

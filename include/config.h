@@ -34,8 +34,10 @@ struct string_list {
 };
 
 struct net_list {
-	struct net *v;
+	struct net *v;		/* every network, inline and from files */
 	size_t n;
+	struct string_list words;	/* as configured: networks and file
+					 * names (for -n) */
 };
 
 struct pattern_spec {
@@ -54,6 +56,7 @@ enum export_format {
 	EXPORT_TCPRULES_IPV6
 };
 enum journal_mode { JOURNAL_NO, JOURNAL_YES, JOURNAL_AUTO };
+enum unlisted_action { UNLISTED_DUNNO, UNLISTED_DEFER_IF_REJECT };
 
 struct config {
 	char *file;			/* path the config was read from */
@@ -72,7 +75,11 @@ struct config {
 	char *export_prepend;		/* "" = none: static rules on top */
 	char *export_command;		/* "" = none */
 	struct net_list ignore_networks;
+	struct string_list ignore_users;	/* never authorized */
+	unsigned shared_address_users;	/* 0 = off, else 2..SHARED_USERS_MAX */
 	unsigned ipv6_prefix;		/* 32..128 */
+	enum unlisted_action unlisted_action;
+	char *unlisted_text;		/* for DEFER_IF_REJECT */
 	unsigned request_timeout;	/* seconds: a request must complete */
 	unsigned sync_wait_ms;		/* wait for ingest before "not listed"; 0 off */
 	struct endpoint_list dovecot_policy_listen;	/* at most one inet: */
@@ -109,6 +116,12 @@ void config_print(const struct config *cfg, FILE *out);
 void config_free(struct config *cfg);
 /* config_facility - syslog_facility as a LOG_ value (LOG_MAIL, ...) */
 int config_facility(const struct config *cfg);
+
+struct store_params;
+/* config_store_params - the parameters CFG puts in force in the database
+ * (window, session_max when session_tracking, ipv6_prefix,
+ * shared_address_users) */
+void config_store_params(const struct config *cfg, struct store_params *p);
 
 /* format_duration - "30m", "5s", "1d": the largest exact unit */
 void format_duration(unsigned seconds, char *buf, size_t size);

@@ -75,6 +75,27 @@ int matcher_match(struct matcher *m, const char *line, size_t len,
 #define MATCH_PENDING_TTL 120	/* seconds a first line waits */
 #define MATCH_PENDING_MAX 4096	/* first lines waiting, oldest evicted */
 
+/* why the last matcher_feed() returned 0 (popgated -T) */
+enum match_note {
+	MATCH_NOTE_NONE,	/* it returned 1 */
+	MATCH_NOTE_NO_TAG,	/* no format's program tag in the line */
+	MATCH_NOTE_UNMATCHED,	/* a known tag, but no rule matched */
+	MATCH_NOTE_BAD_ADDR,	/* a rule matched; its address is invalid */
+	MATCH_NOTE_PENDING,	/* first line of a two-line login: waiting */
+	MATCH_NOTE_DISCARDED,	/* failure or exit: a waiting first line of
+				 * that process (if any) is forgotten */
+	MATCH_NOTE_NO_FIRST,	/* second line without a waiting first */
+	MATCH_NOTE_CANCELLED,	/* second line after a failure, or after a
+				 * first line without an address */
+	MATCH_NOTE_AMBIGUOUS,	/* the address field twice: nothing read */
+};
+
+/* matcher_note - why the last feed matched nothing; *FORMAT (may be
+ * NULL) names the format whose rule matched, and for MATCH_NOTE_PENDING
+ * *ADDR gets the waiting address */
+enum match_note matcher_note(const struct matcher *m, const char **format,
+			     struct addr *addr);
+
 /* matcher_pending - first lines waiting now (tests and statistics); open
  * sessions are the sink's (sink.h), kept in the database */
 size_t matcher_pending(const struct matcher *m);

@@ -12,12 +12,14 @@
 
 #include "addr.h"
 
-#define RECORD_VERSION 1
+#define RECORD_VERSION 2	/* version 1 (no recent users) is still read */
 #define RECORD_SERVICE_MAX 16	/* including the NUL */
 #define RECORD_USER_MAX 64	/* including the NUL */
 #define POSITION_NAME_MAX 511	/* LMDB's default max key size */
 #define STORE_SESSION_KEY_MAX 128	/* a session's key, in bytes */
 #define STORE_SESSION_ALIAS_MAX 255	/* a session's alias (user logouts) */
+#define SHARED_USERS_MAX 8	/* distinct recent users a record remembers:
+				 * the highest shared_address_users */
 
 /* one allow-list entry, decoded (the on-disk value is a fixed layout) */
 struct record {
@@ -28,7 +30,14 @@ struct record {
 	uint32_t open_sessions;	/* session tracking: sessions still open */
 	char service[RECORD_SERVICE_MAX];	/* "pop3", "imap", "manual", ... */
 	char user[RECORD_USER_MAX];		/* may be empty */
+	uint32_t flags;		/* RECORD_SHARED_NOTED */
+	struct recent_user {	/* distinct users seen last (shared.c) */
+		uint64_t hash;	/* of the user name; 0 = free slot */
+		int64_t last;	/* their latest login, epoch seconds */
+	} users[SHARED_USERS_MAX];
 };
+
+#define RECORD_SHARED_NOTED 0x1	/* its shared spell was logged and counted */
 
 /* a line end a file must still hold: hash of the LEN bytes before END */
 struct position_check {
@@ -58,6 +67,7 @@ struct store_params {
 	unsigned window;	/* seconds */
 	unsigned session_max;	/* seconds, 0 = no session tracking */
 	unsigned ipv6_prefix;	/* keys' IPv6 prefix; 0 = not recorded (128) */
+	unsigned shared_users;	/* shared_address_users; 0 = off */
 };
 
 /* record_expires - first second at which R no longer authorizes */
@@ -66,10 +76,11 @@ time_t record_expires(const struct record *r, const struct store_params *p);
 /* on-disk value layouts (record.c): fixed size, little-endian, version
  * byte first. decode returns -1 for a wrong size or unknown version and
  * always NUL-terminates the strings */
-#define RECORD_VALUE_SIZE 116
+#define RECORD_VALUE_SIZE 248	/* version 2 */
+#define RECORD_V1_SIZE 116
 #define POSITION_VALUE_SIZE (72 + POSITION_CHECKS * 20)
 #define POSITION_V1_SIZE 40	/* before tail_fp: still read */
-#define PARAMS_VALUE_SIZE 16
+#define PARAMS_VALUE_SIZE 20	/* version 2; version 1 had 16 bytes */
 void record_encode(const struct record *r, unsigned char *buf);
 int record_decode(const void *val, size_t len, struct record *r);
 void position_encode(const struct position *p, unsigned char *buf);
@@ -82,5 +93,32 @@ uint64_t u64_decode(const unsigned char *buf);
 void record_login(struct record *r, int existed, int64_t t,
 		  const char *service, const char *user);
 void record_session(struct record *r, int64_t t, int open);
+
+/* ---- shared addresses (shared.c) ---- */
+
+/* record_note_user - USER (non-empty) logged in at T: kept among the
+ * SHARED_USERS_MAX distinct users seen last */
+void record_note_user(struct record *r, const char *user, int64_t t);
+/* record_recent_users - distinct users whose last login at R is inside
+ * WINDOW seconds before NOW */
+unsigned record_recent_users(const struct record *r, unsigned window,
+			     time_t now);
+/* record_shared - 1 when P->shared_users is set and R has at least that
+ * many recent users at NOW: the address is shared, not authorized */
+int record_shared(const struct record *r, const struct store_params *p,
+		  time_t now);
+/* record_users_next_expiry - the first second after NOW at which one of
+ * R's recent users leaves the WINDOW (when a shared address may stop
+ * being shared); 0 when none is recent */
+time_t record_users_next_expiry(const struct record *r, unsigned window,
+				time_t now);
+/* record_has_user - USER is R's last user, or among the users it keeps
+ * (a hash match: popgate-dump -u) */
+int record_has_user(const struct record *r, const char *user);
+/* record_shared_spell - after a login at T: 1 when R has just become
+ * shared (a spell begins: log and count it once), else 0; a login that
+ * finds R no longer shared ends the spell */
+int record_shared_spell(struct record *r, const struct store_params *p,
+			time_t t);
 
 #endif

@@ -74,14 +74,19 @@ enum sink_outcome {
 	SINK_LOGOUT,		/* logout in the batch (or nothing to close) */
 	SINK_IGNORED,		/* address in ignore_networks */
 	SINK_TOO_OLD,		/* a login older than the window (backlog) */
+	SINK_IGNORED_USER,	/* user in ignore_users (rules.c) */
 };
 
 struct sink;
 
 /* sink_new - the sink of the ingest worker: CFG's rules, writing to
  * STORE (which the sink then owns: every later use of STORE goes through
- * sink_with_store). Writes the parameters in force with the first commit */
+ * sink_with_store). Writes the parameters in force with the first commit.
+ * STORE NULL: a dry sink (popgated -T) that decides alike but logs no
+ * login, never commits, and whose batch sink_discard empties */
 struct sink *sink_new(const struct config *cfg, struct store *store);
+/* sink_discard - empty a dry sink's batch */
+void sink_discard(struct sink *s);
 /* sink_free - frees the sink (not the store); commit first */
 void sink_free(struct sink *s);
 

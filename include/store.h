@@ -35,6 +35,7 @@ enum store_status {
 struct store_stats {
 	size_t entries;
 	size_t expired;		/* entries whose time is up but not yet swept */
+	size_t shared;		/* unexpired entries at a shared address */
 	size_t map_size;	/* bytes */
 	size_t map_used;	/* bytes (last page used * page size) */
 	size_t last_txn;	/* LMDB transaction id */
@@ -65,9 +66,13 @@ const char *store_error(const struct store *s);
  * (then the defaults: 1800, 0, 0), -1 on error */
 int store_read_params(struct store *s, struct store_params *p);
 
-/* store_lookup - 1 and *R filled when A is listed and authorized at NOW
- * (lazy expiry), 0 when absent or expired, -1 on error. Read-only stores
- * keep one read transaction, reset and renewed per call */
+/* store_lookup - 1 (STORE_LISTED) and *R filled when A is listed and
+ * authorized at NOW (lazy expiry), 0 when absent or expired, 2
+ * (STORE_SHARED, *R filled) when listed but shared (record_shared), -1
+ * on error. Read-only stores keep one read transaction, reset and renewed
+ * per call */
+#define STORE_LISTED 1
+#define STORE_SHARED 2
 int store_lookup(struct store *s, const struct addr *a, time_t now,
 		 const struct store_params *p, struct record *r);
 
@@ -101,6 +106,11 @@ int store_sweep(struct store *s, time_t now, const struct store_params *p,
 void store_sweep_chunks(const struct store *s, size_t *txns, size_t *max);
 
 int store_stats(struct store *s, time_t now, struct store_stats *st);
+
+/* store_get_time - the time meta NAME holds ("last_commit": the daemon's
+ * last commit, "last_login": its last commit that recorded a login);
+ * 0 when never set, -1 on error */
+int64_t store_get_time(struct store *s, const char *name);
 
 /* store_txn_id - id of the last committed write transaction; changes when
  * anyone (daemon or popgate-dump) writes */

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "config_value.h"
 #include "log.h"
+#include "store.h"
 #include "util.h"
 
 #define DAY 86400u
@@ -25,7 +26,8 @@
 /* enum fields are written as int by value_choice */
 typedef char enums_are_ints[sizeof(enum start_at) == sizeof(int) &&
 			    sizeof(enum export_format) == sizeof(int) &&
-			    sizeof(enum journal_mode) == sizeof(int) ? 1 : -1];
+			    sizeof(enum journal_mode) == sizeof(int) &&
+			    sizeof(enum unlisted_action) == sizeof(int) ? 1 : -1];
 
 static const char *const start_at_names[] = { "end", "beginning", NULL };
 static const char *const export_format_names[] = {
@@ -33,6 +35,7 @@ static const char *const export_format_names[] = {
 };
 static const char *const journal_names[] = { "no", "yes", "auto", NULL };
 static const char *const no_yes[] = { "no", "yes", NULL };
+static const char *const unlisted_names[] = { "DUNNO", "DEFER_IF_REJECT", NULL };
 /* syslog_facility: names, and the LOG_ values in the same order */
 static const char *const facility_names[] = {
 	"mail", "daemon", "user", "local0", "local1", "local2", "local3",
@@ -67,7 +70,14 @@ static const struct key_def keys[] = {
 	KEY("export_command", value_string, "", export_command, 0, 0, NULL),
 	KEY("ignore_networks", value_networks, "127.0.0.0/8, ::1/128",
 	    ignore_networks, 0, 0, NULL),
+	KEY("ignore_users", value_strings, "", ignore_users, 0, 0, NULL),
+	KEY("shared_address_users", value_threshold, "0", shared_address_users,
+	    2, SHARED_USERS_MAX, NULL),
 	KEY("ipv6_prefix", value_number, "128", ipv6_prefix, 32, 128, NULL),
+	KEY("unlisted_action", value_choice, "DUNNO", unlisted_action, 0, 0,
+	    unlisted_names),
+	KEY("unlisted_text", value_wire, "Fetch your mail first, then send again",
+	    unlisted_text, 1, 400, NULL),
 	KEY("request_timeout", value_duration, "10s", request_timeout, 1, DAY,
 	    NULL),
 	KEY("sync_wait", value_duration_ms, "200ms", sync_wait_ms, 0,
@@ -356,4 +366,13 @@ void config_free(struct config *cfg)
 int config_facility(const struct config *cfg)
 {
 	return facility_values[cfg->syslog_facility];
+}
+
+void config_store_params(const struct config *cfg, struct store_params *p)
+{
+	memset(p, 0, sizeof *p);
+	p->window = cfg->window;
+	p->session_max = cfg->session_tracking ? cfg->session_max : 0;
+	p->ipv6_prefix = cfg->ipv6_prefix;
+	p->shared_users = cfg->shared_address_users;
 }

@@ -1,12 +1,19 @@
 /*
  * config_net.c - the popgate.conf values that name sockets and networks:
  * endpoint lists (unix:PATH, inet:IPV4:PORT, inet:[IPV6]:PORT) and CIDR
- * lists. Host parts must be numeric (never resolved); a network with host
- * bits set is refused rather than silently widened or narrowed.
+ * lists (inline, or "/FILE" entries naming files of networks, one a
+ * line, read again with every reload). Host parts must be numeric (never
+ * resolved); a network with host bits set is refused rather than
+ * silently widened or narrowed.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "config.h"
@@ -153,9 +160,21 @@ const struct value_type value_endpoints = {
 
 /* ---- networks ---- */
 
-static int add_network(const char *word, void *list, char *msg, size_t msgsize)
+#define NETWORKS_FILE_MAX (4 * 1024 * 1024)	/* bytes in one file */
+
+/* push_word - keep WORD as configured, for config_print */
+static void push_word(struct net_list *l, const char *word)
 {
-	struct net_list *l = list;
+	struct string_list *w = &l->words;
+
+	w->v = value_grow(w->v, w->n, sizeof *w->v);
+	w->v[w->n++] = xstrdup(word);
+}
+
+/* push_network - WORD parsed into L; host bits set are an error */
+static int push_network(struct net_list *l, const char *word, char *msg,
+			size_t msgsize)
+{
 	char buf[QUOTE_MAX], masked[ADDR_TEXT_MAX];
 	struct net n;
 	int host_bits;
@@ -174,13 +193,89 @@ static int add_network(const char *word, void *list, char *msg, size_t msgsize)
 	return 0;
 }
 
+/* file_line - one line of a networks file: "#" starts a comment, blanks
+ * around the network are ignored, an empty line is skipped */
+static int file_line(struct net_list *l, char *line, char *msg,
+		     size_t msgsize)
+{
+	char *end;
+
+	line[strcspn(line, "#\r\n")] = '\0';
+	line += strspn(line, " \t");
+	end = line + strlen(line);
+	while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	if (*line == '\0')
+		return 0;
+	return push_network(l, line, msg, msgsize);
+}
+
+/* add_networks_file - every network of PATH (one a line); errors name
+ * the file and its line */
+static int add_networks_file(struct net_list *l, const char *path,
+			     char *msg, size_t msgsize)
+{
+	char shown[QUOTE_MAX], inner[CONFIG_ERR_MAX];
+	/* O_NONBLOCK: a FIFO or device never blocks the reload */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	FILE *f = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned lineno = 0;
+	struct stat st;
+	ssize_t n;
+	int rc = 0;
+
+	value_shown(path, shown);
+	if (fd < 0)
+		return value_say(msg, msgsize, "%s: %s", shown, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > NETWORKS_FILE_MAX || (f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return value_say(msg, msgsize, "%s: not a regular file of at "
+				 "most %d bytes", shown, NETWORKS_FILE_MAX);
+	}
+	while (rc == 0 && (n = getline(&line, &cap, f)) > 0) {
+		lineno++;
+		if (memchr(line, '\0', (size_t)n) != NULL)
+			rc = value_say(inner, sizeof inner, "NUL byte in line");
+		else
+			rc = file_line(l, line, inner, sizeof inner);
+		if (rc != 0)
+			value_say(msg, msgsize, "%s:%u: %s", shown, lineno, inner);
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+static int add_network(const char *word, void *list, char *msg, size_t msgsize)
+{
+	struct net_list *l = list;
+	char text[ADDR_TEXT_MAX];
+
+	if (word[0] == '/') {
+		if (add_networks_file(l, word, msg, msgsize) != 0)
+			return -1;
+		push_word(l, word);
+		return 0;
+	}
+	if (push_network(l, word, msg, msgsize) != 0)
+		return -1;
+	net_format(&l->v[l->n - 1], text, sizeof text);
+	push_word(l, text);
+	return 0;
+}
+
 static void free_networks(void *field)
 {
 	struct net_list *l = field;
 
+	for (size_t i = 0; i < l->words.n; i++)
+		free(l->words.v[i]);
+	free(l->words.v);
 	free(l->v);
-	l->v = NULL;
-	l->n = 0;
+	memset(l, 0, sizeof *l);
 }
 
 static int parse_networks(const struct key_def *k, const char *value,
@@ -196,14 +291,11 @@ static void print_networks(const struct key_def *k, const void *field,
 			   FILE *out)
 {
 	const struct net_list *l = field;
-	char buf[ADDR_TEXT_MAX];
 	size_t i;
 
 	value_print_key(k, out);
-	for (i = 0; i < l->n; i++) {
-		net_format(&l->v[i], buf, sizeof buf);
-		value_print_item(out, i, buf);
-	}
+	for (i = 0; i < l->words.n; i++)
+		value_print_item(out, i, l->words.v[i]);
 	fputc('\n', out);
 }
 

@@ -111,6 +111,9 @@ static int parse_wire(const struct key_def *k, const char *value,
 		return value_say(msg, msgsize, "bad value \"%s\" (expected "
 				 "non-empty printable ASCII text)",
 				 value_shown(value, buf));
+	if (k->max > 0 && strlen(value) > k->max)
+		return value_say(msg, msgsize, "longer than %u characters",
+				 k->max);
 	return parse_string(k, value, line, field, msg, msgsize);
 }
 
@@ -506,6 +509,23 @@ static int parse_number(const struct key_def *k, const char *value,
 	return 0;
 }
 
+/* parse_threshold - 0 (off) or a number from k->min to k->max */
+static int parse_threshold(const struct key_def *k, const char *value,
+			   unsigned line, void *field, char *msg, size_t msgsize)
+{
+	char buf[QUOTE_MAX];
+	unsigned n;
+
+	(void)line;
+	if (value_parse_unsigned(value, 10, &n) != 0 ||
+	    (n != 0 && (n < k->min || n > k->max)))
+		return value_say(msg, msgsize, "bad number \"%s\" (expected 0 "
+				 "for off, or an integer from %u to %u)",
+				 value_shown(value, buf), k->min, k->max);
+	*(unsigned *)field = n;
+	return 0;
+}
+
 static void print_number(const struct key_def *k, const void *field, FILE *out)
 {
 	char buf[16];
@@ -550,6 +570,9 @@ const struct value_type value_duration_ms = {
 };
 const struct value_type value_number = {
 	parse_number, print_number, free_nothing, 0
+};
+const struct value_type value_threshold = {
+	parse_threshold, print_number, free_nothing, 0
 };
 const struct value_type value_mode = {
 	parse_mode, print_mode, free_nothing, 0

@@ -43,10 +43,12 @@ extern const struct value_type value_pattern;	/* repeatable PCRE2 */
 extern const struct value_type value_duration;	/* N, Ns, Nm, Nh, Nd */
 extern const struct value_type value_duration_ms;	/* Nms or a duration; min, max in ms */
 extern const struct value_type value_number;	/* decimal, min..max */
+extern const struct value_type value_threshold;	/* 0 = off, or min..max */
 extern const struct value_type value_mode;	/* octal, min..max */
 extern const struct value_type value_choice;	/* one of k->choices */
 extern const struct value_type value_endpoints;	/* unix:/inet: list */
-extern const struct value_type value_networks;	/* CIDR list */
+extern const struct value_type value_networks;	/* CIDR list; "/FILE" entries
+						 * name files of networks */
 
 /* helpers shared by the value kinds */
 #define QUOTE_MAX 84		/* escaped input text shown in a message */

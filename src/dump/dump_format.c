@@ -130,6 +130,9 @@ void dump_json_row(FILE *out, const struct dump_row *row,
 	if (row->rec.open_sessions > 0)
 		fprintf(out, ",\"open_sessions\":%lu",
 			(unsigned long)row->rec.open_sessions);
+	if (row->shared_users > 0)
+		fprintf(out, ",\"shared\":true,\"shared_users\":%u",
+			row->shared_users);
 	fputs("}\n", out);
 }
 
@@ -160,7 +163,7 @@ struct cells {
 	char left[32];
 	char count[16];
 	char service[ESCAPED_MAX];
-	char user[ESCAPED_MAX];
+	char user[ESCAPED_MAX + 32];
 };
 
 static void fill_cells(struct cells *c, const struct dump_row *row,
@@ -180,6 +183,10 @@ static void fill_cells(struct cells *c, const struct dump_row *row,
 		copy_string(c->service, "-", sizeof(c->service));
 	if (c->user[0] == '\0')
 		copy_string(c->user, "-", sizeof(c->user));
+	if (row->shared_users > 0)
+		snprintf(c->user + strlen(c->user), sizeof(c->user) -
+			 strlen(c->user), "  [shared: %u users]",
+			 row->shared_users);
 }
 
 static void widen(int *w, const char *text)
@@ -251,6 +258,18 @@ static void print_duration(FILE *out, const char *name, unsigned seconds)
 	fprintf(out, "%s: %s\n", name, buf);
 }
 
+static void print_time(FILE *out, const char *name, int64_t t)
+{
+	char buf[40];
+
+	if (t <= 0) {
+		fprintf(out, "%s: never\n", name);
+		return;
+	}
+	dump_local_time((time_t)t, buf, sizeof(buf));
+	fprintf(out, "%s: %s\n", name, buf);
+}
+
 int dump_stats(FILE *out, struct store *s, time_t now,
 	       const struct store_params *p)
 {
@@ -262,14 +281,16 @@ int dump_stats(FILE *out, struct store *s, time_t now,
 	log_escape(escaped, sizeof(escaped), store_path(s),
 		   strlen(store_path(s)));
 	fprintf(out, "database: %s\nentries: %zu\nexpired: %zu\n"
-		"invalid values: %zu\nmap size: %zu\nmap used: %zu\n"
-		"transaction: %zu\nopen sessions: %zu\n", escaped, st.entries,
-		st.expired, st.invalid, st.map_size, st.map_used, st.last_txn,
-		st.sessions);
+		"shared: %zu\ninvalid values: %zu\nmap size: %zu\n"
+		"map used: %zu\ntransaction: %zu\nopen sessions: %zu\n",
+		escaped, st.entries, st.expired, st.shared, st.invalid,
+		st.map_size, st.map_used, st.last_txn, st.sessions);
+	print_time(out, "last commit", store_get_time(s, "last_commit"));
+	print_time(out, "last login recorded", store_get_time(s, "last_login"));
 	print_duration(out, "window", p->window);
 	print_duration(out, "session_max", p->session_max);
-	fprintf(out, "ipv6_prefix: %u\npositions:\n",
-		p->ipv6_prefix ? p->ipv6_prefix : 128);
+	fprintf(out, "ipv6_prefix: %u\nshared_address_users: %u\npositions:\n",
+		p->ipv6_prefix ? p->ipv6_prefix : 128, p->shared_users);
 	if (store_each_position(s, print_position, out) < 0)
 		return -1;
 	fputs("counters:\n", out);

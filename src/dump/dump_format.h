@@ -16,6 +16,7 @@ struct dump_row {
 	struct addr addr;
 	struct record rec;
 	time_t expires;
+	unsigned shared_users;	/* > 0: a shared address, this many users */
 };
 
 /* the rows of a listing, kept so that the table's columns line up */
@@ -49,5 +50,13 @@ void dump_table_free(struct dump_table *t);
  * counters of S at NOW, with P the parameters in force. 0 ok, -1 error */
 int dump_stats(FILE *out, struct store *s, time_t now,
 	       const struct store_params *p);
+
+/* dump_stats_json - the same as one JSON object on one line (plus the
+ * last commit and last login times, the counters as an object) */
+int dump_stats_json(FILE *out, struct store *s, time_t now,
+		    const struct store_params *p);
+/* dump_stats_prometheus - the same in Prometheus' text format */
+int dump_stats_prometheus(FILE *out, struct store *s, time_t now,
+			  const struct store_params *p);
 
 #endif

@@ -1,10 +1,13 @@
 /*
  * popgate-dump - show, add to and remove from popgate's database:
- *   popgate-dump [-ajs] [-c config | -d database] [-r | -t] [IP|CIDR ...]
+ *   popgate-dump [-ajPs] [-c config | -d database] [-r | -t] [-u user]
+ *                [IP|CIDR ...]
  * Every argument is checked before the database is opened; a missing or
  * broken database is reported, never created (except by -t) or repaired.
+ * Every change is logged (audit.c) once it is committed.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -13,16 +16,28 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "config.h"
 #include "dump_format.h"
 #include "log.h"
 #include "util.h"
+#include "version.h"
 
 #define DEFAULT_DATABASE "/var/lib/popgate/popgate.lmdb"
+/* the man page's SYNOPSIS (tests/dump/usage.t compares them) */
+#define USAGE \
+	"usage: popgate-dump [-aj] [-c config | -d database] [-u user] " \
+	"[address | network ...]\n" \
+	"       popgate-dump [-c config | -d database] -r [-u user] " \
+	"[address | network ...]\n" \
+	"       popgate-dump [-c config | -d database] -t address ...\n" \
+	"       popgate-dump [-c config | -d database] -s [-j | -P]\n" \
+	"       popgate-dump -h | --help\n" \
+	"       popgate-dump -V | --version\n"
 
 struct options {
-	int all, json, stats, remove, touch;
-	const char *config, *database;
+	int all, json, stats, remove, touch, prometheus;
+	const char *config, *database, *user;
 	char **args;
 	int nargs;
 };
@@ -41,13 +56,24 @@ struct listing {
 	time_t now;
 	struct dump_table table;
 	struct batch removals;
+	struct dump_row *removed;	/* what the removals remove, for the log */
+	size_t nremoved;
 };
 
-static void usage(void)
+/* usage - the man page's SYNOPSIS; -h asks for it (stdout, 0) */
+static void usage(int asked)
 {
-	fputs("usage: popgate-dump [-ajs] [-c config | -d database] [-r | -t] "
-	      "[IP|CIDR ...]\n", stderr);
-	exit(1);
+	fputs(USAGE, asked ? stdout : stderr);
+	if (asked)
+		fputs("  (default) the unexpired entries   -a  expired ones too\n"
+		      "  -j       one JSON object per entry\n"
+		      "  -s       statistics (-s -j: JSON, -s -P: Prometheus text)\n"
+		      "  -r       remove the entries given (IPs, networks, -u)\n"
+		      "  -t       add or refresh the addresses given, now\n"
+		      "  -u USER  only that user's entries\n"
+		      "  -c FILE  configuration   -d FILE  database\n"
+		      "  -V, --version   -h, --help\n", stdout);
+	exit(asked ? 0 : 1);
 }
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -66,26 +92,40 @@ static void die(const char *fmt, ...)
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
+	static const struct option long_options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = getopt(argc, argv, "ac:d:jrst")) != -1) {
+	while ((c = getopt_long(argc, argv, "ac:d:hjPrstu:V", long_options,
+				NULL)) != -1) {
 		switch (c) {
 		case 'a': o->all = 1; break;
 		case 'c': o->config = optarg; break;
 		case 'd': o->database = optarg; break;
+		case 'h': usage(1); break;
 		case 'j': o->json = 1; break;
+		case 'P': o->prometheus = 1; break;
 		case 'r': o->remove = 1; break;
 		case 's': o->stats = 1; break;
 		case 't': o->touch = 1; break;
-		default: usage();
+		case 'u': o->user = optarg; break;
+		case 'V': puts("popgate-dump " POPGATE_VERSION); exit(0);
+		default: usage(0);
 		}
 	}
 	o->args = argv + optind;
 	o->nargs = argc - optind;
 	if ((o->config && o->database) || (o->remove && o->touch) ||
-	    ((o->remove || o->touch) && (o->nargs == 0 || o->stats)))
-		usage();
+	    (o->touch && (o->nargs == 0 || o->user)) ||
+	    (o->remove && o->nargs == 0 && o->user == NULL) ||
+	    ((o->remove || o->touch) && o->stats) ||
+	    (o->prometheus && (!o->stats || o->json)) ||
+	    (o->stats && (o->user || o->nargs > 0)))
+		usage(0);
 }
 
 /* parse_targets - every argument, before anything is opened */
@@ -141,20 +181,34 @@ static int matches(const struct target *t, int n, const struct addr *a)
 	return 0;
 }
 
+/* note_removal - remove A (R) in the batch, and keep it for the log */
+static void note_removal(struct listing *l, const struct dump_row *row)
+{
+	batch_remove(&l->removals, &row->addr);
+	if ((l->nremoved & (l->nremoved + 1)) == 0)	/* 0, 1, 3, 7, ... */
+		l->removed = xrealloc(l->removed, 2 * (l->nremoved + 1) *
+				      sizeof(*l->removed));
+	l->removed[l->nremoved++] = *row;
+}
+
 static int list_one(const struct addr *a, const struct record *r, void *ctx)
 {
 	struct listing *l = ctx;
 	struct dump_row row;
 
-	if (!matches(l->targets, l->o->nargs, a))
+	if (!matches(l->targets, l->o->nargs, a) ||
+	    (l->o->user != NULL && !record_has_user(r, l->o->user)))
 		return 0;
-	if (l->o->remove) {
-		batch_remove(&l->removals, a);
-		return 0;
-	}
 	row.addr = *a;
 	row.rec = *r;
 	row.expires = record_expires(r, &l->params);
+	row.shared_users = l->now < row.expires &&
+	    record_shared(r, &l->params, l->now) ?
+	    record_recent_users(r, l->params.window, l->now) : 0;
+	if (l->o->remove) {
+		note_removal(l, &row);
+		return 0;
+	}
 	if (!l->o->all && l->now >= row.expires)
 		return 0;
 	if (l->o->json)
@@ -165,23 +219,55 @@ static int list_one(const struct addr *a, const struct record *r, void *ctx)
 }
 
 /* touch - -t: add or refresh each address now */
-static int touch(struct store *s, const struct target *t, int n)
+static int touch(struct store *s, const struct target *t, int n,
+		 unsigned prefix)
 {
 	struct batch b;
 	struct record r;
+	char *fresh = xcalloc((size_t)n + 1, 1);
+	char ip[ADDR_TEXT_MAX + 8];
 	int i, added = 0, rc;
 
 	batch_init(&b);
+	b.manual = 1;
 	for (i = 0; i < n; i++) {
-		if (store_get(s, &t[i].addr, &r) == 0)
-			added++;
+		fresh[i] = store_get(s, &t[i].addr, &r) == 0;
+		added += fresh[i];
 		batch_login(&b, &t[i].addr, clock_now(), "manual", "");
 	}
 	rc = store_apply(s, &b);
 	batch_free(&b);
+	for (i = 0; rc == 0 && i < n; i++) {
+		dump_addr_text(&t[i].addr, prefix, ip, sizeof(ip));
+		audit_change(fresh[i] ? "added" : "refreshed", ip, NULL);
+	}
+	free(fresh);
 	if (rc == 0)
 		printf("%d added, %d refreshed\n", added, n - added);
 	return rc;
+}
+
+/* log_removals - after the commit: one line per entry removed */
+static void log_removals(const struct listing *l)
+{
+	char ip[ADDR_TEXT_MAX + 8];
+
+	for (size_t i = 0; i < l->nremoved; i++) {
+		dump_addr_text(&l->removed[i].addr, l->params.ipv6_prefix, ip,
+			       sizeof(ip));
+		audit_change("removed", ip, &l->removed[i].rec);
+	}
+}
+
+/* show_stats - -s, -s -j, -s -P */
+static int show_stats(struct store *s, const struct options *o,
+		      const struct listing *l)
+{
+	if (o->prometheus)
+		return dump_stats_prometheus(stdout, s, l->now, &l->params);
+	if (o->json)
+		return dump_stats_json(stdout, s, l->now, &l->params);
+	return dump_stats(stdout, s, l->now, &l->params);
 }
 
 /* set_group - a database -t created belongs to the group of `user` */
@@ -216,6 +302,7 @@ static int run(struct store *s, const struct options *o, struct target *t,
 		l.params.window = cfg->window;
 		l.params.session_max = cfg->session_tracking ?
 		    cfg->session_max : 0;
+		l.params.shared_users = cfg->shared_address_users;
 	}
 	if (cfg)
 		l.params.ipv6_prefix = cfg->ipv6_prefix;
@@ -223,17 +310,21 @@ static int run(struct store *s, const struct options *o, struct target *t,
 		l.params.ipv6_prefix = 128;
 	fit_prefix(t, o->nargs, l.params.ipv6_prefix);
 	if (o->stats)
-		return dump_stats(stdout, s, l.now, &l.params);
+		return show_stats(s, o, &l);
 	if (o->touch) {
 		if (store_created(s))
 			set_group(s, cfg);
-		return touch(s, t, o->nargs);
+		return touch(s, t, o->nargs, l.params.ipv6_prefix);
 	}
 	dump_table_init(&l.table);
 	batch_init(&l.removals);
+	l.removals.manual = 1;
 	rc = store_each(s, list_one, &l);
-	if (rc == 0 && o->remove && (rc = store_apply(s, &l.removals)) == 0)
+	if (rc == 0 && o->remove && (rc = store_apply(s, &l.removals)) == 0) {
+		log_removals(&l);
 		printf("%zu removed\n", l.removals.n);
+	}
+	free(l.removed);
 	if (rc == 0 && !o->json && !o->remove)
 		dump_table_print(stdout, &l.table, l.params.ipv6_prefix, l.now);
 	dump_table_free(&l.table);
@@ -274,6 +365,7 @@ int main(int argc, char **argv)
 	targets = parse_targets(&o);
 	cfg = load_config(&o);
 	log_init("popgate-dump", 1, 0);
+	audit_init(cfg);
 	flags = o.touch ? STORE_CREATE : (o.remove ? 0 : STORE_READONLY);
 	rc = store_open(&s, o.database ? o.database : cfg ? cfg->database :
 			DEFAULT_DATABASE, flags, 0, err, sizeof(err));

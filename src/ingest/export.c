@@ -83,8 +83,7 @@ struct exporter *exporter_new(const struct config *cfg)
 	e->style.format = cfg->export_format;
 	e->style.value = e->value;
 	e->style.ipv6_prefix = cfg->ipv6_prefix;
-	e->params.window = cfg->window;
-	e->params.session_max = cfg->session_tracking ? cfg->session_max : 0;
+	config_store_params(cfg, &e->params);
 	e->dirty = 1;
 	return e;
 }
@@ -108,8 +107,13 @@ static int add_entry(const struct addr *a, const struct record *r, void *arg)
 
 	if (c->now >= expires)
 		return 0;
+	if (record_shared(r, &c->e->params, c->now))	/* left out until */
+		expires = record_users_next_expiry(r, c->e->params.window,
+						   c->now);
 	if (c->e->next_expiry == 0 || expires < c->e->next_expiry)
 		c->e->next_expiry = expires;
+	if (record_shared(r, &c->e->params, c->now))
+		return 0;
 	if (export_entry(&c->e->style, a, add_line, c->b) == 0)
 		c->left_out++;
 	return 0;

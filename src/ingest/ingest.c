@@ -16,6 +16,7 @@
 #include "control.h"
 #include "counters.h"
 #include "export.h"
+#include "feed.h"
 #include "inbox.h"
 #include "ingest.h"
 #include "journal.h"
@@ -24,10 +25,7 @@
 #include "sink.h"
 #include "store.h"
 #include "tail.h"
-#include "timeparse.h"
 #include "util.h"
-
-#define BSD_STAMP_LEN 15	/* "Mar  7 09:01:02" */
 
 struct ingest {
 	const struct config *cfg;
@@ -38,8 +36,7 @@ struct ingest {
 	struct sink *sink;	/* where every source's logins go */
 	long long next_sweep_ms;
 	int export_due;		/* the allow-list may have changed */
-	char stamp_key[BSD_STAMP_LEN];	/* the last BSD stamp parsed ... */
-	time_t stamp_now, stamp_value;	/* ... at this now, and its time */
+	struct stamp_cache stamps;	/* the last BSD stamp parsed */
 	struct ratelimit rl_store, rl_name;
 	struct journal *journal;	/* the journal thread, or NULL */
 	struct inbox *inbox;	/* the channel from serve, or NULL */
@@ -88,57 +85,19 @@ static int parent_gone(int fd)
 	return ev == CONTROL_GOT_STOP || ev == CONTROL_GONE;
 }
 
-/* stamp_time - the stamp at the start of TEXT (0: none), by the sink's
- * rule for stamps ahead of NOW */
-static time_t stamp_time(const char *text, size_t len, time_t now)
-{
-	time_t t;
-
-	return sink_time(time_parse(text, len, now, &t) ? t : 0, now);
-}
-
-/* is_bsd_stamp - LINE starts with "Mmm dd hh:mm:ss " */
-static int is_bsd_stamp(const char *line, size_t len)
-{
-	return len > BSD_STAMP_LEN && line[3] == ' ' && line[6] == ' ' &&
-		line[BSD_STAMP_LEN] == ' ';
-}
-
-/* backlog_line_time - stamp_time of a line read while catching up; a
- * BSD stamp equal to the last one (same second) is not parsed again */
-static time_t backlog_line_time(struct ingest *in, const char *line,
-				size_t len, time_t now)
-{
-	int bsd = is_bsd_stamp(line, len);
-	time_t t;
-
-	if (bsd && now == in->stamp_now &&
-	    memcmp(line, in->stamp_key, BSD_STAMP_LEN) == 0)
-		return in->stamp_value;
-	t = stamp_time(line, len, now);
-	if (bsd) {
-		memcpy(in->stamp_key, line, BSD_STAMP_LEN);
-		in->stamp_now = now;
-		in->stamp_value = t;
-	}
-	return t;
-}
-
 /* on_line - one complete log line; non-zero when the batch is full. The
  * matcher gets the line's time (arrival, or its stamp in a backlog) and
- * the number of the file it came from */
+ * the number of the file it came from (feed.h) */
 static int on_line(const char *line, size_t len, int live,
 		   unsigned source, void *ctx)
 {
 	struct ingest *in = ctx;
 	struct match_result r;
-	time_t now = clock_now();
-	time_t t = live ? now : backlog_line_time(in, line, len, now);
+	time_t t;
 
-	if (!matcher_feed(in->matcher, source, line, len, t, &r))
+	if (!feed_line(in->matcher, &in->stamps, source, line, len, live, &r,
+		       &t))
 		return 0;
-	if (!live && r.time_len > 0)
-		t = stamp_time(r.time_text, r.time_len, now);
 	sink_match(in->sink, "file", &r, t, live);
 	return sink_full(in->sink);
 }

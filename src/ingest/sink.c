@@ -12,6 +12,7 @@
 
 #include "counters.h"
 #include "log.h"
+#include "rules.h"
 #include "sink.h"
 #include "util.h"
 
@@ -46,9 +47,7 @@ struct sink *sink_new(const struct config *cfg, struct store *store)
 
 	s->cfg = cfg;
 	s->store = store;
-	s->params.window = cfg->window;
-	s->params.session_max = cfg->session_tracking ? cfg->session_max : 0;
-	s->params.ipv6_prefix = cfg->ipv6_prefix;
+	config_store_params(cfg, &s->params);
 	s->sessions_max = SINK_SESSIONS_MAX;
 	pthread_mutexattr_init(&attr);
 	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
@@ -57,6 +56,13 @@ struct sink *sink_new(const struct config *cfg, struct store *store)
 	batch_init(&s->batch);
 	batch_set_params(&s->batch, &s->params);
 	return s;
+}
+
+void sink_discard(struct sink *s)
+{
+	pthread_mutex_lock(&s->lock);
+	batch_clear(&s->batch);
+	pthread_mutex_unlock(&s->lock);
 }
 
 void sink_free(struct sink *s)
@@ -147,6 +153,8 @@ static void log_login(struct sink *s, const char *source,
 	const char *u = e->user ? e->user : "", *v = e->service ?
 		e->service : "";
 
+	if (s->store == NULL)
+		return;		/* a dry sink (popgated -T) */
 	addr_format(&e->addr, ip, sizeof ip);
 	log_escape(user, sizeof user, u, strnlen(u, RECORD_USER_MAX));
 	log_escape(svc, sizeof svc, v, strnlen(v, RECORD_SERVICE_MAX));
@@ -200,6 +208,10 @@ enum sink_outcome sink_login(struct sink *s, const char *source,
 		pthread_mutex_unlock(&s->lock);
 		return SINK_IGNORED;
 	}
+	if (rules_user_ignored(s->cfg, e->user)) {
+		pthread_mutex_unlock(&s->lock);
+		return SINK_IGNORED_USER;
+	}
 	batch_login(&s->batch, &key, t, e->service, e->user);
 	open_session(s, &key, t, e);
 	s->changed = 1;
@@ -225,6 +237,10 @@ enum sink_outcome sink_logout(struct sink *s, const char *source,
 	if (!keyed && !record_key(s, &e->addr, &key)) {
 		pthread_mutex_unlock(&s->lock);
 		return SINK_IGNORED;
+	}
+	if (rules_user_ignored(s->cfg, e->user)) {	/* it opened nothing */
+		pthread_mutex_unlock(&s->lock);
+		return SINK_IGNORED_USER;
 	}
 	if (s->params.session_max == 0) {
 		pthread_mutex_unlock(&s->lock);
@@ -378,6 +394,8 @@ static int commit_locked(struct sink *s)
 {
 	if (s->failed && clock_mono_ms() < s->retry_ms)
 		return -1;
+	if (s->store == NULL)
+		return 0;	/* dry */
 	flush_meta(s);
 	counters_flush(&s->batch);
 	if (s->batch.n == 0)

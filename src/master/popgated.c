@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +17,14 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "linetest.h"
 #include "log.h"
 #include "notify.h"
 #include "store.h"
 #include "supervise.h"
 #include "util.h"
+#include "version.h"
 
-#define POPGATE_VERSION "0.1.0"
 
 #ifdef POPGATE_SANITIZE
 /* libinotifytools 3.22 leaks ~115 bytes each time a watched directory is
@@ -34,10 +36,27 @@ const char *__lsan_default_suppressions(void)
 }
 #endif
 
-static void usage(void)
+/* the man page's SYNOPSIS (tests/dump/usage.t compares them) */
+#define USAGE "usage: popgated [-fvV] [-c config]\n" \
+	"       popgated -n [-q] [-c config]\n" \
+	"       popgated [-v] [-c config] -T file\n" \
+	"       popgated -h | --help\n" \
+	"       popgated -V | --version\n"
+
+/* usage - the man page's SYNOPSIS; -h asks for it (stdout, 0) */
+static void usage(int asked)
 {
-	fprintf(stderr, "usage: popgated [-fvV] [-n [-q]] [-c config]\n");
-	exit(1);
+	fputs(USAGE, asked ? stdout : stderr);
+	if (asked)
+		fputs("  -c FILE  configuration (default " CONFIG_DEFAULT_PATH ")\n"
+		      "  -f       stay in the foreground\n"
+		      "  -n       check the configuration, print every setting "
+		      "(-q: print nothing)\n"
+		      "  -T FILE  line tester (- = standard input): what popgated "
+		      "would do with each line\n"
+		      "  -v       more logging (-v: each policy decision and why)\n"
+		      "  -V, --version   -h, --help\n", stdout);
+	exit(asked ? 0 : 1);
 }
 
 /* database_gid - the group of USER (for the lock file and unix sockets) */
@@ -177,13 +196,19 @@ static int config_failed(const char *err, int check_only)
 
 int main(int argc, char **argv)
 {
-	const char *path = CONFIG_DEFAULT_PATH;
+	static const struct option long_options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *path = CONFIG_DEFAULT_PATH, *test_file = NULL;
 	int foreground = 0, check_only = 0, quiet = 0, verbosity = 0, ch;
 	char err[CONFIG_ERR_MAX];
 	struct config cfg;
 	long gid;
 
-	while ((ch = getopt(argc, argv, "c:fnqvV")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:fhnqT:vV", long_options,
+				 NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
@@ -193,6 +218,12 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			check_only = 1;
+			break;
+		case 'h':
+			usage(1);
+			break;
+		case 'T':
+			test_file = optarg;
 			break;
 		case 'q':
 			quiet = 1;
@@ -204,13 +235,26 @@ int main(int argc, char **argv)
 			printf("popgated %s\n", POPGATE_VERSION);
 			return 0;
 		default:
-			usage();
+			usage(0);
 		}
 	}
-	if (optind != argc || (quiet && !check_only))
-		usage();
-	if (config_load(&cfg, path, err, sizeof err) != 0)
-		return config_failed(err, check_only);
+	if (optind != argc || (quiet && !check_only) || (test_file && check_only))
+		usage(0);
+	if (config_load(&cfg, path, err, sizeof err) != 0) {
+		if (!test_file)
+			return config_failed(err, check_only);
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	if (test_file) {
+		int rc;
+
+		log_init(cfg.syslog_name, 1, verbosity);
+		log_syslog(cfg.syslog_name, config_facility(&cfg));
+		rc = linetest_run(&cfg, test_file, verbosity);
+		config_free(&cfg);
+		return rc;
+	}
 	if (check_only) {
 		if (!quiet)
 			config_print(&cfg, stdout);

@@ -60,6 +60,10 @@ struct matcher {
 	pcre2_jit_stack *jit_stack;
 	struct ratelimit rl_error, rl_ambiguous;
 	struct pending_table *pending;	/* (source, host, pid) -> first line */
+	enum match_note note;		/* why the last feed returned 0 */
+	uint64_t note_formats;		/* the line's formats by tag */
+	const char *note_format;
+	struct addr note_addr;
 };
 
 static int group_number(const pcre2_code *re, const char *name)
@@ -519,8 +523,11 @@ static int line_result(struct matcher *m, const struct rule *rule,
 {
 	(void)source;
 	(void)now;
-	if (!line_addr(m, rule, line, &r->addr))
+	if (!line_addr(m, rule, line, &r->addr)) {
+		m->note = MATCH_NOTE_BAD_ADDR;
+		m->note_format = rule->format;
 		return 0;
+	}
 	fill_fields(m, rule, line, len, r);
 	if (rule->kind != MATCH_LOGIN)
 		return 1;
@@ -549,6 +556,8 @@ static int state_result(struct matcher *m, const struct rule *rule,
 	size_t klen;
 	struct addr addr;
 
+	m->note_format = rule->format;
+	m->note = MATCH_NOTE_BAD_ADDR;
 	if (rule->step == STEP_CLOSE || rule->step == STEP_CLOSE_USER) {
 		fill_fields(m, rule, line, len, r);	/* the sink knows */
 		memset(&r->addr, 0, sizeof r->addr);	/* the address */
@@ -565,22 +574,30 @@ static int state_result(struct matcher *m, const struct rule *rule,
 				 * tombstone: its login confirms nothing */
 		if (!line_addr(m, rule, line, &addr))
 			addr = tombstone;
+		else
+			m->note = MATCH_NOTE_PENDING;
+		m->note_addr = addr;
 		(void)pending_put(m->pending, key, klen, &addr, now);
 		return 0;
 	case STEP_DISCARD:	/* and the login line that may follow */
 		(void)pending_put(m->pending, key, klen, &tombstone, now);
+		m->note = MATCH_NOTE_DISCARDED;
 		return 0;
 	case STEP_CONFIRM:	/* no first line: maybe a one-line login */
+		m->note = MATCH_NOTE_NO_FIRST;
 		if (!pending_take(m->pending, key, klen, now, &addr))
 			return STATE_NOT_MINE;
-		if (memcmp(&addr, &tombstone, sizeof addr) == 0)
+		if (memcmp(&addr, &tombstone, sizeof addr) == 0) {
+			m->note = MATCH_NOTE_CANCELLED;
 			return 0;
+		}
 		break;
 	default:
 		return 0;
 	}
 	fill_fields(m, rule, line, len, r);
 	r->addr = addr;
+	m->note = MATCH_NOTE_NONE;
 	return 1;
 }
 
@@ -641,6 +658,9 @@ int matcher_feed(struct matcher *m, unsigned source, const char *line,
 	if (line == NULL)
 		line = "";
 	formats = tagset_line(m->tags, line, len);
+	m->note = formats == 0 ? MATCH_NOTE_NO_TAG : MATCH_NOTE_UNMATCHED;
+	m->note_format = NULL;
+	m->note_formats = formats;
 	if (formats == 0 && m->ncustom == 0)
 		return 0;	/* no format's tag: no rule can match */
 	litset_next_line(m->lits);
@@ -663,12 +683,29 @@ int matcher_feed(struct matcher *m, unsigned source, const char *line,
 				return hit;
 			continue;
 		}
-		if (ambiguous(m, rule, line, len))
+		if (ambiguous(m, rule, line, len)) {
+			m->note = MATCH_NOTE_AMBIGUOUS;
+			m->note_format = rule->format;
 			return 0;
-		if (line_result(m, rule, source, line, len, now, r))
+		}
+		if (line_result(m, rule, source, line, len, now, r)) {
+			m->note = MATCH_NOTE_NONE;
 			return 1;
+		}
 	}
 	return 0;
+}
+
+enum match_note matcher_note(const struct matcher *m, const char **format,
+			     struct addr *addr)
+{
+	if (format != NULL)	/* unmatched: the first format by its tag */
+		*format = m->note_format != NULL || m->note_formats == 0 ?
+		    m->note_format :
+		    format_table[__builtin_ctzll(m->note_formats)].name;
+	if (addr != NULL && m->note == MATCH_NOTE_PENDING)
+		*addr = m->note_addr;
+	return m->note;
 }
 
 int matcher_match(struct matcher *m, const char *line, size_t len,

@@ -165,9 +165,14 @@ static void reject(struct conn *c, struct lookup *a, const char *why,
 static void reply_policy(struct conn *c, struct lookup *a, int listed)
 {
 	const char *action = listed ? a->cfg->policy_action : "DUNNO";
-	char reply[256];
-	int n = snprintf(reply, sizeof reply, "action=%s\n\n", action);
+	char reply[1024];
+	int n;
 
+	if (!listed && a->cfg->unlisted_action == UNLISTED_DEFER_IF_REJECT)
+		n = snprintf(reply, sizeof reply, "action=DEFER_IF_REJECT "
+			     "4.7.1 %s\n\n", a->cfg->unlisted_text);
+	else
+		n = snprintf(reply, sizeof reply, "action=%s\n\n", action);
 	if (n < 0 || (size_t)n >= sizeof reply) {
 		listed = 0;
 		n = snprintf(reply, sizeof reply, "action=DUNNO\n\n");
@@ -213,7 +218,8 @@ static int answer_lookup(struct conn *c, struct lookup *a,
 {
 	int listed = lookup_client(a, client);
 
-	if (!listed && !c->req_covered && link_wait(&a->link, c, client)) {
+	if (!listed && !a->shared && !c->req_covered &&
+	    link_wait(&a->link, c, client)) {
 		c->covered = c->in_len - c->in_start;
 		return 0;
 	}

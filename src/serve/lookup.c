@@ -69,8 +69,7 @@ void lookup_init(struct lookup *a, const struct config *cfg)
 	memset(a, 0, sizeof *a);
 	a->cfg = cfg;
 	a->db_path = absolute_path(cfg->database);
-	a->params.window = cfg->window;
-	a->params.session_max = cfg->session_tracking ? cfg->session_max : 0;
+	config_store_params(cfg, &a->params);
 	a->seen = xcalloc(SERVE_SEEN_SLOTS, sizeof *a->seen);
 	a->next_check_ms = clock_mono_ms() + FILE_CHECK_MS;
 	open_store(a);
@@ -127,24 +126,29 @@ int lookup_client(struct lookup *a, const struct addr *client)
 {
 	struct addr key = *client;
 	struct record r;
+	time_t now = clock_now();
 	int found;
 
+	memset(&r, 0, sizeof r);
+	a->shared = 0;
 	if (a->store == NULL && clock_mono_ms() >= a->next_open_ms)
 		open_store(a);
 	if (a->store == NULL) {
 		counters_inc(COUNTER_LOOKUP_ERRORS);
+		decision_log(client, -1, &r, &a->params, now);
 		return 0;
 	}
 	addr_apply_ipv6_prefix(&key, a->cfg->ipv6_prefix);
-	memset(&r, 0, sizeof r);
-	found = store_lookup(a->store, &key, clock_now(), &a->params, &r);
+	found = store_lookup(a->store, &key, now, &a->params, &r);
+	decision_log(client, found, &r, &a->params, now);
 	if (found < 0) {
 		log_limited(&a->rl_lookup, LOG_ERR, "serve: lookup: %s; answering DUNNO",
 			    store_error(a->store));
 		counters_inc(COUNTER_LOOKUP_ERRORS);
 		return 0;
 	}
-	if (found != 1)
+	a->shared = found == STORE_SHARED;
+	if (found != STORE_LISTED)
 		return 0;
 	announce(a, client, &key, &r);
 	return 1;

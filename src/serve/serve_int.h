@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "addr.h"
 #include "channel.h"
@@ -83,13 +84,20 @@ struct lookup {
 	struct seen_slot *seen;	/* SERVE_SEEN_SLOTS entries */
 	struct ratelimit rl_open, rl_lookup, rl_client;
 	struct link link;	/* read-your-writes and pushed logins */
+	int shared;		/* the last lookup found a shared address:
+				 * catching up cannot change that answer */
 };
 
 void lookup_init(struct lookup *a, const struct config *cfg);
 void lookup_free(struct lookup *a);
 /* lookup_client - 1 when CLIENT is authorized now (logs the first OK
- * after each login), 0 otherwise, including every error */
+ * after each login), 0 otherwise, including every error (A->shared says
+ * whether it was a shared address) */
 int lookup_client(struct lookup *a, const struct addr *client);
+/* decision_log - with -v: what a lookup of CLIENT found (FOUND: a
+ * store_lookup result, -1 also for "no database") and so answered */
+void decision_log(const struct addr *client, int found, const struct record *r,
+		  const struct store_params *p, time_t now);
 /* lookup_maintain - retry a failed open, reopen a replaced file;
  * returns milliseconds until it wants to run again */
 long lookup_maintain(struct lookup *a);

@@ -11,7 +11,8 @@
 #include "util.h"
 
 /* record layout: version, 3 pad, count, first, last, session_start,
- * open_sessions, service[16], user[64] */
+ * open_sessions, service[16], user[64]; version 2 adds flags and
+ * SHARED_USERS_MAX (user hash, last login) pairs */
 #define REC_COUNT 4
 #define REC_FIRST 8
 #define REC_LAST 16
@@ -19,8 +20,14 @@
 #define REC_OPEN 32
 #define REC_SERVICE 36
 #define REC_USER (REC_SERVICE + RECORD_SERVICE_MAX)
+#define REC_FLAGS (REC_USER + RECORD_USER_MAX)
+#define REC_USERS (REC_FLAGS + 4)
 #define POSITION_VERSION 2
-#define PARAMS_VERSION 1
+#define PARAMS_VERSION 2
+
+typedef char record_layout_fits[REC_FLAGS == RECORD_V1_SIZE &&
+				REC_USERS + 16 * SHARED_USERS_MAX ==
+				RECORD_VALUE_SIZE ? 1 : -1];
 
 void u64_encode(uint64_t v, unsigned char *buf)
 {
@@ -72,17 +79,23 @@ void record_encode(const struct record *r, unsigned char *buf)
 	u32_encode(r->open_sessions, buf + REC_OPEN);
 	copy_string((char *)buf + REC_SERVICE, r->service, RECORD_SERVICE_MAX);
 	copy_string((char *)buf + REC_USER, r->user, RECORD_USER_MAX);
+	u32_encode(r->flags, buf + REC_FLAGS);
+	for (int i = 0; i < SHARED_USERS_MAX; i++) {
+		u64_encode(r->users[i].hash, buf + REC_USERS + 16 * i);
+		u64_encode((uint64_t)r->users[i].last, buf + REC_USERS + 16 * i + 8);
+	}
 }
 
 int record_decode(const void *val, size_t len, struct record *r)
 {
 	unsigned char buf[RECORD_VALUE_SIZE];
 
-	if (len != RECORD_VALUE_SIZE)
+	if (!(len == RECORD_VALUE_SIZE && ((const unsigned char *)val)[0] ==
+	      RECORD_VERSION) &&
+	    !(len == RECORD_V1_SIZE && ((const unsigned char *)val)[0] == 1))
 		return -1;
+	memset(buf, 0, sizeof buf);	/* version 1: no flags, no users */
 	memcpy(buf, val, len);
-	if (buf[0] != RECORD_VERSION)
-		return -1;
 	r->count = u32_decode(buf + REC_COUNT);
 	r->first_seen = (int64_t)u64_decode(buf + REC_FIRST);
 	r->last_seen = (int64_t)u64_decode(buf + REC_LAST);
@@ -90,6 +103,11 @@ int record_decode(const void *val, size_t len, struct record *r)
 	r->open_sessions = u32_decode(buf + REC_OPEN);
 	copy_field(r->service, buf + REC_SERVICE, RECORD_SERVICE_MAX);
 	copy_field(r->user, buf + REC_USER, RECORD_USER_MAX);
+	r->flags = u32_decode(buf + REC_FLAGS);
+	for (int i = 0; i < SHARED_USERS_MAX; i++) {
+		r->users[i].hash = u64_decode(buf + REC_USERS + 16 * i);
+		r->users[i].last = (int64_t)u64_decode(buf + REC_USERS + 16 * i + 8);
+	}
 	return 0;
 }
 
@@ -150,7 +168,8 @@ int position_decode(const void *val, size_t len, struct position *p)
 	return 0;
 }
 
-/* params layout: version, 3 pad, window, session_max, ipv6_prefix */
+/* params layout: version, 3 pad, window, session_max, ipv6_prefix;
+ * version 2 adds shared_users */
 void params_encode(const struct store_params *p, unsigned char *buf)
 {
 	memset(buf, 0, PARAMS_VALUE_SIZE);
@@ -158,22 +177,27 @@ void params_encode(const struct store_params *p, unsigned char *buf)
 	u32_encode(p->window, buf + 4);
 	u32_encode(p->session_max, buf + 8);
 	u32_encode(p->ipv6_prefix, buf + 12);
+	u32_encode(p->shared_users, buf + 16);
 }
 
 int params_decode(const void *val, size_t len, struct store_params *p)
 {
 	unsigned char buf[PARAMS_VALUE_SIZE];
+	const unsigned char *v = val;
 
-	if (len != PARAMS_VALUE_SIZE)
+	if (!(len == PARAMS_VALUE_SIZE && v[0] == PARAMS_VERSION) &&
+	    !(len == 16 && v[0] == 1))
 		return -1;
+	memset(buf, 0, sizeof buf);	/* version 1: no shared_users */
 	memcpy(buf, val, len);
-	if (buf[0] != PARAMS_VERSION)
-		return -1;
 	p->window = u32_decode(buf + 4);
 	p->session_max = u32_decode(buf + 8);
 	p->ipv6_prefix = u32_decode(buf + 12);
 	if (p->ipv6_prefix > 128)
 		p->ipv6_prefix = 0;
+	p->shared_users = u32_decode(buf + 16);
+	if (p->shared_users > SHARED_USERS_MAX)
+		p->shared_users = 0;
 	return 0;
 }
 
@@ -215,6 +239,8 @@ void record_login(struct record *r, int existed, int64_t t,
 			    RECORD_SERVICE_MAX);
 		copy_string(r->user, user ? user : "", RECORD_USER_MAX);
 	}
+	if (user != NULL && user[0] != '\0')
+		record_note_user(r, user, t);
 }
 
 void record_session(struct record *r, int64_t t, int open)

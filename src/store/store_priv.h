@@ -18,6 +18,9 @@
 #define META_COUNTER_PREFIX "counter:"
 #define META_BLOB_PREFIX "blob:"
 #define STORE_DEFAULT_WINDOW 1800
+#define STORE_SHARED_NOTES 16	/* newly shared addresses logged per commit */
+#define META_LAST_COMMIT "last_commit"	/* blobs: epoch seconds, 8 bytes */
+#define META_LAST_LOGIN "last_login"
 
 struct store {
 	char *path;
@@ -35,6 +38,11 @@ struct store {
 	int created;
 	size_t invalid;		/* values skipped: unknown version or size */
 	size_t sweep_txns, sweep_max;
+	struct store_params params;	/* the last ones a batch set */
+	int have_params;
+	struct addr shared_new[STORE_SHARED_NOTES];	/* this commit's newly */
+	unsigned shared_users[STORE_SHARED_NOTES];	/* shared addresses */
+	size_t shared_n;		/* (may exceed STORE_SHARED_NOTES) */
 	struct ratelimit invalid_rl;
 	char err[STORE_ERR_MAX];
 };

@@ -108,7 +108,9 @@ int store_lookup(struct store *s, const struct addr *a, time_t now,
 	found = read_record(s, a, r);
 	if (found <= 0)
 		return found;
-	return now < record_expires(r, p) ? 1 : 0;
+	if (now >= record_expires(r, p))
+		return 0;
+	return record_shared(r, p, now) ? STORE_SHARED : STORE_LISTED;
 }
 
 /* get_meta - copy meta value K into BUF; its length, 0 absent, -1 error,
@@ -153,6 +155,18 @@ int store_read_params(struct store *s, struct store_params *p)
 	memset(p, 0, sizeof(*p));
 	p->window = STORE_DEFAULT_WINDOW;
 	return 0;
+}
+
+int64_t store_get_time(struct store *s, const char *name)
+{
+	unsigned char buf[8];
+	long n = store_get_meta(s, name, buf, sizeof buf);
+
+	if (n == -1)
+		return -1;
+	if (n != (long)sizeof buf || (int64_t)u64_decode(buf) < 0)
+		return 0;	/* unset, or not a time this program wrote */
+	return (int64_t)u64_decode(buf);
 }
 
 long store_get_meta(struct store *s, const char *name, void *buf, size_t size)
@@ -356,6 +370,8 @@ static int count_record(const struct addr *a, const struct record *r,
 	c->st->entries++;
 	if (c->now >= record_expires(r, &c->st->params))
 		c->st->expired++;
+	else if (record_shared(r, &c->st->params, c->now))
+		c->st->shared++;
 	return 0;
 }
 

@@ -10,6 +10,8 @@
 
 #include "counters.h"
 #include "store_priv.h"
+#include "config.h"
+#include "util.h"
 
 #define SWEEP_SCAN_MAX 20000	/* entries looked at per sweep transaction */
 
@@ -57,6 +59,31 @@ static int session_on_record(struct store *s, MDB_txn *txn,
 	return put_record(s, txn, a, &r);
 }
 
+static int apply_counter(struct store *s, MDB_txn *txn, MDB_val *k,
+			 uint64_t delta);
+
+/* note_shared - R (a login just merged) is shared: count and remember
+ * it once per spell; a login that finds it no longer shared ends the
+ * spell. Returns an LMDB code */
+static int note_shared(struct store *s, MDB_txn *txn, const struct addr *a,
+		       struct record *r, int64_t t)
+{
+	char key[POSITION_NAME_MAX + 1];
+	MDB_val k;
+
+	if (!s->have_params || !record_shared_spell(r, &s->params, (time_t)t))
+		return 0;
+	if (s->shared_n < STORE_SHARED_NOTES) {
+		s->shared_new[s->shared_n] = *a;
+		s->shared_users[s->shared_n] =
+		    record_recent_users(r, s->params.window, (time_t)t);
+	}
+	s->shared_n++;
+	meta_key(key, META_COUNTER_PREFIX,
+		 counters_name(COUNTER_SHARED_ADDRESSES), &k);
+	return apply_counter(s, txn, &k, 1);
+}
+
 static int apply_record_op(struct store *s, MDB_txn *txn,
 			   const struct batch_op *op)
 {
@@ -74,6 +101,8 @@ static int apply_record_op(struct store *s, MDB_txn *txn,
 	if ((rc = get_record(s, txn, &op->addr, &r, &found)) != 0)
 		return rc;
 	record_login(&r, found, op->time, op->service, op->user);
+	if ((rc = note_shared(s, txn, &op->addr, &r, op->time)) != 0)
+		return rc;
 	return put_record(s, txn, &op->addr, &r);
 }
 
@@ -157,6 +186,8 @@ static int apply_meta_op(struct store *s, MDB_txn *txn,
 	MDB_val k, v;
 
 	if (op->kind == BATCH_SET_PARAMS) {
+		s->params = op->params;
+		s->have_params = 1;
 		meta_key(key, META_PARAMS_KEY, "", &k);
 		params_encode(&op->params, buf);
 		v.mv_data = buf;
@@ -191,12 +222,40 @@ static int apply_position_op(struct store *s, MDB_txn *txn,
 	return mdb_put(txn, s->positions, &k, &v, 0);
 }
 
+/* put_time - meta blob NAME = T (8 bytes) */
+static int put_time(struct store *s, MDB_txn *txn, const char *name,
+		    int64_t t)
+{
+	char key[POSITION_NAME_MAX + 1];
+	unsigned char buf[8];
+	MDB_val k, v = { sizeof buf, buf };
+
+	meta_key(key, META_BLOB_PREFIX, name, &k);
+	u64_encode((uint64_t)t, buf);
+	return mdb_put(txn, s->meta, &k, &v, 0);
+}
+
+/* note_commit - the daemon's commits say when they happened, and when
+ * one last recorded a login (what monitoring alarms on) */
+static int note_commit(struct store *s, MDB_txn *txn, const struct batch *b)
+{
+	int64_t now = (int64_t)clock_now();
+	int rc;
+
+	if (b->manual)
+		return 0;
+	if ((rc = put_time(s, txn, META_LAST_COMMIT, now)) != 0)
+		return rc;
+	return b->logins > 0 ? put_time(s, txn, META_LAST_LOGIN, now) : 0;
+}
+
 static int apply_ops(struct store *s, MDB_txn *txn, void *ctx)
 {
 	const struct batch *b = ctx;
 	size_t i;
-	int rc = 0;
+	int rc = note_commit(s, txn, b);
 
+	s->shared_n = 0;	/* a redone transaction notes them again */
 	for (i = 0; i < b->n && rc == 0; i++) {
 		const struct batch_op *op = &b->ops[i];
 
@@ -223,11 +282,32 @@ static int apply_ops(struct store *s, MDB_txn *txn, void *ctx)
 	return rc;
 }
 
+/* log_shared - the addresses this commit found newly shared */
+static void log_shared(struct store *s)
+{
+	char ip[ADDR_TEXT_MAX], window[32];
+
+	format_duration(s->params.window, window, sizeof window);
+	for (size_t i = 0; i < s->shared_n && i < STORE_SHARED_NOTES; i++) {
+		addr_format(&s->shared_new[i], ip, sizeof ip);
+		log_msg(LOG_NOTICE, "%s is shared: %u distinct users logged in "
+			"within %s; not authorized while it stays so", ip,
+			s->shared_users[i], window);
+	}
+	if (s->shared_n > STORE_SHARED_NOTES)
+		log_msg(LOG_NOTICE, "%zu more addresses are shared",
+			s->shared_n - STORE_SHARED_NOTES);
+	s->shared_n = 0;
+}
+
 int store_apply(struct store *s, const struct batch *b)
 {
 	if (b->n == 0)
 		return 0;
-	return store_write_txn(s, apply_ops, (void *)b, "apply");
+	if (store_write_txn(s, apply_ops, (void *)b, "apply") != 0)
+		return -1;
+	log_shared(s);
+	return 0;
 }
 
 /* ---- sweep ---- */

@@ -351,7 +351,7 @@ static int run_ingest(const char *path, const char *db, struct counts *out,
 		return -1;
 	}
 	batch_init(&ic.b);
-	sp = (struct store_params){ ic.cfg.window, 0, ic.cfg.ipv6_prefix };
+	sp = (struct store_params){ ic.cfg.window, 0, ic.cfg.ipv6_prefix, 0 };
 	batch_set_params(&ic.b, &sp);
 	tail_add(t, path);
 	tail_start(t);

@@ -123,7 +123,7 @@ static void apply_or_die(struct store *s, struct batch *b)
 static void build(const char *path, uint64_t n)
 {
 	struct store *s = open_store(path, STORE_CREATE);
-	struct store_params p = { WINDOW, 0, 128 };
+	struct store_params p = { WINDOW, 0, 128, 0 };
 	time_t now = time(NULL);
 	struct batch b;
 	struct stat st;

@@ -71,7 +71,7 @@ static inline void login(struct store *s, const char *text, time_t t,
 	batch_free(&b);
 }
 
-static const struct store_params window30 = { 1800, 0, 0 };
+static const struct store_params window30 = { 1800, 0, 0, 0 };
 
 
 /* raw_put - write KEY/VAL into sub-database DB bypassing the store */

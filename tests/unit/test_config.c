@@ -104,6 +104,10 @@ static const char every_key[] =
 	"journal_directory = /var/log/journal/remote\n"
 	"session_tracking = no\n"
 	"session_max = 12h\n"
+	"ignore_users = test, shared-box\n"
+	"shared_address_users = 5\n"
+	"unlisted_action = DEFER_IF_REJECT\n"
+	"unlisted_text = Check your mail first\n"
 	"pattern = (?<ip>[0-9.]+) second\n";
 
 static const char every_key_printed[] =
@@ -124,7 +128,11 @@ static const char every_key_printed[] =
 	"export_prepend = /etc/passwd\n"
 	"export_command = postmap /etc/postfix/popgate\n"
 	"ignore_networks = 10.0.0.0/8, 192.0.2.7/32, 2001:db8::/32\n"
+	"ignore_users = test, shared-box\n"
+	"shared_address_users = 5\n"
 	"ipv6_prefix = 64\n"
+	"unlisted_action = DEFER_IF_REJECT\n"
+	"unlisted_text = Check your mail first\n"
 	"request_timeout = 30s\n"
 	"sync_wait = 1500ms\n"
 	"dovecot_policy_listen = inet:[::]:10045\n"
@@ -155,7 +163,7 @@ static void test_every_key(void **state)
 	assert_string_equal(cfg.patterns.v[0].text,
 		"^\\S+ popd: ok (?<user>\\S+) from (?<ip>\\S+) # x=1");
 	assert_int_equal(cfg.patterns.v[0].line, 4);
-	assert_int_equal(cfg.patterns.v[1].line, 34);
+	assert_int_equal(cfg.patterns.v[1].line, 38);
 	assert_int_equal(cfg.window, 7200);
 	assert_string_equal(cfg.syslog_name, "popgate-test");
 	assert_int_equal(config_facility(&cfg), LOG_LOCAL2);
@@ -180,6 +188,11 @@ static void test_every_key(void **state)
 	assert_int_equal(cfg.ignore_networks.v[1].prefix, 128);
 	assert_int_equal(cfg.ignore_networks.v[2].prefix, 32);
 	assert_int_equal(cfg.ipv6_prefix, 64);
+	assert_int_equal(cfg.ignore_users.n, 2);
+	assert_string_equal(cfg.ignore_users.v[1], "shared-box");
+	assert_int_equal(cfg.shared_address_users, 5);
+	assert_int_equal(cfg.unlisted_action, UNLISTED_DEFER_IF_REJECT);
+	assert_string_equal(cfg.unlisted_text, "Check your mail first");
 	assert_int_equal(cfg.request_timeout, 30);
 	assert_int_equal(cfg.sync_wait_ms, 1500);
 	assert_int_equal(cfg.dovecot_policy_listen.n, 1);
@@ -458,6 +471,43 @@ static void test_load_files(void **state)
 	rmdir(dir);
 }
 
+/* ignore_networks: "/FILE" entries, their comments, their errors */
+static void test_networks_file(void **state)
+{
+	char dir[] = "/tmp/test_config.XXXXXX", path[64], text[256];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/shared.networks", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("# carrier-grade NAT (RFC 6598)\n100.64.0.0/10\n\n"
+	      "  2001:db8:f00::/48   # a fetcher\n198.51.100.7\n", f);
+	fclose(f);
+	snprintf(text, sizeof text, "ignore_networks = 127.0.0.0/8, %s\n", path);
+	parse_good(text);
+	assert_int_equal(cfg.ignore_networks.n, 4);
+	assert_int_equal(cfg.ignore_networks.v[1].prefix, 96 + 10);
+	assert_int_equal(cfg.ignore_networks.v[2].prefix, 48);
+	assert_int_equal(cfg.ignore_networks.v[3].prefix, 128);
+	assert_int_equal(cfg.ignore_networks.words.n, 2);
+	assert_string_equal(cfg.ignore_networks.words.v[1], path);
+	config_free(&cfg);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("100.64.0.0/10\n# x\n100.64.0.1/10\n", f);
+	fclose(f);
+	assert_int_equal(config_parse(&cfg, "t.conf", text, strlen(text), err,
+				      sizeof err), -1);
+	snprintf(text, sizeof text, "t.conf:1: ignore_networks: %s:3: host "
+		 "bits set in \"100.64.0.1/10\" (did you mean 100.64.0.0/10?)",
+		 path);
+	assert_string_equal(err, text);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_free_is_idempotent(void **state)
 {
 	(void)state;
@@ -472,6 +522,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_defaults, teardown),
+		cmocka_unit_test_teardown(test_networks_file, teardown),
 		cmocka_unit_test_teardown(test_empty_file_is_defaults, teardown),
 		cmocka_unit_test_teardown(test_every_key, teardown),
 		cmocka_unit_test_teardown(test_print_and_round_trip, teardown),

@@ -16,6 +16,19 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
+	{ "shared_address_users = 1\n", "t.conf:1: shared_address_users: bad "
+	  "number \"1\" (expected 0 for off, or an integer from 2 to 8)" },
+	{ "shared_address_users = 9\n", "t.conf:1: shared_address_users: bad "
+	  "number \"9\" (expected 0 for off, or an integer from 2 to 8)" },
+	{ "unlisted_action = REJECT\n", "t.conf:1: unlisted_action: bad value "
+	  "\"REJECT\" (expected DUNNO or DEFER_IF_REJECT)" },
+	{ "unlisted_text =\n", "t.conf:1: unlisted_text: bad value \"\" "
+	  "(expected non-empty printable ASCII text)" },
+	{ "ignore_networks = /dev/null\n", "t.conf:1: ignore_networks: "
+	  "/dev/null: not a regular file of at most 4194304 bytes" },
+	{ "ignore_networks = ::1, /nonexistent/popgate.networks\n",
+	  "t.conf:1: ignore_networks: /nonexistent/popgate.networks: No such "
+	  "file or directory" },
 	{ "colour = blue\n", "t.conf:1: unknown key \"colour\"" },
 	{ "Window = 5m\n", "t.conf:1: unknown key \"Window\"" },
 	{ "\n\nwindow 5m\n", "t.conf:3: expected \"key = value\"" },

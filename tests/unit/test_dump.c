@@ -16,7 +16,7 @@
 
 #define T0 1764072062	/* 2025-11-25 12:01:02 UTC */
 
-static const struct store_params params = { 1800, 86400, 64 };
+static const struct store_params params = { 1800, 86400, 64, 0 };
 
 static struct addr ip_key(const char *text, unsigned prefix)
 {
@@ -71,7 +71,7 @@ static int collect_row(const struct addr *a, const struct record *r,
 		       void *ctx)
 {
 	struct collect *c = ctx;
-	struct dump_row row = { *a, *r, record_expires(r, &params) };
+	struct dump_row row = { *a, *r, record_expires(r, &params), 0 };
 
 	if (c->all || clock_now() < row.expires)
 		dump_table_add(&c->table, &row);

@@ -92,7 +92,7 @@ static int listed(struct sink_fixture *x, const char *text, time_t at)
 {
 	struct addr a = ip(text);
 	struct store_params p = { x->cfg.window, x->cfg.session_max,
-				  x->cfg.ipv6_prefix };
+				  x->cfg.ipv6_prefix, 0 };
 
 	return store_lookup(x->f.s, &a, at, &p, NULL);
 }
@@ -150,6 +150,39 @@ static void test_ignored_and_prefix(void **state)
 	assert_int_equal(store_get(x->f.s, &want, &r), 0);
 	want = ip("127.0.0.5");
 	assert_int_equal(store_get(x->f.s, &want, &r), 0);
+}
+
+/* ignore_users: a login and a logout of such a user change nothing; a
+ * dry sink (popgated -T) decides alike and never commits */
+static void test_ignored_users_and_dry(void **state)
+{
+	struct sink_fixture *x = *state;
+	struct sink_event e = event("192.0.2.9", NOW, 1);
+	struct addr a = ip("192.0.2.9");
+	struct record r;
+	struct sink *dry;
+
+	x->cfg.ignore_users.v = xcalloc(1, sizeof(char *));
+	x->cfg.ignore_users.v[0] = xstrdup("alice");
+	x->cfg.ignore_users.n = 1;
+	assert_int_equal(sink_login(x->sink, "test", &e), SINK_IGNORED_USER);
+	assert_int_equal(sink_logout(x->sink, "test", &e), SINK_IGNORED_USER);
+	e.user = "Alice";	/* compared exactly */
+	assert_int_equal(sink_login(x->sink, "test", &e), SINK_LOGIN);
+	assert_int_equal(sink_commit(x->sink), 0);
+	assert_int_equal(store_get(x->f.s, &a, &r), 1);
+	assert_string_equal(r.user, "Alice");
+	assert_int_equal(r.count, 1);
+	dry = sink_new(&x->cfg, NULL);
+	e.addr = ip("192.0.2.10");
+	assert_int_equal(sink_login(dry, "test", &e), SINK_LOGIN);
+	e.user = "alice";
+	assert_int_equal(sink_login(dry, "test", &e), SINK_IGNORED_USER);
+	assert_int_equal(sink_commit(dry), 0);
+	sink_discard(dry);
+	sink_free(dry);
+	a = ip("192.0.2.10");
+	assert_int_equal(store_get(x->f.s, &a, &r), 0);
 }
 
 static void test_session_by_address(void **state)
@@ -308,7 +341,7 @@ static void test_default_cap(void **state)
 static void test_sweep_prunes_sessions(void **state)
 {
 	struct sink_fixture *x = *state;
-	struct store_params p = { x->cfg.window, 3600, 0 };
+	struct store_params p = { x->cfg.window, 3600, 0, 0 };
 	size_t deleted;
 
 	assert_int_equal(keyed(x, 1, "192.0.2.40", "sid:OLD", NOW - 100),
@@ -530,6 +563,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_window_and_future,
 						sink_setup, sink_teardown),
 		cmocka_unit_test_setup_teardown(test_ignored_and_prefix,
+						sink_setup, sink_teardown),
+		cmocka_unit_test_setup_teardown(test_ignored_users_and_dry,
 						sink_setup, sink_teardown),
 		cmocka_unit_test_setup_teardown(test_session_by_address,
 						sink_setup, sink_teardown),

@@ -79,7 +79,7 @@ static void test_lazy_expiry_boundary(void **state)
 static void test_sessions(void **state)
 {
 	struct fixture *f = *state;
-	struct store_params p = { 600, 3600, 0 };
+	struct store_params p = { 600, 3600, 0, 0 };
 	struct addr a = ip("192.0.2.4");
 	struct record r;
 	struct batch b;
@@ -338,7 +338,7 @@ static int see_position(const char *name, const struct position *p, void *ctx)
 static void test_meta_counters_params(void **state)
 {
 	struct fixture *f = *state;
-	struct store_params p = { 600, 7200, 64 }, got;
+	struct store_params p = { 600, 7200, 64, 0 }, got;
 	struct position pos = { .dev = 1, .ino = 2, .offset = 3,
 				.fingerprint = 4, .fingerprint_len = 5 };
 	struct seen seen = { .n = 0 };
