@@ -234,10 +234,11 @@ static void report_stream(struct tailer *t, struct stream *s,
 	s->report = 0;
 }
 
-/* anything_to_report - some position changed or is to be deleted */
+/* anything_to_report - some position changed or is to be deleted, or
+ * the last sweep left a sibling undecided */
 static int anything_to_report(const struct tailer *t)
 {
-	if (t->ndeleted > 0)
+	if (t->ndeleted > 0 || t->undecided)
 		return 1;
 	for (size_t i = 0; i < t->nfiles; i++)
 		if (t->files[i].del_main ||

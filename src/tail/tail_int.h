@@ -100,6 +100,7 @@ struct tailer {
 	size_t nsaved;
 	uint64_t saved_at_max;		/* the last save's sweep (resume) */
 	uint64_t swept_ns;		/* the last sweep (tail_sweep.c) */
+	int undecided;			/* it left a sibling for the next one */
 	struct watched_dir *dirs;
 	size_t ndirs;
 	int dirs_missing;		/* some file's directory is not watched */
@@ -226,8 +227,9 @@ int tail_siblings_changed(struct tailer *t, const struct tail_file *f,
 /* tail_sweep.c */
 /* tail_sweep - before positions are reported: follow every sibling of
  * every file that changed since the last sweep and is neither followed,
- * retired nor a copy of a followed file; the time of the sweep goes into
- * every position reported with it. Only when something is reported */
+ * retired nor a copy of a followed file; the time of the sweep (held
+ * back to the oldest sibling still being written, left for the next
+ * sweep) goes into every position reported with it */
 void tail_sweep(struct tailer *t);
 
 /* tail_watch.c */

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#define TAIL_QUIET_NS 1000000000ull	/* a sibling changed since: in the making */
+
 #include "log.h"
 #include "tail_int.h"
 
@@ -41,39 +43,54 @@ static int copy_of_followed(struct tailer *t, const struct tail_sibling *sb)
 }
 
 /* sweep_file - follow F's siblings changed since its last sweep that
- * are not followed, retired or copies */
-static void sweep_file(struct tailer *t, struct tail_file *f)
+ * are not followed, retired or copies. One changed within the last
+ * TAIL_QUIET_NS may be a copy still being made: decided at a later sweep;
+ * the time of the oldest such (else NOW) is returned */
+static uint64_t sweep_file(struct tailer *t, struct tail_file *f,
+			   uint64_t now)
 {
 	struct tail_sibling_list l;
+	uint64_t hold = now;
 
 	if (!tail_siblings_changed(t, f, f->settled_ns))
-		return;
+		return now;
 	tail_siblings(t, f, &l);
 	for (size_t i = 0; i < l.n; i++) {
 		struct tail_sibling *sb = &l.v[i];
+		uint64_t m = (uint64_t)sb->st.st_mtim.tv_sec * 1000000000u +
+			     (uint64_t)sb->st.st_mtim.tv_nsec;
 
-		if (sb->fd < 0 ||
-		    (uint64_t)sb->st.st_mtim.tv_sec * 1000000000u +
-		    (uint64_t)sb->st.st_mtim.tv_nsec < f->settled_ns ||
+		if (sb->fd < 0 || m < f->settled_ns ||
 		    tail_stream_by_id(t, (uint64_t)sb->st.st_dev,
 				      (uint64_t)sb->st.st_ino) != NULL ||
 		    tail_retired_find(t, (uint64_t)sb->st.st_dev,
 				      (uint64_t)sb->st.st_ino, NULL) ||
 		    copy_of_followed(t, sb))
 			continue;
+		if (m + TAIL_QUIET_NS > now) {	/* maybe a copy being made */
+			if (m < hold)
+				hold = m;
+			continue;
+		}
 		tail_sibling_follow(t, f, sb, 0, "appeared before it was "
 				    "noticed");
 	}
 	tail_siblings_free(&l);
+	return hold;
 }
 
 void tail_sweep(struct tailer *t)
 {
 	uint64_t now = tail_wall_ns();	/* before looking */
+	uint64_t hold = now;
 
 	for (size_t i = 0; i < t->nfiles; i++) {
-		sweep_file(t, &t->files[i]);
-		t->files[i].settled_ns = now;
+		struct tail_file *f = &t->files[i];
+
+		f->settled_ns = sweep_file(t, f, now);
+		if (f->settled_ns < hold)
+			hold = f->settled_ns;
 	}
-	t->swept_ns = now;
+	t->swept_ns = hold;
+	t->undecided = hold < now;
 }
