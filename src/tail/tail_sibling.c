@@ -118,15 +118,24 @@ static void add_one(struct tailer *t, struct tail_sibling_list *l,
 	sb->rank = name_rank(name, base);
 }
 
+/* open_dir_of - the directory of PATH (*DIR: its name, to free; NULL if
+ * it cannot be read), *BASE: PATH's last component */
+static DIR *open_dir_of(const char *path, const char **base, char **dir)
+{
+	const char *slash = strrchr(path, '/');
+
+	*base = slash ? slash + 1 : path;
+	*dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+	return opendir(slash == path ? "/" : *dir);
+}
+
 /* scan_dir - the siblings of PATH in its directory */
 static void scan_dir(struct tailer *t, struct tail_sibling_list *l,
 		     const char *path)
 {
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-	char *dir = slash ? xstrndup(path, (size_t)(slash - path))
-			  : xstrdup(".");
-	DIR *d = opendir(slash == path ? "/" : dir);
+	const char *base;
+	char *dir;
+	DIR *d = open_dir_of(path, &base, &dir);
 	struct dirent *e;
 
 	while (d != NULL && (e = readdir(d)) != NULL)
@@ -141,11 +150,9 @@ static void scan_dir(struct tailer *t, struct tail_sibling_list *l,
  * and not retired changed at or after SINCE */
 static int changed_in(struct tailer *t, const char *path, uint64_t since)
 {
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-	char *dir = slash ? xstrndup(path, (size_t)(slash - path))
-			  : xstrdup(".");
-	DIR *d = opendir(slash == path ? "/" : dir);
+	const char *base;
+	char *dir;
+	DIR *d = open_dir_of(path, &base, &dir);
 	struct dirent *e;
 	struct stat st;
 	int found = 0;

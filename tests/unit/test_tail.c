@@ -238,7 +238,8 @@ static void put_and_wait(struct fx *x, const char *path, const char *text,
 	assert_true(pump(x, n, 0));
 }
 
-static void expect_lines(struct fx *x, const char *const *want)
+/* expect_count - as many lines as WANT has arrived, and no more; N */
+static size_t expect_count(struct fx *x, const char *const *want)
 {
 	size_t n = 0;
 
@@ -247,6 +248,13 @@ static void expect_lines(struct fx *x, const char *const *want)
 	assert_true(pump(x, n, 0));
 	pump(x, 0, 300);	/* nothing more may come */
 	assert_int_equal(x->got.n, n);
+	return n;
+}
+
+static void expect_lines(struct fx *x, const char *const *want)
+{
+	size_t n = expect_count(x, want);
+
 	for (size_t i = 0; i < n; i++)
 		assert_string_equal(x->got.line[i], want[i]);
 }
@@ -606,13 +614,8 @@ static void test_restart_rotated_shrunk(void **state)
  * nothing else */
 static void expect_once(struct fx *x, const char *const *want)
 {
-	size_t n = 0;
+	size_t n = expect_count(x, want);
 
-	while (want[n])
-		n++;
-	assert_true(pump(x, n, 0));
-	pump(x, 0, 300);	/* nothing more may come */
-	assert_int_equal(x->got.n, n);
 	for (size_t i = 0; i < n; i++) {
 		size_t seen = 0;
 
