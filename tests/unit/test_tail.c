@@ -808,6 +808,38 @@ static void test_rewritten_before_read(void **state)
 	expect_once(x, want);
 }
 
+/* a file saved at offset 0 once it had lines (another file's lines were
+ * saved), then renamed and compressed (a new inode with its content)
+ * while stopped: the saved position finds it by its first line */
+static void test_saved_unread_then_compressed(void **state)
+{
+	struct fx *x = *state;
+	const char *log = path_in(x, "log"), *log2 = path_in(x, "log2");
+	const char *paths[] = { log2, log, NULL };
+	const char *want[] = { "a1", "a2", NULL };
+	int held;
+
+	put(log, "");
+	put(log2, "");
+	start(x, 0, 1, paths);
+	put(log, "a1\na2\n");
+	put(log2, "x1\n");
+	x->got.stop_every = 1;	/* log2 is read first: stop after x1 */
+	tail_catch_up(x->t);
+	assert_int_equal(tail_deliver(x->t, collect, &x->got), 1);
+	tail_positions(x->t, on_position, x);
+	assert_int_equal(find_pos(x, log)->pos.offset, 0);
+	tail_free(x->t);	/* down */
+	x->t = NULL;
+	put(path_in(x, "log.1"), "a1\na2\n");	/* as compressed: a new inode */
+	held = open(log, O_RDONLY);	/* its inode is not reused at once */
+	assert_int_equal(unlink(log), 0);
+	put(log, "");
+	restart(x, 0, paths);
+	expect_once(x, want);
+	close(held);
+}
+
 static void test_stop_and_positions(void **state)
 {
 	struct fx *x = *state;
@@ -914,6 +946,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retired_not_reread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refilled_while_reading, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rewritten_before_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_saved_unread_then_compressed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_files, setup, teardown),
 	};
