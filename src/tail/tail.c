@@ -187,7 +187,8 @@ static void look_for_copy(struct tailer *t, struct stream *s)
 {
 	if (s->cut && s->source >= 1 && s->source <= t->nfiles)
 		tail_sibling_copy(t, &t->files[s->source - 1], s);
-	s->cut = 0;
+	else
+		s->cut = 0;
 }
 
 /* deliver_one - 1 if the delivery must stop here (call again) */

@@ -46,6 +46,8 @@ struct stream {
 	int cut;		/* cut back or rewritten: find a copy of ... */
 	struct position lost;	/* ... what it held (offset: read so far) */
 	int lost_unknown;	/* ... changed while stopped: unread bytes? */
+	long long copy_wait_ms;	/* since when a copy being made is awaited */
+	uint64_t cut_size;	/* size_seen when it was cut */
 	int rotated;
 	int report;		/* position changed since the last report */
 	char *name;		/* position name */
@@ -195,6 +197,7 @@ struct tail_sibling {
 struct tail_sibling_list {
 	struct tail_sibling *v;	/* oldest first (mtime, then number) */
 	size_t n;
+	int busy;		/* one was being compressed, or vanished */
 };
 void tail_siblings(struct tailer *t, const struct tail_file *f,
 		   struct tail_sibling_list *l);

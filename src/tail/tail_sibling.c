@@ -18,6 +18,8 @@
 #include "tail_int.h"
 #include "util.h"
 
+#define COPY_WAIT_MS 10000	/* for a copy being compressed, at most */
+
 /* is_sibling_name - NAME is BASE followed by '.', '-' or '_' and more */
 static int is_sibling_name(const char *name, const char *base)
 {
@@ -93,6 +95,7 @@ static void add_one(struct tailer *t, struct tail_sibling_list *l,
 	if (configured_name(t, full) ||
 	    (fd = open(full, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
 		       O_NOCTTY)) < 0) {
+		l->busy |= !configured_name(t, full) && errno == ENOENT;
 		free(full);
 		return;
 	}
@@ -103,6 +106,7 @@ static void add_one(struct tailer *t, struct tail_sibling_list *l,
 	}
 	codec = tail_input_codec(fd);
 	if (being_compressed(full, codec)) {
+		l->busy = 1;
 		close(fd);
 		free(full);
 		return;
@@ -336,7 +340,8 @@ static int64_t copy_offset(const struct tail_sibling *sb,
 
 /* tail_sibling_copy - S was cut back (copytruncate) holding S->lost: the
  * rest of that content is in a copy beside it; read it from where we
- * were, then any sibling newer than the copy */
+ * were, then any sibling newer than the copy. While a sibling is being
+ * compressed (or vanished as we looked), S->cut stays: looked for again */
 void tail_sibling_copy(struct tailer *t, struct tail_file *f,
 		       struct stream *s)
 {
@@ -346,7 +351,6 @@ void tail_sibling_copy(struct tailer *t, struct tail_file *f,
 	size_t i, best = 0;
 	int64_t at = -1;
 
-	s->cut = 0;
 	tail_siblings(t, f, &l);
 	for (i = 0; i < l.n && at != (int64_t)lost.offset; i++) {
 		struct tail_sibling *sb = &l.v[i];
@@ -361,6 +365,18 @@ void tail_sibling_copy(struct tailer *t, struct tail_file *f,
 			best = i;
 		}
 	}
+	if (s->copy_wait_ms == 0) {
+		s->copy_wait_ms = clock_mono_ms();
+		s->cut_size = s->size_seen;	/* what it had when cut */
+	}
+	s->size_seen = 0;	/* not cut again while we wait */
+	if (at < 0 && l.busy &&	/* the copy may be being compressed */
+	    clock_mono_ms() - s->copy_wait_ms < COPY_WAIT_MS) {
+		tail_siblings_free(&l);
+		return;		/* looked for again at the next delivery */
+	}
+	s->cut = 0;
+	s->copy_wait_ms = 0;
 	if (at >= 0) {
 		struct timespec when = l.v[best].st.st_mtim;
 		struct stream *c = tail_sibling_follow(t, f, &l.v[best],
@@ -377,15 +393,15 @@ void tail_sibling_copy(struct tailer *t, struct tail_file *f,
 		}
 		tail_check_seed(c, &lost);
 		tail_sibling_catch_up(t, f, &l, &when, &lost);
-	} else if (s->size_seen > lost.offset) {
+	} else if (s->cut_size > lost.offset) {
 		t->count.positions_reset++;
 		log_msg(LOG_WARNING, "%s: truncated with %llu bytes not yet "
 			"read (offset %llu to %llu) and no copy of them found "
 			"beside it: not read", log_escape(esc, sizeof esc,
 				f->path, strlen(f->path)),
-			(unsigned long long)(s->size_seen - lost.offset),
+			(unsigned long long)(s->cut_size - lost.offset),
 			(unsigned long long)lost.offset,
-			(unsigned long long)s->size_seen);
+			(unsigned long long)s->cut_size);
 	} else if (s->lost_unknown) {
 		t->count.positions_reset++;
 		log_msg(LOG_WARNING, "%s: truncated or replaced while popgated "
@@ -396,7 +412,6 @@ void tail_sibling_copy(struct tailer *t, struct tail_file *f,
 			(unsigned long long)lost.ino,
 			(unsigned long long)lost.offset);
 	}
-	s->size_seen = 0;
 	s->lost_unknown = 0;
 	tail_siblings_free(&l);
 }

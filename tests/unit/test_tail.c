@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "unit.h"
 #include "tail_fixture.h"
@@ -840,6 +841,29 @@ static void test_saved_unread_then_compressed(void **state)
 	close(held);
 }
 
+/* a copytruncate seen while its copy is still being compressed (the .gz
+ * not yet readable): the copy is looked for again until it is there */
+static void test_copy_being_compressed(void **state)
+{
+	struct fx *x = *state;
+	const char *log = start_on_empty_log(x);
+	const char *gz = path_in(x, "log.1.gz"), *tmp = path_in(x, "tmp");
+	const char *want[] = { "a1", "a2", NULL };
+	gzFile g;
+
+	put_and_wait(x, log, "a1\n", 1);
+	put(log, "a2\n");
+	put(gz, "not yet");	/* being written: not gzip yet */
+	assert_int_equal(truncate(log, 0), 0);
+	pump(x, 0, 300);	/* the cut is seen, no copy yet */
+	g = gzopen(tmp, "wb");
+	assert_non_null(g);
+	assert_int_equal(gzputs(g, "a1\na2\n"), 6);
+	gzclose(g);
+	assert_int_equal(rename(tmp, gz), 0);
+	expect_once(x, want);
+}
+
 static void test_stop_and_positions(void **state)
 {
 	struct fx *x = *state;
@@ -947,6 +971,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refilled_while_reading, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rewritten_before_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_saved_unread_then_compressed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy_being_compressed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_files, setup, teardown),
 	};
