@@ -40,6 +40,9 @@ struct ratelimit {
 };
 void log_limited(struct ratelimit *rl, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* log_limit_reached - the next log_limited(RL, ...) would be suppressed
+ * (then a caller may skip preparing its arguments) */
+int log_limit_reached(struct ratelimit *rl);
 
 /* log_escape - copy SRC into DST for logging: printable ASCII kept, other
  * bytes as \xNN, cut at DSTSIZE-1 with "..." at the end; returns DST */

@@ -20,6 +20,9 @@
 
 #define SINK_FUTURE_SLACK 60	/* a stamp further ahead counts as now */
 #define SINK_LOGINS_PER_TXN 1000	/* a fuller batch asks for a commit */
+#define SINK_BACKLOG_LOGINS_PER_TXN 100000	/* catching up: larger ... */
+#define SINK_BACKLOG_COMMIT_MS 100	/* ... batches, committed this often */
+#define SINK_COUNTERS_ALONE_MS 1000	/* counters with nothing else: this often */
 #define SINK_RETRY_FIRST_MS 100	/* back-off after a failed commit ... */
 #define SINK_RETRY_MAX_MS 5000	/* ... doubling up to this */
 #define SINK_SESSIONS_MAX 16384	/* open sessions kept; the oldest closes */
@@ -140,11 +143,23 @@ void sink_put_meta(struct sink *s, const char *name, const void *bytes,
 
 /* sink_full - the batch holds SINK_LOGINS_PER_TXN logins: commit now */
 int sink_full(struct sink *s);
+/* sink_backlog_full - the batch holds SINK_BACKLOG_LOGINS_PER_TXN logins:
+ * a source reading a backlog stops and commits */
+int sink_backlog_full(struct sink *s);
+/* sink_commit_due - while a source reads a backlog: commit now (the
+ * batch is backlog-full, or the last commit is SINK_BACKLOG_COMMIT_MS
+ * old); until then it only puts its positions in */
+int sink_commit_due(struct sink *s);
 /* sink_commit - the batch, the counters and what sources put in one
  * write transaction. After a failure the batch is kept (logged once) and
  * retried no sooner than the back-off allows (100 ms doubling to 5 s):
  * an earlier call returns -1 at once. 0 committed (or nothing to do) */
 int sink_commit(struct sink *s);
+/* sink_counters_due - the next sink_commit writes the counters even with
+ * nothing else to write (at stop). Otherwise counters that changed alone
+ * (a read-your-writes sync that found nothing new) are written at most
+ * once every SINK_COUNTERS_ALONE_MS: a sync costs no write transaction */
+void sink_counters_due(struct sink *s);
 /* sink_failing - the last commit failed: sources should stop reading
  * until a sink_commit succeeds */
 int sink_failing(struct sink *s);

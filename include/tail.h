@@ -41,6 +41,10 @@ struct tail_counters {
  * delivering after it */
 typedef int (*tail_line_fn)(const char *line, size_t len, int live,
 			    unsigned source, void *ctx);
+/* tail_skip_fn - offset in BUF (LEN bytes) of the first byte that a
+ * line worth delivering may hold, LEN if none: the lines ending before
+ * it are counted, not delivered (the matcher's buffer prefilter) */
+typedef size_t (*tail_skip_fn)(const char *buf, size_t len, void *ctx);
 /* tail_position_fn - P NULL means: delete the position NAME */
 typedef void (*tail_position_fn)(const char *name, const struct position *p,
 				 void *ctx);
@@ -57,6 +61,9 @@ void tail_free(struct tailer *t);
 /* tail_restore - a position saved by an earlier run (before tail_start) */
 void tail_restore(struct tailer *t, const char *name,
 		  const struct position *p);
+/* tail_set_skip - let FN pass over lines no one wants (NULL: deliver
+ * every line) */
+void tail_set_skip(struct tailer *t, tail_skip_fn fn, void *ctx);
 /* tail_add - follow PATH (before tail_start); duplicates are ignored */
 void tail_add(struct tailer *t, const char *path);
 /* tail_start - open the files (resuming saved positions), set watches */

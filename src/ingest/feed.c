@@ -55,7 +55,7 @@ int feed_line(struct matcher *m, struct stamp_cache *c, unsigned source,
 	*t = live ? now : backlog_line_time(c, line, len, now);
 	if (!matcher_feed(m, source, line, len, *t, r))
 		return 0;
-	if (!live && r->time_len > 0)
-		*t = stamp_time(r->time_text, r->time_len, now);
+	if (!live && r->time_len > 0 && r->time_text != line)
+		*t = stamp_time(r->time_text, r->time_len, now);  /* else parsed */
 	return 1;
 }

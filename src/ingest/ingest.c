@@ -22,6 +22,7 @@
 #include "journal.h"
 #include "log.h"
 #include "match.h"
+#include "prefilter.h"
 #include "sink.h"
 #include "store.h"
 #include "tail.h"
@@ -31,10 +32,12 @@ struct ingest {
 	const struct config *cfg;
 	struct store *store;
 	struct matcher *matcher;
+	struct prefilter *prefilter;	/* lines it passes over: counted only */
 	struct exporter *exporter;
 	struct tailer *tailer;
 	struct sink *sink;	/* where every source's logins go */
 	long long next_sweep_ms;
+	int full;		/* on_line stopped the tailer: commit now */
 	int export_due;		/* the allow-list may have changed */
 	struct stamp_cache stamps;	/* the last BSD stamp parsed */
 	struct ratelimit rl_store, rl_name;
@@ -99,7 +102,8 @@ static int on_line(const char *line, size_t len, int live,
 		       &t))
 		return 0;
 	sink_match(in->sink, "file", &r, t, live);
-	return sink_full(in->sink);
+	in->full = live ? sink_full(in->sink) : sink_backlog_full(in->sink);
+	return in->full;
 }
 
 static void put_position(const char *name, const struct position *p,
@@ -136,13 +140,17 @@ static void take_tail_counters(struct ingest *in)
 }
 
 /* commit - the lines read so far, the positions they reach and the
- * counters in one transaction (the sink keeps them after a failure) */
-static void commit(struct ingest *in)
+ * counters in one transaction (the sink keeps them after a failure).
+ * While a backlog is read (not FORCE) the positions go in with the
+ * lines, and the commit waits until the sink says it is due */
+static void commit(struct ingest *in, int force)
 {
 	sink_hold(in->sink);	/* no other source commits in between */
 	tail_positions(in->tailer, put_position, in);
 	take_tail_counters(in);
-	sink_commit(in->sink);
+	if (force || in->full || sink_commit_due(in->sink))
+		sink_commit(in->sink);
+	in->full = 0;
 	sink_release(in->sink);
 }
 
@@ -208,6 +216,29 @@ static void start_journal(struct ingest *in)
 		inbox_source(in->inbox, SYNC_JOURNAL, 1);
 }
 
+/* skip_lines - tail_skip_fn: the first literal of the prefilter */
+static size_t skip_lines(const char *buf, size_t len, void *ctx)
+{
+	return prefilter_scan(ctx, buf, len);
+}
+
+/* setup_prefilter - lines holding none of the enabled rules' literals
+ * are counted, never matched; without such literals every line is */
+static void setup_prefilter(struct ingest *in)
+{
+	char text[1024];
+
+	in->prefilter = prefilter_new(in->cfg, text, sizeof text);
+	if (in->prefilter == NULL) {
+		log_debug(1, "prefilter off, every line is matched: %s", text);
+		return;
+	}
+	prefilter_describe(in->prefilter, text, sizeof text);
+	log_debug(1, "prefilter: lines holding none of %s are only counted",
+		  text);
+	tail_set_skip(in->tailer, skip_lines, in->prefilter);
+}
+
 static int restore_one(const char *name, const struct position *p,
 		       void *ctx)
 {
@@ -235,6 +266,7 @@ static int setup(struct ingest *in, const struct config *cfg)
 		log_msg(LOG_ERR, "%s", err);
 		return -1;
 	}
+	setup_prefilter(in);
 	in->exporter = exporter_new(cfg);
 	if (store_each_position(in->store, restore_one, in->tailer) != 0)
 		log_msg(LOG_ERR, "%s: cannot read saved positions: %s",
@@ -258,6 +290,7 @@ static void teardown(struct ingest *in)
 		exporter_free(in->exporter);
 	if (in->matcher != NULL)
 		matcher_free(in->matcher);
+	prefilter_free(in->prefilter);
 	if (in->store != NULL)
 		store_close(in->store);
 }
@@ -293,7 +326,7 @@ int ingest_run(const struct config *cfg, int ready_fd, int parent_fd)
 
 			sink_hold(in.sink);	/* lines and positions together */
 			more = tail_deliver(in.tailer, on_line, &in);
-			commit(&in);
+			commit(&in, !more);
 			sink_release(in.sink);
 			periodic(&in);
 			if (more && !sink_failing(in.sink))
@@ -309,7 +342,8 @@ int ingest_run(const struct config *cfg, int ready_fd, int parent_fd)
 	inbox_source(in.inbox, SYNC_JOURNAL, 0);	/* no sync waits for it */
 	journal_stop(in.journal);	/* hands in what it read */
 	inbox_stop(in.inbox);	/* hands in what was pushed */
-	commit(&in);
+	sink_counters_due(in.sink);
+	commit(&in, 1);
 	log_debug(1, "ingest: exiting");
 	teardown(&in);
 	return 0;

@@ -35,6 +35,8 @@ struct sink {
 	int committed_change;	/* a commit changed it: sink_take_changed */
 	int failed;		/* the batch failed to commit: retry it */
 	long long retry_ms;	/* not before (monotonic) */
+	long long last_commit_ms;	/* monotonic: sink_commit_due */
+	long long counters_due_ms;	/* counters alone commit from then */
 	unsigned backoff_ms;
 	size_t sessions_max;	/* open keyed sessions kept */
 	struct ratelimit rl_store, rl_backlog, rl_covers;
@@ -155,6 +157,10 @@ static void log_login(struct sink *s, const char *source,
 
 	if (s->store == NULL)
 		return;		/* a dry sink (popgated -T) */
+	if (!e->live && log_limit_reached(&s->rl_backlog)) {
+		log_limited(&s->rl_backlog, LOG_INFO, "backlog: login");
+		return;		/* counted as suppressed, not formatted */
+	}
 	addr_format(&e->addr, ip, sizeof ip);
 	log_escape(user, sizeof user, u, strnlen(u, RECORD_USER_MAX));
 	log_escape(svc, sizeof svc, v, strnlen(v, RECORD_SERVICE_MAX));
@@ -364,14 +370,36 @@ static void flush_meta(struct sink *s)
 
 /* ---- committing ---- */
 
-int sink_full(struct sink *s)
+/* logins_reach - the batch holds at least N logins */
+static int logins_reach(struct sink *s, size_t n)
 {
 	int full;
 
 	pthread_mutex_lock(&s->lock);
-	full = s->batch.logins >= SINK_LOGINS_PER_TXN;
+	full = s->batch.logins >= n;
 	pthread_mutex_unlock(&s->lock);
 	return full;
+}
+
+int sink_full(struct sink *s)
+{
+	return logins_reach(s, SINK_LOGINS_PER_TXN);
+}
+
+int sink_backlog_full(struct sink *s)
+{
+	return logins_reach(s, SINK_BACKLOG_LOGINS_PER_TXN);
+}
+
+int sink_commit_due(struct sink *s)
+{
+	int due;
+
+	pthread_mutex_lock(&s->lock);
+	due = s->batch.logins >= SINK_BACKLOG_LOGINS_PER_TXN ||
+	    clock_mono_ms() - s->last_commit_ms >= SINK_BACKLOG_COMMIT_MS;
+	pthread_mutex_unlock(&s->lock);
+	return due;
 }
 
 /* failed_commit - keep the batch, double the back-off, log once */
@@ -394,10 +422,14 @@ static int commit_locked(struct sink *s)
 {
 	if (s->failed && clock_mono_ms() < s->retry_ms)
 		return -1;
+	s->last_commit_ms = clock_mono_ms();
 	if (s->store == NULL)
 		return 0;	/* dry */
 	flush_meta(s);
-	counters_flush(&s->batch);
+	if (s->batch.n > 0 || s->last_commit_ms >= s->counters_due_ms) {
+		counters_flush(&s->batch);	/* alone: once a second */
+		s->counters_due_ms = s->last_commit_ms + SINK_COUNTERS_ALONE_MS;
+	}
 	if (s->batch.n == 0)
 		return 0;
 	if (store_apply(s->store, &s->batch) != 0) {
@@ -412,6 +444,13 @@ static int commit_locked(struct sink *s)
 	s->committed_change |= s->changed;
 	s->changed = 0;
 	return 0;
+}
+
+void sink_counters_due(struct sink *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->counters_due_ms = 0;
+	pthread_mutex_unlock(&s->lock);
 }
 
 int sink_commit(struct sink *s)

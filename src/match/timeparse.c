@@ -73,6 +73,24 @@ static int stamp_ends(const struct cursor *c)
 	return at_end(c) || *c->p == ' ' || *c->p == '\t';
 }
 
+/* wall_seconds - FIELDS (in range, as the parsers check them) as
+ * seconds since the epoch read as UTC: timegm's answer, by the civil-
+ * from-days arithmetic instead of its normalising loop */
+static time_t wall_seconds(const struct tm *fields)
+{
+	long long y = fields->tm_year + 1900LL, m = fields->tm_mon + 1;
+	long long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + fields->tm_mday - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (time_t)((era * 146097 + doe - 719468) * 86400 +
+			fields->tm_hour * 3600LL + fields->tm_min * 60LL +
+			fields->tm_sec);
+}
+
 /* utc_offset - seconds east of UTC in force at instant T (localtime_r
  * does not re-read the zone file on every call, mktime does) */
 static long utc_offset(time_t t)
@@ -100,13 +118,12 @@ static int reads_back(time_t t, const struct tm *fields)
  * a spring-forward change the offset from before the change is used */
 static time_t local_time(const struct tm *fields)
 {
-	struct tm tm = *fields;
-	time_t wall = timegm(&tm), before, after;
+	time_t wall = wall_seconds(fields), before, after;
 
-	if (wall == (time_t)-1)
-		return (time_t)-1;
 	before = wall - utc_offset(wall - 86400);
 	after = wall - utc_offset(wall + 86400);
+	if (before == after)	/* every branch below answers it */
+		return before;
 	if (reads_back(before, fields) && reads_back(after, fields))
 		return before < after ? before : after;
 	if (reads_back(after, fields))
@@ -148,8 +165,8 @@ static int pick_year(struct tm *tm, time_t now, time_t *out)
 		if (tm->tm_mday > days_in_month(y + 1900, tm->tm_mon))
 			continue;	/* Feb 29 in a common year */
 		candidate.tm_year = y;
-		wall = timegm(&candidate);
-		if (wall == (time_t)-1 || wall > now_wall + MAX_FUTURE)
+		wall = wall_seconds(&candidate);
+		if (wall > now_wall + MAX_FUTURE)
 			continue;
 		dist = wall > now_wall ? wall - now_wall : now_wall - wall;
 		if (!found || dist < best_dist) {
@@ -246,7 +263,7 @@ static int parse_iso(struct cursor c, time_t *out)
 			return 0;
 		*out = t;
 	} else {
-		*out = timegm(&tm) - offset;
+		*out = wall_seconds(&tm) - offset;
 	}
 	return 1;
 }

@@ -6,6 +6,7 @@
  * hold the writer for more than STORE_SWEEP_CHUNK deletes, and never
  * trust a stored value it cannot decode.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "counters.h"
@@ -14,6 +15,25 @@
 #include "util.h"
 
 #define SWEEP_SCAN_MAX 20000	/* entries looked at per sweep transaction */
+#define HELD_SLOTS 1024		/* records held in a large batch: a power of 2 */
+#define HELD_MIN_LOGINS 64	/* smaller batches hold one record at a time */
+
+/* a record held while a batch is applied: every change to it goes
+ * through here, so the ops on one address (a backlog repeats a few
+ * addresses thousands of times) cost one read and one write per
+ * transaction, not one of each per op */
+struct held {
+	int used;
+	int exists;		/* the record is there, as the ops left it */
+	int dirty;		/* an op changed it: write it back */
+	struct addr addr;
+	struct record r;
+};
+
+struct held_set {
+	struct held *v;
+	size_t n;		/* a power of 2 */
+};
 
 /* ---- batches ---- */
 
@@ -45,18 +65,63 @@ static int put_record(struct store *s, MDB_txn *txn, const struct addr *a,
 	return mdb_put(txn, s->records, &k, &v, 0);
 }
 
+/* held_flush - write H back if an op changed it; then the slot is free */
+static int held_flush(struct store *s, MDB_txn *txn, struct held *h)
+{
+	int rc = h->used && h->dirty ? put_record(s, txn, &h->addr, &h->r) : 0;
+
+	h->used = 0;
+	return rc;
+}
+
+/* held_slot - the slot of A in HS (flushing another address out of it) */
+static struct held *held_slot(struct store *s, MDB_txn *txn,
+			      struct held_set *hs, const struct addr *a,
+			      int *rc)
+{
+	uint32_t x = 2166136261u;	/* FNV-1a */
+	struct held *h;
+
+	for (size_t i = 0; i < sizeof(a->b); i++)
+		x = (x ^ a->b[i]) * 16777619u;
+	h = &hs->v[x & (hs->n - 1)];
+	*rc = 0;
+	if (h->used && memcmp(h->addr.b, a->b, sizeof(a->b)) != 0)
+		*rc = held_flush(s, txn, h);
+	return h;
+}
+
+/* held_record - A's record, read once into its slot; NULL on error */
+static struct held *held_record(struct store *s, MDB_txn *txn,
+				struct held_set *hs, const struct addr *a,
+				int *rc)
+{
+	struct held *h = held_slot(s, txn, hs, a, rc);
+
+	if (*rc == 0 && !h->used) {
+		if ((*rc = get_record(s, txn, a, &h->r, &h->exists)) != 0)
+			return NULL;
+		h->used = 1;
+		h->dirty = 0;
+		h->addr = *a;
+	}
+	return *rc == 0 ? h : NULL;
+}
+
 /* session_on_record - one session of A's record opened or closed at T
  * (nothing when A was forgotten) */
 static int session_on_record(struct store *s, MDB_txn *txn,
-			     const struct addr *a, int64_t t, int open)
+			     struct held_set *hs, const struct addr *a,
+			     int64_t t, int open)
 {
-	struct record r;
-	int found, rc;
+	int rc;
+	struct held *h = held_record(s, txn, hs, a, &rc);
 
-	if ((rc = get_record(s, txn, a, &r, &found)) != 0 || !found)
+	if (h == NULL || !h->exists)
 		return rc;
-	record_session(&r, t, open);
-	return put_record(s, txn, a, &r);
+	record_session(&h->r, t, open);
+	h->dirty = 1;
+	return 0;
 }
 
 static int apply_counter(struct store *s, MDB_txn *txn, MDB_val *k,
@@ -85,25 +150,27 @@ static int note_shared(struct store *s, MDB_txn *txn, const struct addr *a,
 }
 
 static int apply_record_op(struct store *s, MDB_txn *txn,
-			   const struct batch_op *op)
+			   struct held_set *hs, const struct batch_op *op)
 {
 	MDB_val k = { sizeof(op->addr.b), (void *)op->addr.b };
-	struct record r;
-	int found, rc;
+	struct held *h;
+	int rc;
 
 	if (op->kind == BATCH_REMOVE) {
-		rc = mdb_del(txn, s->records, &k, NULL);
+		h = held_slot(s, txn, hs, &op->addr, &rc);
+		h->used = 0;	/* whatever it held is deleted */
+		if (rc == 0)
+			rc = mdb_del(txn, s->records, &k, NULL);
 		return rc == MDB_NOTFOUND ? 0 : rc;
 	}
 	if (op->kind != BATCH_LOGIN)
-		return session_on_record(s, txn, &op->addr, op->time,
+		return session_on_record(s, txn, hs, &op->addr, op->time,
 					 op->kind == BATCH_SESSION_OPEN);
-	if ((rc = get_record(s, txn, &op->addr, &r, &found)) != 0)
+	if ((h = held_record(s, txn, hs, &op->addr, &rc)) == NULL)
 		return rc;
-	record_login(&r, found, op->time, op->service, op->user);
-	if ((rc = note_shared(s, txn, &op->addr, &r, op->time)) != 0)
-		return rc;
-	return put_record(s, txn, &op->addr, &r);
+	record_login(&h->r, h->exists, op->time, op->service, op->user);
+	h->exists = h->dirty = 1;
+	return note_shared(s, txn, &op->addr, &h->r, op->time);
 }
 
 static int apply_counter(struct store *s, MDB_txn *txn, MDB_val *k,
@@ -128,8 +195,8 @@ static int apply_counter(struct store *s, MDB_txn *txn, MDB_val *k,
 
 /* evict_oldest - a full table: its oldest session closes at T (its
  * window starts then), counted; *FOUND 0 when there was none */
-static int evict_oldest(struct store *s, MDB_txn *txn, int64_t t,
-			int *found)
+static int evict_oldest(struct store *s, MDB_txn *txn, struct held_set *hs,
+			int64_t t, int *found)
 {
 	char key[POSITION_NAME_MAX + 1];
 	struct addr a;
@@ -138,7 +205,7 @@ static int evict_oldest(struct store *s, MDB_txn *txn, int64_t t,
 
 	if (rc || !*found)
 		return rc;
-	if ((rc = session_on_record(s, txn, &a, t, 0)) != 0)
+	if ((rc = session_on_record(s, txn, hs, &a, t, 0)) != 0)
 		return rc;
 	meta_key(key, META_COUNTER_PREFIX,
 		 counters_name(COUNTER_SESSIONS_CLOSED_EVICTED), &k);
@@ -149,7 +216,7 @@ static int evict_oldest(struct store *s, MDB_txn *txn, int64_t t,
  * or by its alias: that name's oldest): the table and the record's count
  * change together */
 static int apply_session_key_op(struct store *s, MDB_txn *txn,
-				const struct batch_op *op)
+				struct held_set *hs, const struct batch_op *op)
 {
 	size_t klen = op->nbytes - op->nalias;
 	const char *alias = (const char *)op->bytes + klen;
@@ -163,7 +230,7 @@ static int apply_session_key_op(struct store *s, MDB_txn *txn,
 		    store_session_close(s, txn, op->bytes, klen, &a, &found) :
 		    store_session_close_alias(s, txn, alias, op->nalias, &a,
 					      &found);
-		return rc || !found ? rc : session_on_record(s, txn, &a,
+		return rc || !found ? rc : session_on_record(s, txn, hs, &a,
 							      op->time, 0);
 	}
 	while (full && found) {
@@ -171,11 +238,12 @@ static int apply_session_key_op(struct store *s, MDB_txn *txn,
 					op->nalias, &op->addr, op->time,
 					op->value, &opened, &full);
 		if (rc == 0 && full)
-			rc = evict_oldest(s, txn, op->time, &found);
+			rc = evict_oldest(s, txn, hs, op->time, &found);
 		if (rc)
 			return rc;
 	}
-	return opened ? session_on_record(s, txn, &op->addr, op->time, 1) : 0;
+	return opened ? session_on_record(s, txn, hs, &op->addr, op->time,
+					  1) : 0;
 }
 
 static int apply_meta_op(struct store *s, MDB_txn *txn,
@@ -252,10 +320,17 @@ static int note_commit(struct store *s, MDB_txn *txn, const struct batch *b)
 static int apply_ops(struct store *s, MDB_txn *txn, void *ctx)
 {
 	const struct batch *b = ctx;
+	struct held one;
+	struct held_set hs = { &one, 1 };
 	size_t i;
 	int rc = note_commit(s, txn, b);
 
 	s->shared_n = 0;	/* a redone transaction notes them again */
+	memset(&one, 0, sizeof one);
+	if (b->logins >= HELD_MIN_LOGINS) {
+		hs.v = xcalloc(HELD_SLOTS, sizeof *hs.v);
+		hs.n = HELD_SLOTS;
+	}
 	for (i = 0; i < b->n && rc == 0; i++) {
 		const struct batch_op *op = &b->ops[i];
 
@@ -264,7 +339,7 @@ static int apply_ops(struct store *s, MDB_txn *txn, void *ctx)
 		case BATCH_REMOVE:
 		case BATCH_SESSION_OPEN:
 		case BATCH_SESSION_CLOSE:
-			rc = apply_record_op(s, txn, op);
+			rc = apply_record_op(s, txn, &hs, op);
 			break;
 		case BATCH_PUT_POSITION:
 		case BATCH_DEL_POSITION:
@@ -272,13 +347,18 @@ static int apply_ops(struct store *s, MDB_txn *txn, void *ctx)
 			break;
 		case BATCH_SESSION_KEY_OPEN:
 		case BATCH_SESSION_KEY_CLOSE:
-			rc = apply_session_key_op(s, txn, op);
+			rc = apply_session_key_op(s, txn, &hs, op);
 			break;
 		default:
 			rc = apply_meta_op(s, txn, op);
 			break;
 		}
 	}
+	for (i = 0; i < hs.n; i++)
+		if (rc == 0)
+			rc = held_flush(s, txn, &hs.v[i]);
+	if (hs.v != &one)
+		free(hs.v);
 	return rc;
 }
 

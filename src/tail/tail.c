@@ -285,6 +285,12 @@ void tail_positions(struct tailer *t, tail_position_fn fn, void *ctx)
 		report_stream(t, s, fn, ctx);
 }
 
+void tail_set_skip(struct tailer *t, tail_skip_fn fn, void *ctx)
+{
+	t->skip = fn;
+	t->skip_ctx = ctx;
+}
+
 void tail_take_counters(struct tailer *t, struct tail_counters *c)
 {
 	*c = t->count;

@@ -32,6 +32,8 @@ struct stream {
 	char *buf;		/* undelivered bytes [start, end) */
 	size_t start, end;
 	int skipping;		/* discarding an overlong line up to its \n */
+	size_t hit;		/* tail_skip_fn's answer for [start, end) ... */
+	int hit_known;		/* ... while set: lines ending before it go */
 	int at_eof;		/* the last read() reached the end of file */
 	int buf_live;		/* lines in buf came from a live read */
 	int pending;		/* may have data: read it at the next delivery */
@@ -109,6 +111,8 @@ struct tailer {
 	int inotify_ok;			/* 0: poll on the scan timer only */
 	long long next_scan_ms;
 	struct tail_counters count;
+	tail_skip_fn skip;		/* lines no one wants, or NULL */
+	void *skip_ctx;
 	struct retired retired[TAIL_RETIRED_MAX];	/* ring */
 	size_t nretired;
 	struct ratelimit rl_read, rl_watch, rl_overflow;
@@ -141,6 +145,9 @@ ssize_t tail_pread(int fd, struct tail_input *in, void *buf, size_t n,
 		   uint64_t off);
 
 /* tail_check.c */
+/* tail_check_hash - hash of a checkpoint's bytes (and of a position's
+ * bytes before its offset) */
+uint64_t tail_check_hash(const void *data, size_t len);
 /* tail_fp_is_hole - FP is that of LEN NUL bytes (no first line yet) */
 int tail_fp_is_hole(uint64_t fp, uint32_t len);
 /* tail_fp_matches - the first P->fingerprint_len bytes hash to P's */

@@ -124,6 +124,21 @@ static int skip_nul(struct tailer *t, struct stream *s)
 	return s->start < s->end;
 }
 
+/* wanted - the line from s->start to buffer offset NL (its newline)
+ * may concern the line function: the skip function, asked again once
+ * its last hit is behind, found something before NL */
+static int wanted(struct tailer *t, struct stream *s, size_t nl)
+{
+	if (t->skip == NULL)
+		return 1;
+	if (!s->hit_known || s->hit < s->start) {
+		s->hit = s->start + t->skip(s->buf + s->start,
+					    s->end - s->start, t->skip_ctx);
+		s->hit_known = 1;
+	}
+	return s->hit < nl;
+}
+
 /* deliver_buffered - hand the complete lines in the buffer to FN;
  * 1 if FN asked to stop */
 static int deliver_buffered(struct tailer *t, struct stream *s,
@@ -134,6 +149,7 @@ static int deliver_buffered(struct tailer *t, struct stream *s,
 		size_t avail;
 		char *nl;
 		size_t len;
+		int keep;
 
 		if (!s->skipping && !skip_nul(t, s))
 			return 0;
@@ -150,6 +166,7 @@ static int deliver_buffered(struct tailer *t, struct stream *s,
 			return 0;
 		}
 		len = (size_t)(nl - p);
+		keep = wanted(t, s, (size_t)(nl - s->buf));
 		line_done(s, len, len);
 		if (s->skipping || len > TAIL_LINE_MAX) {
 			if (s->skipping != SKIP_SILENT)
@@ -158,7 +175,7 @@ static int deliver_buffered(struct tailer *t, struct stream *s,
 			continue;
 		}
 		t->count.lines_read++;
-		if (fn(p, len, s->buf_live, s->source, ctx))
+		if (keep && fn(p, len, s->buf_live, s->source, ctx))
 			return 1;
 	}
 	return 0;
@@ -207,6 +224,7 @@ static ssize_t stream_read(struct tailer *t, struct stream *s)
 
 	if (s->buf == NULL)
 		s->buf = xmalloc(BUF_CAP);
+	s->hit_known = 0;	/* the bytes move or grow: scan again */
 	if (s->start > 0) {
 		memmove(s->buf, s->buf + s->start, s->end - s->start);
 		s->end -= s->start;
@@ -251,6 +269,7 @@ static void go_back(struct stream *s, uint64_t from)
 {
 	s->read_off = s->consumed = from;
 	s->start = s->end = 0;
+	s->hit_known = 0;
 	s->skipping = 0;
 	s->nul_run = 0;
 	s->at_eof = s->buf_live = 0;	/* backlog: their own time stamps */
@@ -314,7 +333,7 @@ static void tail_fp(struct stream *s, struct position *p)
 	p->tail_fp = 0;
 	if (len > 0 && tail_pread(s->fd, s->in, b, (size_t)len,
 				  s->consumed - len) == (ssize_t)len) {
-		p->tail_fp = tail_hash(b, (size_t)len);
+		p->tail_fp = tail_check_hash(b, (size_t)len);
 		p->tail_len = (uint32_t)len;
 	}
 }

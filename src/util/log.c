@@ -186,17 +186,23 @@ void log_debug(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
-void log_limited(struct ratelimit *rl, int prio, const char *fmt, ...)
+int log_limit_reached(struct ratelimit *rl)
 {
 	time_t now = clock_now();
-	char buf[2048];
-	va_list ap;
 
 	if (now - rl->period_start >= LOG_RATE_PERIOD || now < rl->period_start) {
 		rl->period_start = now;
 		rl->sent = 0;
 	}
-	if (rl->sent >= LOG_RATE_BURST) {
+	return rl->sent >= LOG_RATE_BURST;
+}
+
+void log_limited(struct ratelimit *rl, int prio, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+
+	if (log_limit_reached(rl)) {
 		rl->suppressed++;
 		return;
 	}

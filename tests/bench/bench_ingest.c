@@ -10,9 +10,13 @@
  *                   tag only (lines with a foreign tag are dropped before
  *                   any search; header-less lines stay candidates)
  *   tagmatch FILE   tagscan, then matcher_match on the candidates only
- *   ingest FILE DB  the real path: tailer (tail_deliver from offset 0) ->
+ *   ingest FILE DB [FORMATS]  the real path: tailer (tail_deliver from
+ *                   offset 0, the prefilter passing over lines) ->
  *                   matcher_match -> time_parse -> batch_login, one
- *                   store_apply (with positions) every <= 1000 logins
+ *                   store_apply (with positions) per 100 000 logins or
+ *                   100 ms, as popgated while catching up;
+ *                   FORMATS: a log_formats value (default auto)
+ *   ingest-all FILE DB  the same with every line matched (no prefilter)
  *   stamps          time_parse cost of a BSD and an RFC 3339 stamp
  *   formats         print every built-in rule as "login|logout TAB regex"
  *                   (for the perl baseline)
@@ -29,12 +33,14 @@
 #include "formats.h"
 #include "log.h"
 #include "match.h"
+#include "prefilter.h"
 #include "store.h"
 #include "tail.h"
 #include "timeparse.h"
 #include "util.h"
 
-#define BATCH_LOGINS 1000
+#define BATCH_LOGINS 100000	/* as ingest.c while catching up: up to */
+#define BATCH_MS 100		/* this many logins, or this old */
 
 typedef void (*line_fn)(const char *line, size_t len, void *ctx);
 
@@ -288,13 +294,15 @@ static int ignored(const struct config *cfg, const struct addr *a)
 	return 0;
 }
 
-static int ingest_line(const char *line, size_t len, int live, void *ctx)
+static int ingest_line(const char *line, size_t len, int live,
+		       unsigned source, void *ctx)
 {
 	struct ingest_ctx *ic = ctx;
 	struct match_result r;
 	time_t now = clock_now(), t;
 
 	(void)live;
+	(void)source;
 	ic->c.lines++;
 	ic->lines_in_batch++;
 	if (!matcher_match(ic->m, line, len, &r) || ignored(&ic->cfg, &r.addr))
@@ -335,9 +343,16 @@ static void flush_batch(struct ingest_ctx *ic, struct tailer *t)
 	batch_clear(&ic->b);
 }
 
-static int run_ingest(const char *path, const char *db, struct counts *out,
-		      unsigned long *applies)
+static size_t skip_lines(const char *buf, size_t len, void *ctx)
 {
+	return prefilter_scan(ctx, buf, len);
+}
+
+static int run_ingest(const char *path, const char *db, struct counts *out,
+		      unsigned long *applies, int skip, const char *formats)
+{
+	struct prefilter *pf = NULL;
+	char text[512];
 	struct tail_options o = { .rotate_wait = 5, .start_at_beginning = 1 };
 	struct ingest_ctx ic;
 	char err[512];
@@ -346,6 +361,17 @@ static int run_ingest(const char *path, const char *db, struct counts *out,
 
 	memset(&ic, 0, sizeof ic);
 	ic.m = new_matcher(&ic.cfg);
+	if (formats != NULL) {	/* only these formats */
+		matcher_free(ic.m);
+		config_free(&ic.cfg);
+		snprintf(text, sizeof text, "log_formats = %s\n", formats);
+		if (config_parse(&ic.cfg, "bench", text, strlen(text), err,
+				 sizeof err) != 0 ||
+		    (ic.m = matcher_new(&ic.cfg, err, sizeof err)) == NULL) {
+			fprintf(stderr, "%s\n", err);
+			return -1;
+		}
+	}
 	if (store_open(&ic.s, db, STORE_CREATE, 0, err, sizeof err) != STORE_OK) {
 		fprintf(stderr, "store_open: %s\n", err);
 		return -1;
@@ -353,11 +379,21 @@ static int run_ingest(const char *path, const char *db, struct counts *out,
 	batch_init(&ic.b);
 	sp = (struct store_params){ ic.cfg.window, 0, ic.cfg.ipv6_prefix, 0 };
 	batch_set_params(&ic.b, &sp);
+	if (skip && (pf = prefilter_new(&ic.cfg, err, sizeof err)) == NULL) {
+		fprintf(stderr, "prefilter_new: %s\n", err);
+		return -1;
+	}
+	if (pf != NULL)
+		tail_set_skip(t, skip_lines, pf);
 	tail_add(t, path);
 	tail_start(t);
+	long long last = clock_mono_ms();
 	while (tail_deliver(t, ingest_line, &ic) == 1)
-		if (ic.b.logins >= BATCH_LOGINS)
+		if (ic.b.logins >= BATCH_LOGINS ||
+		    clock_mono_ms() - last >= BATCH_MS) {
 			flush_batch(&ic, t);
+			last = clock_mono_ms();
+		}
 	flush_batch(&ic, t);
 	*out = ic.c;
 	*applies = ic.applies;
@@ -365,6 +401,7 @@ static int run_ingest(const char *path, const char *db, struct counts *out,
 	batch_free(&ic.b);
 	store_close(ic.s);
 	matcher_free(ic.m);
+	prefilter_free(pf);
 	config_free(&ic.cfg);
 	return 0;
 }
@@ -447,8 +484,11 @@ int main(int argc, char **argv)
 		c = mc.c;
 		matcher_free(mc.m);
 		config_free(&cfg);
-	} else if (strcmp(argv[1], "ingest") == 0 && argc == 4) {
-		rc = run_ingest(argv[2], argv[3], &c, &applies);
+	} else if (strcmp(argv[1], "ingest") == 0 && (argc == 4 || argc == 5)) {
+		rc = run_ingest(argv[2], argv[3], &c, &applies, 1,
+				argc == 5 ? argv[4] : NULL);
+	} else if (strcmp(argv[1], "ingest-all") == 0 && argc == 4) {
+		rc = run_ingest(argv[2], argv[3], &c, &applies, 0, NULL);
 	} else {
 		usage();
 	}

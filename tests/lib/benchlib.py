@@ -130,7 +130,7 @@ def wait_answer(path, timeout):
 class Daemon:
     """popgated -f on a private config in a temp dir"""
 
-    def __init__(self, database=None, log=None, extra=""):
+    def __init__(self, database=None, log=None, extra="", window="30m"):
         self.dir = temp_dir()
         # the log in its own directory: popgated's stderr file must not
         # wake the watch on the log's directory
@@ -143,8 +143,8 @@ class Daemon:
         self.conf = os.path.join(self.dir, "popgate.conf")
         with open(self.conf, "w") as f:
             f.write("database = %s\nlog_files = %s\npolicy_listen = unix:%s\n"
-                    "user =\nignore_networks =\nwindow = 30m\n%s"
-                    % (self.db, self.log, self.sock, extra))
+                    "user =\nignore_networks =\nwindow = %s\n%s"
+                    % (self.db, self.log, self.sock, window, extra))
         self.err = open(os.path.join(self.dir, "popgated.err"), "w")
         self.t0 = time.monotonic()
         self.proc = start([POPGATED, "-f", "-c", self.conf],

@@ -11,35 +11,12 @@
 #include <time.h>
 
 #include "unit.h"
+#include "corpus_set.h"
 
 #include "formats.h"
 #include "match.h"
 #include "timeparse.h"
 #include "util.h"
-
-#define SET_MAX 256
-
-struct ipset {
-	char v[SET_MAX][ADDR_TEXT_MAX];
-	size_t n;
-};
-
-static void set_add(struct ipset *s, const char *text)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->v[i], text) == 0)
-			return;
-	assert_true(s->n < SET_MAX);
-	copy_string(s->v[s->n++], text, ADDR_TEXT_MAX);
-}
-
-static int set_has(const struct ipset *s, const char *text)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->v[i], text) == 0)
-			return 1;
-	return 0;
-}
 
 /* a config with only what the matcher reads */
 static struct config make_config(char **formats, size_t nformats,
@@ -67,24 +44,6 @@ static struct matcher *matcher_for(const char *format)
 	if (m == NULL)
 		fail_msg("matcher_new(%s): %s", format ? format : "auto", err);
 	return m;
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long size;
-
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = xmalloc((size_t)size + 1);
-	*len = fread(buf, 1, (size_t)size, f);
-	buf[*len] = '\0';
-	fclose(f);
-	return buf;
 }
 
 #define CORPUS_CLOCK 1795000000	/* 2026-11-18: "now" for year inference */
@@ -120,17 +79,6 @@ static size_t match_file(struct matcher *m, unsigned source, const char *path,
 	return lines;
 }
 
-static void read_expect(const char *path, struct ipset *set)
-{
-	size_t len;
-	char *buf = read_file(path, &len);
-
-	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
-		if (line[0] != '\0' && line[0] != '#')
-			set_add(set, line);
-	free(buf);
-}
-
 static void corpus_glob(glob_t *g)
 {
 	const char *top = getenv("POPGATE_TOP");
@@ -139,25 +87,6 @@ static void corpus_glob(glob_t *g)
 	snprintf(pattern, sizeof(pattern), "%s/tests/corpus/*.log", top ? top : ".");
 	if (glob(pattern, 0, NULL, g) != 0 || g->gl_pathc == 0)
 		fail_msg("no corpus files match %s", pattern);
-}
-
-/* compare_sets - print the differences; 1 if equal */
-static int compare_sets(const char *name, const struct ipset *got,
-			const struct ipset *want)
-{
-	int same = 1;
-
-	for (size_t i = 0; i < got->n; i++)
-		if (!set_has(want, got->v[i])) {
-			printf("  %s: authorized %s, not expected\n", name, got->v[i]);
-			same = 0;
-		}
-	for (size_t i = 0; i < want->n; i++)
-		if (!set_has(got, want->v[i])) {
-			printf("  %s: missed %s\n", name, want->v[i]);
-			same = 0;
-		}
-	return same;
 }
 
 static void test_corpus(void **state)

@@ -4,8 +4,9 @@
  * sessions by address and by key (kept across a new sink on the reopened
  * store, closed by old logouts, by a logout that names only the user
  * (its oldest), the oldest closed when the table is full, pruned by the
- * sweep), commits from two threads at once, and a
- * failing commit that keeps its batch and backs off.
+ * sweep), commits from two threads at once, a backlog's large batch
+ * (one address thousands of times, through the held records, with its
+ * sessions) and a failing commit that keeps its batch and backs off.
  */
 #include "unit.h"
 
@@ -120,6 +121,41 @@ static void test_window_and_future(void **state)
 	assert_int_equal(store_get(x->f.s, &a, &r), 1);
 	assert_int_equal(r.last_seen, NOW);
 	assert_int_equal(listed(x, "192.0.2.4", NOW + w - 1), 1);
+}
+
+/* a backlog fills one batch far past SINK_LOGINS_PER_TXN: the same few
+ * addresses thousands of times, some sessions opened and closed, all
+ * counted exactly as one login at a time would be */
+static void test_backlog_batch(void **state)
+{
+	struct sink_fixture *x = *state;
+	struct sink_event e;
+	struct record r;
+	struct addr a = ip("192.0.2.7"), b = ip("192.0.2.8");
+	unsigned n = 0, opened = 0;
+
+	assert_int_equal(sink_commit_due(x->sink), 1);	/* never committed */
+	while (!sink_backlog_full(x->sink)) {
+		e = event(n % 3 ? "192.0.2.7" : "192.0.2.8", NOW - 100 + n % 50,
+			  n % 1000 == 0);
+		e.live = 0;
+		opened += e.session && n % 3 == 0;	/* on 192.0.2.8 */
+		assert_int_equal(sink_login(x->sink, "test", &e), SINK_LOGIN);
+		n++;
+		if (n == SINK_LOGINS_PER_TXN)
+			assert_int_equal(sink_full(x->sink), 1);
+	}
+	e = event("192.0.2.8", NOW - 1, 0);	/* closes one of its sessions */
+	assert_int_equal(sink_logout(x->sink, "test", &e), SINK_LOGOUT);
+	assert_int_equal(n, SINK_BACKLOG_LOGINS_PER_TXN);
+	assert_int_equal(sink_commit(x->sink), 0);
+	assert_int_equal(store_get(x->f.s, &a, &r), 1);
+	assert_int_equal(r.count, n - (n + 2) / 3);
+	assert_int_equal(r.last_seen, NOW - 100 + 49);
+	assert_int_equal(r.first_seen, NOW - 100);
+	assert_int_equal(store_get(x->f.s, &b, &r), 1);
+	assert_int_equal(r.count, (n + 2) / 3);
+	assert_int_equal(r.open_sessions, opened - 1);
 }
 
 static void test_ignored_and_prefix(void **state)
@@ -561,6 +597,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_window_and_future,
+						sink_setup, sink_teardown),
+		cmocka_unit_test_setup_teardown(test_backlog_batch,
 						sink_setup, sink_teardown),
 		cmocka_unit_test_setup_teardown(test_ignored_and_prefix,
 						sink_setup, sink_teardown),
