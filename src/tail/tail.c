@@ -187,7 +187,8 @@ static void look_for_copy(struct tailer *t, struct stream *s)
 {
 	if (s->cut && s->source >= 1 && s->source <= t->nfiles)
 		tail_sibling_copy(t, &t->files[s->source - 1], s);
-	s->cut = 0;
+	else
+		s->cut = 0;
 }
 
 /* deliver_one - 1 if the delivery must stop here (call again) */
@@ -221,19 +222,51 @@ int tail_deliver(struct tailer *t, tail_line_fn fn, void *ctx)
 	return 0;
 }
 
-static void report_stream(struct stream *s, tail_position_fn fn, void *ctx)
+static void report_stream(struct tailer *t, struct stream *s,
+			  tail_position_fn fn, void *ctx)
 {
 	struct position p;
 
 	if (!s->report)
 		return;
 	tail_stream_position(s, &p);
+	p.saved_at = t->swept_ns;	/* what was seen by then is in */
 	fn(s->name, &p, ctx);
 	s->report = 0;
 }
 
+/* anything_to_report - some position changed or is to be deleted, or
+ * the last sweep left a sibling undecided */
+static int anything_to_report(const struct tailer *t)
+{
+	if (t->ndeleted > 0 || t->undecided)
+		return 1;
+	for (size_t i = 0; i < t->nfiles; i++)
+		if (t->files[i].del_main ||
+		    (t->files[i].cur != NULL && t->files[i].cur->report))
+			return 1;
+	for (const struct stream *s = t->rotated; s != NULL; s = s->next)
+		if (s->report)
+			return 1;
+	return 0;
+}
+
+/* sweep_before_save - a save carries a sweep's time (tail_sweep.c), in
+ * the position of every file now at a followed path: also a save that
+ * only deletes the position of a file read to its end */
+static void sweep_before_save(struct tailer *t)
+{
+	if (!anything_to_report(t))
+		return;
+	tail_sweep(t);
+	for (size_t i = 0; i < t->nfiles; i++)
+		if (t->files[i].cur != NULL)
+			t->files[i].cur->report = 1;
+}
+
 void tail_positions(struct tailer *t, tail_position_fn fn, void *ctx)
 {
+	sweep_before_save(t);
 	for (size_t i = 0; i < t->ndeleted; i++) {
 		fn(t->deleted[i], NULL, ctx);
 		free(t->deleted[i]);
@@ -243,13 +276,13 @@ void tail_positions(struct tailer *t, tail_position_fn fn, void *ctx)
 		struct tail_file *f = &t->files[i];
 
 		if (f->cur != NULL)
-			report_stream(f->cur, fn, ctx);
+			report_stream(t, f->cur, fn, ctx);
 		else if (f->del_main)
 			fn(f->path, NULL, ctx);
 		f->del_main = 0;
 	}
 	for (struct stream *s = t->rotated; s != NULL; s = s->next)
-		report_stream(s, fn, ctx);
+		report_stream(t, s, fn, ctx);
 }
 
 void tail_set_skip(struct tailer *t, tail_skip_fn fn, void *ctx)

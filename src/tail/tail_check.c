@@ -73,15 +73,29 @@ int tail_check_matches(int fd, struct tail_input *in,
 	       (ssize_t)c->len && tail_check_hash(b, c->len) == c->hash;
 }
 
+/* whole_first_line - FD's first LEN bytes (those of a fingerprint) are
+ * a whole line: a fingerprint of part of one is shared by many files */
+static int whole_first_line(int fd, struct tail_input *in, uint32_t len)
+{
+	char last;
+
+	return len == TAIL_FP_MAX ||
+	       (tail_pread(fd, in, &last, 1, len - 1) == 1 && last == '\n');
+}
+
 /* tail_content_matches - FD holds what P was saved on, up to P's offset:
- * its first line and the bytes before the offset (both known) */
+ * its first line and the bytes before the offset (both known); at
+ * offset 0, its whole first line */
 int tail_content_matches(int fd, struct tail_input *in,
 			 const struct position *p)
 {
 	struct position_check c = { p->offset, p->tail_fp, p->tail_len };
 
-	return p->fingerprint_len > 0 && p->tail_len > 0 &&
-	       tail_fp_matches(fd, in, p) && tail_check_matches(fd, in, &c);
+	if (p->fingerprint_len == 0 || !tail_fp_matches(fd, in, p))
+		return 0;
+	if (p->offset == 0)
+		return whole_first_line(fd, in, p->fingerprint_len);
+	return p->tail_len > 0 && tail_check_matches(fd, in, &c);
 }
 
 static void check_push(struct stream *s, uint64_t end, uint64_t hash,

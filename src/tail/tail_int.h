@@ -48,6 +48,8 @@ struct stream {
 	int cut;		/* cut back or rewritten: find a copy of ... */
 	struct position lost;	/* ... what it held (offset: read so far) */
 	int lost_unknown;	/* ... changed while stopped: unread bytes? */
+	long long copy_wait_ms;	/* since when a copy being made is awaited */
+	uint64_t cut_size;	/* size_seen when it was cut */
 	int rotated;
 	int report;		/* position changed since the last report */
 	char *name;		/* position name */
@@ -64,7 +66,8 @@ struct tail_file {
 	int del_main;		/* delete path's position at the next report */
 	int dir_watched;	/* the directory itself is watched */
 	int alias_noted;	/* "same file as ..." logged */
-	uint64_t settled_ns;	/* siblings older than this were read (start) */
+	uint64_t settled_ns;	/* siblings changed before this were seen
+				 * (start, or the last sweep) */
 	long long retry_ms;	/* open failed: not before this time */
 	unsigned backoff_ms;
 	struct ratelimit rl;
@@ -99,7 +102,9 @@ struct tailer {
 	size_t ndeleted;
 	struct saved_position *saved;
 	size_t nsaved;
-	uint64_t saved_at_max;		/* when the last positions were saved */
+	uint64_t saved_at_max;		/* the last save's sweep (resume) */
+	uint64_t swept_ns;		/* the last sweep (tail_sweep.c) */
+	int undecided;			/* it left a sibling for the next one */
 	struct watched_dir *dirs;
 	size_t ndirs;
 	int dirs_missing;		/* some file's directory is not watched */
@@ -120,6 +125,8 @@ unsigned tail_file_source(const struct tailer *t, const struct tail_file *f);
  * rotated file still draining */
 char *tail_rotated_name(const char *path, uint64_t ino);
 void tail_delete_position_later(struct tailer *t, const char *name);
+/* tail_wall_ns - the wall clock (ns) that file mtimes are taken from */
+uint64_t tail_wall_ns(void);
 /* tail_rotated_append - drain S after every rotated file queued */
 void tail_rotated_append(struct tailer *t, struct stream *s);
 /* tail_stream_by_id - the open stream of file (DEV, INO), or NULL */
@@ -197,6 +204,7 @@ struct tail_sibling {
 struct tail_sibling_list {
 	struct tail_sibling *v;	/* oldest first (mtime, then number) */
 	size_t n;
+	int busy;		/* one was being compressed, or vanished */
 };
 void tail_siblings(struct tailer *t, const struct tail_file *f,
 		   struct tail_sibling_list *l);
@@ -220,6 +228,19 @@ void tail_sibling_copy(struct tailer *t, struct tail_file *f,
 /* tail_retired_find - (DEV, INO) was retired; *P where it ended */
 int tail_retired_find(const struct tailer *t, uint64_t dev, uint64_t ino,
 		      struct position *p);
+
+/* tail_siblings_changed - some sibling of F that is not followed and was
+ * not retired changed at or after SINCE (ns): a fstatat per name only */
+int tail_siblings_changed(struct tailer *t, const struct tail_file *f,
+			  uint64_t since);
+
+/* tail_sweep.c */
+/* tail_sweep - before positions are reported: follow every sibling of
+ * every file that changed since the last sweep and is neither followed,
+ * retired nor a copy of a followed file; the time of the sweep (held
+ * back to the oldest sibling still being written, left for the next
+ * sweep) goes into every position reported with it */
+void tail_sweep(struct tailer *t);
 
 /* tail_watch.c */
 void tail_watch_all(struct tailer *t);

@@ -355,13 +355,13 @@ static void start_file(struct tailer *t, struct tail_file *f)
 		cur.fd = -1;
 	}
 	tail_note_symlink(t, f);
+	f->settled_ns = tail_wall_ns();	/* each sibling there is decided */
 	tail_siblings(t, f, &l);
 	from = xcalloc(l.n + 1, sizeof *from);
 	for (size_t i = 0; i < na; i++)
 		find_anchor(&a[i], &cur, &l, from);
 	t->count.positions_reset += count_gone(a, na);
 	queue_siblings(t, f, &l, from, a, na);
-	f->settled_ns = changed_since(t, &l, from);
 	start_current(t, f, &cur, na > 0);
 	tail_siblings_free(&l);
 	free(from);

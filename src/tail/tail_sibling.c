@@ -18,6 +18,8 @@
 #include "tail_int.h"
 #include "util.h"
 
+#define COPY_WAIT_MS 10000	/* for a copy being compressed, at most */
+
 /* is_sibling_name - NAME is BASE followed by '.', '-' or '_' and more */
 static int is_sibling_name(const char *name, const char *base)
 {
@@ -93,6 +95,7 @@ static void add_one(struct tailer *t, struct tail_sibling_list *l,
 	if (configured_name(t, full) ||
 	    (fd = open(full, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
 		       O_NOCTTY)) < 0) {
+		l->busy |= !configured_name(t, full) && errno == ENOENT;
 		free(full);
 		return;
 	}
@@ -103,6 +106,7 @@ static void add_one(struct tailer *t, struct tail_sibling_list *l,
 	}
 	codec = tail_input_codec(fd);
 	if (being_compressed(full, codec)) {
+		l->busy = 1;
 		close(fd);
 		free(full);
 		return;
@@ -118,15 +122,24 @@ static void add_one(struct tailer *t, struct tail_sibling_list *l,
 	sb->rank = name_rank(name, base);
 }
 
+/* open_dir_of - the directory of PATH (*DIR: its name, to free; NULL if
+ * it cannot be read), *BASE: PATH's last component */
+static DIR *open_dir_of(const char *path, const char **base, char **dir)
+{
+	const char *slash = strrchr(path, '/');
+
+	*base = slash ? slash + 1 : path;
+	*dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+	return opendir(slash == path ? "/" : *dir);
+}
+
 /* scan_dir - the siblings of PATH in its directory */
 static void scan_dir(struct tailer *t, struct tail_sibling_list *l,
 		     const char *path)
 {
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-	char *dir = slash ? xstrndup(path, (size_t)(slash - path))
-			  : xstrdup(".");
-	DIR *d = opendir(slash == path ? "/" : dir);
+	const char *base;
+	char *dir;
+	DIR *d = open_dir_of(path, &base, &dir);
 	struct dirent *e;
 
 	while (d != NULL && (e = readdir(d)) != NULL)
@@ -135,6 +148,40 @@ static void scan_dir(struct tailer *t, struct tail_sibling_list *l,
 	if (d != NULL)
 		closedir(d);
 	free(dir);
+}
+
+/* changed_in - a sibling of PATH (in its directory) that is not followed
+ * and not retired changed at or after SINCE */
+static int changed_in(struct tailer *t, const char *path, uint64_t since)
+{
+	const char *base;
+	char *dir;
+	DIR *d = open_dir_of(path, &base, &dir);
+	struct dirent *e;
+	struct stat st;
+	int found = 0;
+
+	while (!found && d != NULL && (e = readdir(d)) != NULL)
+		found = is_sibling_name(e->d_name, base) &&
+			fstatat(dirfd(d), e->d_name, &st, 0) == 0 &&
+			S_ISREG(st.st_mode) &&
+			(uint64_t)st.st_mtim.tv_sec * 1000000000u +
+			(uint64_t)st.st_mtim.tv_nsec >= since &&
+			tail_stream_by_id(t, (uint64_t)st.st_dev,
+					  (uint64_t)st.st_ino) == NULL &&
+			!tail_retired_find(t, (uint64_t)st.st_dev,
+					   (uint64_t)st.st_ino, NULL);
+	if (d != NULL)
+		closedir(d);
+	free(dir);
+	return found;
+}
+
+int tail_siblings_changed(struct tailer *t, const struct tail_file *f,
+			  uint64_t since)
+{
+	return changed_in(t, f->path, since) ||
+	       (f->real_path != NULL && changed_in(t, f->real_path, since));
 }
 
 void tail_siblings(struct tailer *t, const struct tail_file *f,
@@ -270,46 +317,91 @@ void tail_sibling_after_rotation(struct tailer *t, struct tail_file *f,
 	tail_siblings_free(&l);
 }
 
+/* copy_offset - where SB, if it is the copy of what LOST's file held,
+ * goes on: LOST's offset when SB holds the same bytes up to it; else the
+ * newest earlier line end of LOST that SB holds, or 0 when none but its
+ * first line is LOST's (bytes read after a truncation we had not seen
+ * yet were the new content's, not the copy's); -1: not its copy */
+static int64_t copy_offset(const struct tail_sibling *sb,
+			   const struct position *lost)
+{
+	if (lost->offset > 0 && tail_content_matches(sb->fd, sb->in, lost))
+		return (int64_t)lost->offset;
+	if (lost->fingerprint_len == 0 ||
+	    tail_fp_is_hole(lost->fingerprint, lost->fingerprint_len) ||
+	    !tail_fp_matches(sb->fd, sb->in, lost))
+		return -1;
+	for (uint32_t i = 0; i < lost->nchecks; i++)	/* newest first */
+		if (lost->checks[i].end <= lost->offset &&
+		    tail_check_matches(sb->fd, sb->in, &lost->checks[i]))
+			return (int64_t)lost->checks[i].end;
+	return 0;
+}
+
 /* tail_sibling_copy - S was cut back (copytruncate) holding S->lost: the
  * rest of that content is in a copy beside it; read it from where we
- * were, then any sibling newer than the copy */
+ * were, then any sibling newer than the copy. While a sibling is being
+ * compressed (or vanished as we looked), S->cut stays: looked for again */
 void tail_sibling_copy(struct tailer *t, struct tail_file *f,
 		       struct stream *s)
 {
 	struct tail_sibling_list l;
 	struct position lost = s->lost;
 	char esc[256];
-	size_t i;
+	size_t i, best = 0;
+	int64_t at = -1;
 
-	s->cut = 0;
 	tail_siblings(t, f, &l);
-	for (i = 0; i < l.n; i++) {
+	for (i = 0; i < l.n && at != (int64_t)lost.offset; i++) {
 		struct tail_sibling *sb = &l.v[i];
+		int64_t o;
 
-		if (sb->fd >= 0 && tail_stream_by_id(t, (uint64_t)sb->st.st_dev,
-					 (uint64_t)sb->st.st_ino) == NULL &&
-		    (lost.offset > 0 ? tail_content_matches(sb->fd, sb->in, &lost)
-		     : lost.fingerprint_len > 0 &&
-		       tail_fp_matches(sb->fd, sb->in, &lost)))
-			break;	/* nothing read yet: its first line tells */
+		if (sb->fd < 0 || tail_stream_by_id(t, (uint64_t)sb->st.st_dev,
+					(uint64_t)sb->st.st_ino) != NULL)
+			continue;
+		o = copy_offset(sb, &lost);
+		if (o > at) {
+			at = o;
+			best = i;
+		}
 	}
-	if (i < l.n) {
-		struct timespec at = l.v[i].st.st_mtim;
+	if (s->copy_wait_ms == 0) {
+		s->copy_wait_ms = clock_mono_ms();
+		s->cut_size = s->size_seen;	/* what it had when cut */
+	}
+	s->size_seen = 0;	/* not cut again while we wait */
+	if (at < 0 && l.busy &&	/* the copy may be being compressed */
+	    clock_mono_ms() - s->copy_wait_ms < COPY_WAIT_MS) {
+		tail_siblings_free(&l);
+		return;		/* looked for again at the next delivery */
+	}
+	s->cut = 0;
+	s->copy_wait_ms = 0;
+	if (at >= 0) {
+		struct timespec when = l.v[best].st.st_mtim;
+		struct stream *c = tail_sibling_follow(t, f, &l.v[best],
+				(uint64_t)at, "the copy of a truncated file");
 
-		struct stream *c = tail_sibling_follow(t, f, &l.v[i],
-				lost.offset, "the copy of a truncated file");
-
+		if ((uint64_t)at != lost.offset) {	/* from a checkpoint */
+			lost.tail_len = 0;
+			for (uint32_t k = 0; k < lost.nchecks; k++)
+				if (lost.checks[k].end == (uint64_t)at) {
+					lost.tail_fp = lost.checks[k].hash;
+					lost.tail_len = lost.checks[k].len;
+				}
+			lost.offset = (uint64_t)at;
+		}
 		tail_check_seed(c, &lost);
-		tail_sibling_catch_up(t, f, &l, &at, &lost);
-	} else if (s->size_seen > lost.offset) {
+		tail_sibling_catch_up(t, f, &l, &when, &lost);
+	} else if (s->cut_size > lost.offset) {
 		t->count.positions_reset++;
 		log_msg(LOG_WARNING, "%s: truncated with %llu bytes not yet "
 			"read (offset %llu to %llu) and no copy of them found "
 			"beside it: not read", log_escape(esc, sizeof esc,
 				f->path, strlen(f->path)),
-			(unsigned long long)(s->size_seen - lost.offset),
+			(unsigned long long)(s->cut_size - lost.offset),
 			(unsigned long long)lost.offset,
-			(unsigned long long)s->size_seen);
+			(unsigned long long)s->cut_size);
 	} else if (s->lost_unknown) {
 		t->count.positions_reset++;
 		log_msg(LOG_WARNING, "%s: truncated or replaced while popgated "
@@ -320,7 +412,6 @@ void tail_sibling_copy(struct tailer *t, struct tail_file *f,
 			(unsigned long long)lost.ino,
 			(unsigned long long)lost.offset);
 	}
-	s->size_seen = 0;
 	s->lost_unknown = 0;
 	tail_siblings_free(&l);
 }

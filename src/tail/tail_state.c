@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "tail_int.h"
 #include "util.h"
@@ -53,4 +54,15 @@ void tail_rotated_append(struct tailer *t, struct stream *s)
 		pp = &(*pp)->next;
 	s->next = NULL;
 	*pp = s;
+}
+
+uint64_t tail_wall_ns(void)
+{
+	struct timespec ts;
+
+	/* compared with file mtimes, which the kernel takes from this
+	 * coarse clock (or a finer one, never behind it): a file written
+	 * after this time is never older */
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

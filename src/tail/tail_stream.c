@@ -181,6 +181,40 @@ static int deliver_buffered(struct tailer *t, struct stream *s,
 	return 0;
 }
 
+/* fp_from_buffer - the buffer holds the file from offset 0: the first
+ * line is fingerprinted as it was read, not as the file holds it when a
+ * position is next reported (a copytruncate in between would give the
+ * lines read the fingerprint of lines not read). A first line taken
+ * when the file was opened that is not the one read: the file was cut
+ * back and refilled before we read it, what it held is looked for in a
+ * copy (from its start: none of it was read) */
+static void fp_from_buffer(struct stream *s)
+{
+	size_t n = s->end < TAIL_FP_MAX ? s->end : TAIL_FP_MAX;
+	const char *nl;
+	uint64_t fp;
+	char label[128];
+
+	if (s->start != 0 || s->read_off != s->end || s->in != NULL)
+		return;
+	nl = memchr(s->buf, '\n', n);
+	if (nl != NULL)
+		n = (size_t)(nl - s->buf) + 1;
+	fp = tail_hash(s->buf, n);
+	if (s->fp_final && (fp != s->fp || n != s->fp_len)) {
+		tail_stream_position(s, &s->lost);
+		s->cut = 1;
+		log_msg(LOG_NOTICE, "%s: rewritten before it was read: looking "
+			"for a copy of what it held", stream_label(s, label,
+								   sizeof label));
+	} else if (s->fp_final) {
+		return;
+	}
+	s->fp = fp;
+	s->fp_len = (uint32_t)n;
+	s->fp_final = nl != NULL || n == TAIL_FP_MAX;
+}
+
 /* stream_read - append up to TAIL_READ_SIZE bytes; bytes read or -1 */
 static ssize_t stream_read(struct tailer *t, struct stream *s)
 {
@@ -210,6 +244,7 @@ static ssize_t stream_read(struct tailer *t, struct stream *s)
 		s->end += (size_t)n;
 		s->read_off += (uint64_t)n;
 		s->last_data_ms = clock_mono_ms();
+		fp_from_buffer(s);
 	}
 	s->at_eof = (size_t)n < want;
 	return n;
@@ -280,16 +315,6 @@ static void reconcile(struct tailer *t, struct stream *s, uint64_t size,
 	t->count.truncations++;
 }
 
-static uint64_t wall_ns(void)
-{
-	struct timespec ts;
-
-	/* compared with file mtimes, which the kernel takes from this
-	 * coarse clock: a file written after the save is never older */
-	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* tail_fp - the checkpoint at the offset reached: the last line's, or
  * read back when bytes were skipped since */
 static void tail_fp(struct stream *s, struct position *p)
@@ -323,7 +348,7 @@ void tail_stream_position(struct stream *s, struct position *p)
 	p->fingerprint_len = s->fp_len;
 	tail_fp(s, p);
 	tail_check_save(s, p);
-	p->saved_at = wall_ns();
+	p->saved_at = tail_wall_ns();
 }
 
 int tail_stream_verify(struct tailer *t, struct stream *s, int check_fp)
@@ -375,6 +400,10 @@ int tail_stream_deliver(struct tailer *t, struct stream *s,
 			s->pending = 0;
 			return 0;
 		}
+		/* cut back and refilled past our offset while we read: the
+		 * bytes just read belong to the new content, drop them */
+		if (s->consumed > 0 && tail_stream_verify(t, s, 1))
+			return 1;
 		*budget = (size_t)n >= *budget ? 0 : *budget - (size_t)n;
 	}
 }

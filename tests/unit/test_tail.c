@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "unit.h"
 #include "tail_fixture.h"
@@ -238,7 +239,8 @@ static void put_and_wait(struct fx *x, const char *path, const char *text,
 	assert_true(pump(x, n, 0));
 }
 
-static void expect_lines(struct fx *x, const char *const *want)
+/* expect_count - as many lines as WANT has arrived, and no more; N */
+static size_t expect_count(struct fx *x, const char *const *want)
 {
 	size_t n = 0;
 
@@ -247,6 +249,13 @@ static void expect_lines(struct fx *x, const char *const *want)
 	assert_true(pump(x, n, 0));
 	pump(x, 0, 300);	/* nothing more may come */
 	assert_int_equal(x->got.n, n);
+	return n;
+}
+
+static void expect_lines(struct fx *x, const char *const *want)
+{
+	size_t n = expect_count(x, want);
+
 	for (size_t i = 0; i < n; i++)
 		assert_string_equal(x->got.line[i], want[i]);
 }
@@ -602,6 +611,259 @@ static void test_restart_rotated_shrunk(void **state)
 	assert_int_equal(x->got.live[0], 0);	/* backlog */
 }
 
+/* expect_once - every line of WANT arrived exactly once (any order), and
+ * nothing else */
+static void expect_once(struct fx *x, const char *const *want)
+{
+	size_t n = expect_count(x, want);
+
+	for (size_t i = 0; i < n; i++) {
+		size_t seen = 0;
+
+		for (size_t j = 0; j < x->got.n; j++)
+			seen += strcmp(x->got.line[j], want[i]) == 0;
+		assert_int_equal(seen, 1);
+	}
+}
+
+/* copytruncate_unread - LOG (followed, nothing read yet) gets A_TEXT, is
+ * copied to log.1 and truncated, then gets B_TEXT: the copy's mtime is
+ * then older than anything saved after */
+static void copytruncate_unread(struct fx *x, const char *log,
+				const char *a_text, const char *b_text)
+{
+	put(path_in(x, "log.1"), a_text);
+	assert_int_equal(truncate(log, 0), 0);
+	put(log, b_text);
+	usleep(30000);		/* the copy is older than the next save */
+}
+
+/* a copy made before the file was read at all (it was empty when
+ * opened): nothing tells the truncation, only the copy beside it */
+static void test_copy_of_unread_file(void **state)
+{
+	struct fx *x = *state;
+	const char *log = start_on_empty_log(x);
+	const char *want[] = { "a1", "a2", "b1", NULL };
+
+	put(log, "a1\na2\n");
+	copytruncate_unread(x, log, "a1\na2\n", "b1\n");
+	expect_once(x, want);
+}
+
+/* the same, saved before the copy was noticed and stopped then: the
+ * restart must not take the copy for one read before that save */
+static void test_copy_saved_unseen(void **state)
+{
+	struct fx *x = *state;
+	const char *log = start_on_empty_log(x);
+	const char *paths[] = { log, NULL };
+	const char *want[] = { "a1", "a2", NULL };
+
+	put(log, "a1\na2\n");
+	copytruncate_unread(x, log, "a1\na2\n", "b1\n");
+	tail_catch_up(x->t);	/* b1 read before any event is */
+	while (tail_deliver(x->t, collect, &x->got))
+		;
+	assert_int_equal(x->got.n, 1);
+	tail_positions(x->t, on_position, x);	/* saved, then down */
+	restart(x, 0, paths);
+	expect_once(x, want);
+}
+
+/* lines read from offset 0, then the file is copied and truncated before
+ * the position is reported: the position's first line is the one read,
+ * so the truncation is seen and the copy is not read again */
+static void test_fingerprint_as_read(void **state)
+{
+	struct fx *x = *state;
+	const char *log = start_on_empty_log(x);
+	const char *want[] = { "a1", "a2", "b1", NULL };
+
+	put(log, "a1\na2\n");
+	while (x->got.n < 2) {
+		tail_wait(x->t, 1);
+		while (tail_deliver(x->t, collect, &x->got))
+			;
+	}
+	copytruncate_unread(x, log, "a1\na2\n", "b1\n");
+	expect_once(x, want);
+}
+
+/* a rotated file read to its end and retired after later lines than the
+ * current file's last save: a restart does not read it again */
+static void test_retired_not_reread(void **state)
+{
+	struct fx *x = *state;
+	const char *log = path_in(x, "log");
+	const char *paths[] = { log, NULL };
+	const char *none[] = { NULL };
+
+	put(log, "");
+	start(x, 0, 2, paths);	/* rotate_wait 2 s: a pump waits up to 1 s */
+	put_and_wait(x, log, "a1\n", 1);
+	assert_int_equal(rename(log, path_in(x, "log.1")), 0);
+	put(log, "");
+	pump(x, 0, 300);	/* the new file's position saved */
+	usleep(30000);
+	put_and_wait(x, path_in(x, "log.1"), "a2\n", 2);	/* late writer */
+	pump(x, 0, 3500);	/* quiet for rotate_wait: retired */
+	assert_int_equal(x->got.n, 2);
+	restart(x, 0, paths);
+	expect_once(x, none);
+}
+
+/* lines - N lines "<TAG><i> ..." of about 50 bytes, as one text */
+static char *lines(char tag, size_t n)
+{
+	char *text = xmalloc(n * 64 + 1), *p = text;
+
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, "%c%05zu the line's padding, to fill 64 KiB\n",
+			     tag, i);
+	*p = '\0';
+	return text;
+}
+
+/* cut_during - deliver, and after line AT copy LOG to log.1, truncate
+ * it and refill it past the offset being read */
+struct cut_during {
+	struct fx *x;
+	const char *log;
+	size_t at;
+	const char *refill;
+};
+
+static int collect_and_cut(const char *line, size_t len, int live,
+			   unsigned source, void *ctx)
+{
+	struct cut_during *c = ctx;
+	int stop = collect(line, len, live, source, &c->x->got);
+	int in, out;
+	char buf[65536];
+	ssize_t n;
+
+	if (c->x->got.n != c->at)
+		return stop;
+	in = open(c->log, O_RDONLY);
+	out = open(path_in(c->x, "log.1"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(in >= 0 && out >= 0);
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		assert_int_equal(write(out, buf, (size_t)n), n);
+	close(in);
+	close(out);
+	assert_int_equal(truncate(c->log, 0), 0);
+	put(c->log, c->refill);
+	return stop;
+}
+
+/* a copytruncate and a refill past our offset between two reads of one
+ * delivery: the bytes read after it are not taken for the old file's */
+static void test_refilled_while_reading(void **state)
+{
+	struct fx *x = *state;
+	const char *log = start_on_empty_log(x);
+	char *a = lines('a', 1500), *b = lines('b', 2500);
+	struct cut_during c = { x, log, 10, b };
+	const char **want = xcalloc(4001, sizeof *want);
+	size_t n = 0;
+
+	for (char *p = a; *p; p = strchr(p, '\n') + 1)
+		want[n++] = xstrndup(p, (size_t)(strchr(p, '\n') - p));
+	for (char *p = b; *p; p = strchr(p, '\n') + 1)
+		want[n++] = xstrndup(p, (size_t)(strchr(p, '\n') - p));
+	put(log, a);
+	tail_catch_up(x->t);
+	while (tail_deliver(x->t, collect_and_cut, &c))
+		tail_positions(x->t, on_position, x);
+	tail_positions(x->t, on_position, x);
+	expect_once(x, want);
+	for (size_t i = 0; i < n; i++)
+		free((char *)want[i]);
+	free(want);
+	free(a);
+	free(b);
+}
+
+/* a file opened with lines, then copied, truncated and written by a
+ * writer without O_APPEND (a NUL hole) before anything was read: what
+ * it held is read from the copy, the line after the hole once */
+static void test_rewritten_before_read(void **state)
+{
+	struct fx *x = *state;
+	const char *log = path_in(x, "log");
+	struct tail_options o = { 1, 1 };
+	const char *want[] = { "a1", "a2", "b1", NULL };
+	int fd;
+
+	put(log, "a1\na2\n");
+	x->t = tail_new(&o);
+	tail_add(x->t, log);
+	tail_start(x->t);	/* opened, its first line taken, not read */
+	put(path_in(x, "log.1"), "a1\na2\n");
+	assert_int_equal(truncate(log, 0), 0);
+	fd = open(log, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "b1\n", 3, 6), 3);
+	close(fd);
+	expect_once(x, want);
+}
+
+/* a file saved at offset 0 once it had lines (another file's lines were
+ * saved), then renamed and compressed (a new inode with its content)
+ * while stopped: the saved position finds it by its first line */
+static void test_saved_unread_then_compressed(void **state)
+{
+	struct fx *x = *state;
+	const char *log = path_in(x, "log"), *log2 = path_in(x, "log2");
+	const char *paths[] = { log2, log, NULL };
+	const char *want[] = { "a1", "a2", NULL };
+	int held;
+
+	put(log, "");
+	put(log2, "");
+	start(x, 0, 1, paths);
+	put(log, "a1\na2\n");
+	put(log2, "x1\n");
+	x->got.stop_every = 1;	/* log2 is read first: stop after x1 */
+	tail_catch_up(x->t);
+	assert_int_equal(tail_deliver(x->t, collect, &x->got), 1);
+	tail_positions(x->t, on_position, x);
+	assert_int_equal(find_pos(x, log)->pos.offset, 0);
+	tail_free(x->t);	/* down */
+	x->t = NULL;
+	put(path_in(x, "log.1"), "a1\na2\n");	/* as compressed: a new inode */
+	held = open(log, O_RDONLY);	/* its inode is not reused at once */
+	assert_int_equal(unlink(log), 0);
+	put(log, "");
+	restart(x, 0, paths);
+	expect_once(x, want);
+	close(held);
+}
+
+/* a copytruncate seen while its copy is still being compressed (the .gz
+ * not yet readable): the copy is looked for again until it is there */
+static void test_copy_being_compressed(void **state)
+{
+	struct fx *x = *state;
+	const char *log = start_on_empty_log(x);
+	const char *gz = path_in(x, "log.1.gz"), *tmp = path_in(x, "tmp");
+	const char *want[] = { "a1", "a2", NULL };
+	gzFile g;
+
+	put_and_wait(x, log, "a1\n", 1);
+	put(log, "a2\n");
+	put(gz, "not yet");	/* being written: not gzip yet */
+	assert_int_equal(truncate(log, 0), 0);
+	pump(x, 0, 300);	/* the cut is seen, no copy yet */
+	g = gzopen(tmp, "wb");
+	assert_non_null(g);
+	assert_int_equal(gzputs(g, "a1\na2\n"), 6);
+	gzclose(g);
+	assert_int_equal(rename(tmp, gz), 0);
+	expect_once(x, want);
+}
+
 static void test_stop_and_positions(void **state)
 {
 	struct fx *x = *state;
@@ -702,6 +964,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_restart_rotated_rewritten, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_rotated_shrunk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_and_positions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy_of_unread_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy_saved_unseen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fingerprint_as_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retired_not_reread, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refilled_while_reading, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rewritten_before_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_saved_unread_then_compressed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy_being_compressed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_files, setup, teardown),
 	};

@@ -1,0 +1,96 @@
+/*
+ * tail_sweep.c - the look at the directories that goes with every save
+ * of positions: a rotated sibling that appeared before inotify told us
+ * (a copy, a file renamed twice, one compressed at once) is followed
+ * before the positions are saved. So after a restart, a sibling without
+ * a saved position that is older than the last save's sweep was seen
+ * then and is known to be read, or to be a copy of a file read; one
+ * newer than it is read. Must never let a save pass a sibling unseen.
+ */
+#include <string.h>
+#include <sys/stat.h>
+
+#define TAIL_QUIET_NS 1000000000ull	/* a sibling changed since: in the making */
+
+#include "log.h"
+#include "tail_int.h"
+
+/* copy_of_stream - SB starts with what S holds, or held before it was
+ * found cut back (its copy, if it held unread lines, was looked for
+ * then: lost.offset tells where it goes on) */
+static int copy_of_stream(struct stream *s, const struct tail_sibling *sb)
+{
+	struct position p;
+
+	tail_stream_position(s, &p);
+	return tail_copy_of(sb->fd, sb->in, &p) ||
+	       ((s->lost.fingerprint_len > 0 || s->lost.offset > 0) &&
+		tail_copy_of(sb->fd, sb->in, &s->lost));
+}
+
+/* copy_of_followed - SB starts with what a followed file holds or held
+ * (a copy made before its file was found cut back, a compressed copy) */
+static int copy_of_followed(struct tailer *t, const struct tail_sibling *sb)
+{
+	for (size_t i = 0; i < t->nfiles; i++)
+		if (t->files[i].cur != NULL &&
+		    copy_of_stream(t->files[i].cur, sb))
+			return 1;
+	for (struct stream *s = t->rotated; s != NULL; s = s->next)
+		if (copy_of_stream(s, sb))
+			return 1;
+	return 0;
+}
+
+/* sweep_file - follow F's siblings changed since its last sweep that
+ * are not followed, retired or copies. One changed within the last
+ * TAIL_QUIET_NS may be a copy still being made: decided at a later sweep;
+ * the time of the oldest such (else NOW) is returned */
+static uint64_t sweep_file(struct tailer *t, struct tail_file *f,
+			   uint64_t now)
+{
+	struct tail_sibling_list l;
+	uint64_t hold = now;
+
+	if (!tail_siblings_changed(t, f, f->settled_ns))
+		return now;
+	tail_siblings(t, f, &l);
+	for (size_t i = 0; i < l.n; i++) {
+		struct tail_sibling *sb = &l.v[i];
+		uint64_t m = (uint64_t)sb->st.st_mtim.tv_sec * 1000000000u +
+			     (uint64_t)sb->st.st_mtim.tv_nsec;
+
+		if (sb->fd < 0 || m < f->settled_ns ||
+		    tail_stream_by_id(t, (uint64_t)sb->st.st_dev,
+				      (uint64_t)sb->st.st_ino) != NULL ||
+		    tail_retired_find(t, (uint64_t)sb->st.st_dev,
+				      (uint64_t)sb->st.st_ino, NULL) ||
+		    copy_of_followed(t, sb))
+			continue;
+		if (m + TAIL_QUIET_NS > now) {	/* maybe a copy being made */
+			if (m < hold)
+				hold = m;
+			continue;
+		}
+		tail_sibling_follow(t, f, sb, 0, "appeared before it was "
+				    "noticed");
+	}
+	tail_siblings_free(&l);
+	return hold;
+}
+
+void tail_sweep(struct tailer *t)
+{
+	uint64_t now = tail_wall_ns();	/* before looking */
+	uint64_t hold = now;
+
+	for (size_t i = 0; i < t->nfiles; i++) {
+		struct tail_file *f = &t->files[i];
+
+		f->settled_ns = sweep_file(t, f, now);
+		if (f->settled_ns < hold)
+			hold = f->settled_ns;
+	}
+	t->swept_ns = hold;
+	t->undecided = hold < now;
+}
