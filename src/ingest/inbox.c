@@ -19,6 +19,7 @@
 #include "inbox.h"
 #include "log.h"
 #include "util.h"
+#include "worker_thread.h"
 
 #define KICK_MS 5		/* re-wake the main loop this often */
 #define SYNC_GIVE_UP_MS 2000	/* report a sync done after this anyway */
@@ -227,8 +228,6 @@ struct inbox *inbox_start(const struct config *cfg, struct sink *sink,
 			  int sessions, int fd)
 {
 	struct inbox *ib;
-	sigset_t all, old;
-	int rc;
 
 	if (fd < 0)
 		return NULL;
@@ -249,12 +248,7 @@ struct inbox *inbox_start(const struct config *cfg, struct sink *sink,
 		inbox_free(ib);
 		return NULL;
 	}
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&ib->thread, NULL, inbox_main, ib);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
-		log_msg(LOG_ERR, "sync: cannot start a thread: %s", strerror(rc));
+	if (worker_thread_start(&ib->thread, inbox_main, ib, "sync") != 0) {
 		inbox_free(ib);
 		return NULL;
 	}
@@ -265,8 +259,6 @@ void inbox_stop(struct inbox *ib)
 {
 	if (ib == NULL)
 		return;
-	while (write(ib->stop_pipe[1], "s", 1) < 0 && errno == EINTR)
-		;
-	pthread_join(ib->thread, NULL);
+	worker_thread_stop(ib->thread, ib->stop_pipe[1]);
 	inbox_free(ib);
 }

@@ -24,6 +24,7 @@
 #include "sink.h"
 #include "tail.h"
 #include "util.h"
+#include "worker_thread.h"
 
 #ifdef HAVE_SYSTEMD
 #include <systemd/sd-journal.h>
@@ -338,21 +339,6 @@ static void journal_free(struct journal *jr)
 }
 
 /* start_thread - with every signal blocked (inherited by the thread) */
-static int start_thread(struct journal *jr)
-{
-	sigset_t all, old;
-	int rc;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&jr->thread, NULL, reader_main, jr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0)
-		log_msg(LOG_ERR, "journal: cannot start a thread: %s",
-			strerror(rc));
-	return rc == 0 ? 0 : -1;
-}
-
 struct journal *journal_start(const struct config *cfg, struct sink *sink,
 			      struct inbox *inbox)
 {
@@ -381,7 +367,7 @@ struct journal *journal_start(const struct config *cfg, struct sink *sink,
 		return NULL;
 	}
 	seek_start(jr);
-	if (start_thread(jr) != 0) {
+	if (worker_thread_start(&jr->thread, reader_main, jr, "journal") != 0) {
 		journal_free(jr);
 		return NULL;
 	}
@@ -392,9 +378,7 @@ void journal_stop(struct journal *jr)
 {
 	if (jr == NULL)
 		return;
-	while (write(jr->stop_pipe[1], "s", 1) < 0 && errno == EINTR)
-		;
-	pthread_join(jr->thread, NULL);
+	worker_thread_stop(jr->thread, jr->stop_pipe[1]);
 	journal_free(jr);
 }
 
