@@ -22,6 +22,7 @@
 #include "journal.h"
 #include "log.h"
 #include "match.h"
+#include "match_thread.h"
 #include "prefilter.h"
 #include "sink.h"
 #include "store.h"
@@ -32,6 +33,7 @@ struct ingest {
 	const struct config *cfg;
 	struct store *store;
 	struct matcher *matcher;
+	struct match_thread *backlog;	/* matches backlog lines, or NULL */
 	struct prefilter *prefilter;	/* lines it passes over: counted only */
 	struct exporter *exporter;
 	struct tailer *tailer;
@@ -88,9 +90,32 @@ static int parent_gone(int fd)
 	return ev == CONTROL_GOT_STOP || ev == CONTROL_GONE;
 }
 
+/* to_sink - a matched line into the sink, full when SINK_FULL says */
+static int to_sink(struct ingest *in, const struct match_result *r, time_t t,
+		   int live)
+{
+	sink_match(in->sink, "file", r, t, live);
+	in->full = live ? sink_full(in->sink) : sink_backlog_full(in->sink);
+	return in->full;
+}
+
+static void backlog_result(const struct match_result *r, time_t t, void *ctx)
+{
+	(void)to_sink(ctx, r, t, 0);
+}
+
+/* take_backlog - the backlog thread's results into the sink, in line
+ * order; afterwards this thread may use the matcher */
+static void take_backlog(struct ingest *in)
+{
+	if (in->backlog != NULL)
+		match_thread_drain(in->backlog, backlog_result, in);
+}
+
 /* on_line - one complete log line; non-zero when the batch is full. The
  * matcher gets the line's time (arrival, or its stamp in a backlog) and
- * the number of the file it came from (feed.h) */
+ * the number of the file it came from (feed.h). Backlog lines go to the
+ * backlog thread; a live line waits until the lines before it are in */
 static int on_line(const char *line, size_t len, int live,
 		   unsigned source, void *ctx)
 {
@@ -98,12 +123,16 @@ static int on_line(const char *line, size_t len, int live,
 	struct match_result r;
 	time_t t;
 
+	if (!live && in->backlog != NULL) {
+		in->full = match_thread_push(in->backlog, source, line, len) >=
+			SINK_BACKLOG_LOGINS_PER_TXN;
+		return in->full;
+	}
+	take_backlog(in);
 	if (!feed_line(in->matcher, &in->stamps, source, line, len, live, &r,
 		       &t))
 		return 0;
-	sink_match(in->sink, "file", &r, t, live);
-	in->full = live ? sink_full(in->sink) : sink_backlog_full(in->sink);
-	return in->full;
+	return to_sink(in, &r, t, live);
 }
 
 static void put_position(const char *name, const struct position *p,
@@ -146,6 +175,7 @@ static void take_tail_counters(struct ingest *in)
 static void commit(struct ingest *in, int force)
 {
 	sink_hold(in->sink);	/* no other source commits in between */
+	take_backlog(in);	/* every line before the positions */
 	tail_positions(in->tailer, put_position, in);
 	take_tail_counters(in);
 	if (force || in->full || sink_commit_due(in->sink))
@@ -222,6 +252,17 @@ static size_t skip_lines(const char *buf, size_t len, void *ctx)
 	return prefilter_scan(ctx, buf, len);
 }
 
+/* start_backlog - with a second CPU, backlog lines are matched on it
+ * while this thread reads on */
+static void start_backlog(struct ingest *in)
+{
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return;
+	in->backlog = match_thread_start(in->matcher);
+	if (in->backlog != NULL)
+		log_debug(1, "backlog lines are matched on a thread of their own");
+}
+
 /* setup_prefilter - lines holding none of the enabled rules' literals
  * are counted, never matched; without such literals every line is */
 static void setup_prefilter(struct ingest *in)
@@ -267,6 +308,7 @@ static int setup(struct ingest *in, const struct config *cfg)
 		return -1;
 	}
 	setup_prefilter(in);
+	start_backlog(in);
 	in->exporter = exporter_new(cfg);
 	if (store_each_position(in->store, restore_one, in->tailer) != 0)
 		log_msg(LOG_ERR, "%s: cannot read saved positions: %s",
@@ -288,6 +330,7 @@ static void teardown(struct ingest *in)
 	sink_free(in->sink);
 	if (in->exporter != NULL)
 		exporter_free(in->exporter);
+	match_thread_stop(in->backlog);	/* before the matcher it uses */
 	if (in->matcher != NULL)
 		matcher_free(in->matcher);
 	prefilter_free(in->prefilter);
