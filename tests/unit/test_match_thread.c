@@ -98,7 +98,9 @@ static void same(const struct got *a, const struct got *b)
 	for (size_t i = 0; i < a->n; i++) {
 		const struct match_result *x = &a->v[i], *y = &b->v[i];
 
-		assert_int_equal(a->t[i], b->t[i]);
+		/* a line without a usable stamp (or one ahead of the clock)
+		 * takes the clock when it is matched: a second may pass */
+		assert_true(a->t[i] - b->t[i] <= 2 && b->t[i] - a->t[i] <= 2);
 		assert_int_equal(x->kind, y->kind);
 		assert_memory_equal(&x->addr, &y->addr, sizeof x->addr);
 		assert_string_equal(x->user, y->user);
