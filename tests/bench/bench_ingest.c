@@ -16,7 +16,10 @@
  *                   store_apply (with positions) per 100 000 logins or
  *                   100 ms, as popgated while catching up;
  *                   FORMATS: a log_formats value (default auto)
- *   ingest-all FILE DB  the same with every line matched (no prefilter)
+ *                   with the lines matched on a second thread
+ *                   (match_thread.h) as popgated does on two CPUs
+ *   ingest-inline FILE DB [FORMATS]  the same on one thread
+ *   ingest-all FILE DB  one thread, every line matched (no prefilter)
  *   stamps          time_parse cost of a BSD and an RFC 3339 stamp
  *   formats         print every built-in rule as "login|logout TAB regex"
  *                   (for the perl baseline)
@@ -34,6 +37,8 @@
 #include "litset.h"
 #include "log.h"
 #include "match.h"
+#include "match_thread.h"
+#include "feed.h"
 #include "prefilter.h"
 #include "store.h"
 #include "tail.h"
@@ -314,6 +319,8 @@ struct ingest_ctx {
 	struct store *s;
 	unsigned long lines_in_batch;
 	unsigned long applies;
+	struct match_thread *mt;	/* backlog matcher thread, or NULL */
+	struct stamp_cache stamps;
 };
 
 static int ignored(const struct config *cfg, const struct addr *a)
@@ -324,22 +331,14 @@ static int ignored(const struct config *cfg, const struct addr *a)
 	return 0;
 }
 
-static int ingest_line(const char *line, size_t len, int live,
-		       unsigned source, void *ctx)
+/* record_result - a matched line into the batch, as the sink would */
+static void record_result(const struct match_result *res, time_t t, void *ctx)
 {
 	struct ingest_ctx *ic = ctx;
-	struct match_result r;
-	time_t now = clock_now(), t;
+	struct match_result r = *res;
 
-	(void)live;
-	(void)source;
-	ic->c.lines++;
-	ic->lines_in_batch++;
-	if (!matcher_match(ic->m, line, len, &r) || ignored(&ic->cfg, &r.addr))
-		return 0;
-	if (r.time_len == 0 || !time_parse(r.time_text, r.time_len, now, &t) ||
-	    t > now + 60)
-		t = now;
+	if (ignored(&ic->cfg, &r.addr))
+		return;
 	addr_apply_ipv6_prefix(&r.addr, ic->cfg.ipv6_prefix);
 	if (r.kind == MATCH_LOGIN) {
 		ic->c.logins++;
@@ -347,6 +346,22 @@ static int ingest_line(const char *line, size_t len, int live,
 	} else {
 		batch_session(&ic->b, &r.addr, t, 0);
 	}
+}
+
+static int ingest_line(const char *line, size_t len, int live,
+		       unsigned source, void *ctx)
+{
+	struct ingest_ctx *ic = ctx;
+	struct match_result r;
+	time_t t;
+
+	(void)live;
+	ic->c.lines++;
+	ic->lines_in_batch++;
+	if (ic->mt != NULL)	/* as popgated with two CPUs */
+		return match_thread_push(ic->mt, source, line, len) >= BATCH_LOGINS;
+	if (feed_line(ic->m, &ic->stamps, source, line, len, 0, &r, &t))
+		record_result(&r, t, ic);
 	return ic->b.logins >= BATCH_LOGINS;
 }
 
@@ -362,6 +377,8 @@ static void put_position(const char *name, const struct position *p, void *ctx)
 
 static void flush_batch(struct ingest_ctx *ic, struct tailer *t)
 {
+	if (ic->mt != NULL)
+		match_thread_drain(ic->mt, record_result, ic);
 	tail_positions(t, put_position, &ic->b);
 	batch_counter_add(&ic->b, "lines_read", ic->lines_in_batch);
 	if (store_apply(ic->s, &ic->b) != 0) {
@@ -379,7 +396,8 @@ static size_t skip_lines(const char *buf, size_t len, void *ctx)
 }
 
 static int run_ingest(const char *path, const char *db, struct counts *out,
-		      unsigned long *applies, int skip, const char *formats)
+		      unsigned long *applies, int skip, const char *formats,
+		      int threaded)
 {
 	struct prefilter *pf = NULL;
 	char text[512];
@@ -415,6 +433,8 @@ static int run_ingest(const char *path, const char *db, struct counts *out,
 	}
 	if (pf != NULL)
 		tail_set_skip(t, skip_lines, pf);
+	if (threaded && (ic.mt = match_thread_start(ic.m)) == NULL)
+		return -1;
 	tail_add(t, path);
 	tail_start(t);
 	long long last = clock_mono_ms();
@@ -425,6 +445,7 @@ static int run_ingest(const char *path, const char *db, struct counts *out,
 			last = clock_mono_ms();
 		}
 	flush_batch(&ic, t);
+	match_thread_stop(ic.mt);
 	*out = ic.c;
 	*applies = ic.applies;
 	tail_free(t);
@@ -471,7 +492,7 @@ static void print_formats(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_ingest split|prefilter|match FILE\n"
-		"       bench_ingest ingest FILE DB\n"
+		"       bench_ingest ingest|ingest-inline FILE DB [FORMATS]\n"
 		"       bench_ingest formats\n");
 	exit(2);
 }
@@ -516,9 +537,12 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 	} else if (strcmp(argv[1], "ingest") == 0 && (argc == 4 || argc == 5)) {
 		rc = run_ingest(argv[2], argv[3], &c, &applies, 1,
-				argc == 5 ? argv[4] : NULL);
+				argc == 5 ? argv[4] : NULL, 1);
+	} else if (strcmp(argv[1], "ingest-inline") == 0 && (argc == 4 || argc == 5)) {
+		rc = run_ingest(argv[2], argv[3], &c, &applies, 1,
+				argc == 5 ? argv[4] : NULL, 0);
 	} else if (strcmp(argv[1], "ingest-all") == 0 && argc == 4) {
-		rc = run_ingest(argv[2], argv[3], &c, &applies, 0, NULL);
+		rc = run_ingest(argv[2], argv[3], &c, &applies, 0, NULL, 0);
 	} else {
 		usage();
 	}
