@@ -91,6 +91,11 @@ def ingest():
     say("  time_parse: %.0f ns per BSD stamp, %.0f ns per RFC 3339 stamp "
         "(paid by every backlog login)" % (st["bsd_ns"], st["rfc3339_ns"]))
     bench("time_parse_bsd_ns", "%.0f" % st["bsd_ns"])
+    inline = best_of(lambda: run_kv([prog("bench_ingest"), "ingest-inline", LOG, db]))
+    say("  popgate ingest on one thread (no backlog matcher thread): %.3f s, "
+        "%d logins; the thread gains %.2fx" % (inline["seconds"], inline["logins"],
+                                               inline["seconds"] / real["seconds"]))
+    bench("ingest_inline_vs_linesplit", "%.3f" % (split["seconds"] / inline["seconds"]))
     two = best_of(lambda: run_kv([prog("bench_ingest"), "ingest", LOG, db,
                                   TWO_FORMATS]))
     say("  popgate ingest, log_formats = %s: %.3f s, %d logins"
