@@ -36,11 +36,11 @@ def ingest():
         subprocess.run([prog("bench_ingest"), "formats"], stdout=f, check=True)
     db = os.path.join(OUT, "ingest.lmdb")
 
-    def real_ingest():
+    def real_ingest(mode="ingest"):
         for p in (db, db + "-lock"):
             if os.path.exists(p):
                 os.unlink(p)
-        return run_kv([prog("bench_ingest"), "ingest", LOG, db])
+        return run_kv([prog("bench_ingest"), mode, LOG, db])
 
     def perl():
         t0 = time.monotonic()
@@ -91,7 +91,7 @@ def ingest():
     say("  time_parse: %.0f ns per BSD stamp, %.0f ns per RFC 3339 stamp "
         "(paid by every backlog login)" % (st["bsd_ns"], st["rfc3339_ns"]))
     bench("time_parse_bsd_ns", "%.0f" % st["bsd_ns"])
-    inline = best_of(lambda: run_kv([prog("bench_ingest"), "ingest-inline", LOG, db]))
+    inline = best_of(lambda: real_ingest("ingest-inline"))
     say("  popgate ingest on one thread (no backlog matcher thread): %.3f s, "
         "%d logins; the thread gains %.2fx" % (inline["seconds"], inline["logins"],
                                                inline["seconds"] / real["seconds"]))
