@@ -225,6 +225,10 @@ void tail_sibling_after_rotation(struct tailer *t, struct tail_file *f,
 				 struct stream *s);
 void tail_sibling_copy(struct tailer *t, struct tail_file *f,
 		       struct stream *s);
+/* tail_sibling_is_copy - SB starts with what a followed file holds or
+ * held before it was cut back, or what a retired file held (a copy, a
+ * compressed copy: read already, or read through the file itself) */
+int tail_sibling_is_copy(struct tailer *t, const struct tail_sibling *sb);
 /* tail_retired_find - (DEV, INO) was retired; *P where it ended */
 int tail_retired_find(const struct tailer *t, uint64_t dev, uint64_t ino,
 		      struct position *p);

@@ -259,18 +259,52 @@ int tail_retired_find(const struct tailer *t, uint64_t dev, uint64_t ino,
 	return 0;
 }
 
-/* known - SB is followed, was followed, or starts with FP's first line
- * (a copy of a file we read, or the same file compressed) */
-static int known(const struct tailer *t, const struct tail_sibling *sb,
+/* copy_of_stream - SB starts with what S holds, or held before it was
+ * found cut back (its copy, if it held unread lines, was looked for
+ * then: lost.offset tells where it goes on) */
+static int copy_of_stream(struct stream *s, const struct tail_sibling *sb)
+{
+	struct position p;
+
+	tail_stream_position(s, &p);
+	return tail_copy_of(sb->fd, sb->in, &p) ||
+	       ((s->lost.fingerprint_len > 0 || s->lost.offset > 0) &&
+		tail_copy_of(sb->fd, sb->in, &s->lost));
+}
+
+int tail_sibling_is_copy(struct tailer *t, const struct tail_sibling *sb)
+{
+	size_t n = t->nretired < TAIL_RETIRED_MAX ? t->nretired
+						  : TAIL_RETIRED_MAX;
+
+	for (size_t i = 0; i < t->nfiles; i++)
+		if (t->files[i].cur != NULL &&
+		    copy_of_stream(t->files[i].cur, sb))
+			return 1;
+	for (struct stream *s = t->rotated; s != NULL; s = s->next)
+		if (copy_of_stream(s, sb))
+			return 1;
+	for (size_t i = 0; i < n; i++)
+		if (tail_copy_of(sb->fd, sb->in, &t->retired[i].pos))
+			return 1;
+	return 0;
+}
+
+/* known - SB is followed, was followed, starts with FP's first line or
+ * with what a file followed or retired holds or held (a copy of a file
+ * we read, or the same file compressed: also the copy of a file cut
+ * back since, compressed at once) */
+static int known(struct tailer *t, const struct tail_sibling *sb,
 		 const struct position *fp)
 {
 	if (sb->fd < 0 ||
-	    tail_stream_by_id((struct tailer *)t, (uint64_t)sb->st.st_dev,
+	    tail_stream_by_id(t, (uint64_t)sb->st.st_dev,
 			      (uint64_t)sb->st.st_ino) != NULL ||
 	    tail_retired_find(t, (uint64_t)sb->st.st_dev,
 			      (uint64_t)sb->st.st_ino, NULL))
 		return 1;
-	return fp != NULL && tail_copy_of(sb->fd, sb->in, fp);
+	return (fp != NULL && tail_copy_of(sb->fd, sb->in, fp)) ||
+	       tail_sibling_is_copy(t, sb);
 }
 
 /* newer - A was changed at or after THAN (file times are coarse: two

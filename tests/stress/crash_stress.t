@@ -12,6 +12,7 @@ STRESS=full (make stress): 100 k logins, 100 kills, every kind; default
 (make test): 10 k logins, 20 kills, the classic kinds (rename, and
 copytruncate or rm once the file was read). STRESS_KINDS=all or classic
 chooses either way."""
+import ipaddress
 import os
 import random
 import sys
@@ -134,6 +135,19 @@ def rotate():
     return True
 
 
+def trace_chunk(c, first, end, text):
+    """which logins went into which file and where, for a failure"""
+    try:
+        st = os.stat(log)
+        where = "ino %d at %d" % (st.st_ino, st.st_size)
+    except OSError:
+        where = "no file"
+    with open(os.path.join(d.dir, "actions.log"), "a") as f:
+        f.write("%.6f chunk %d: logins %d..%d (%d bytes, writer %s) -> %s%s\n" % (
+            time.time(), c, first, end - 1, len(text), writer.keep, where,
+            "" if d.proc.poll() is None else " (down)"))
+
+
 def move_in(text):
     """a log shipper moves a file already holding TEXT into place"""
     writer.close()
@@ -159,6 +173,7 @@ def feed():
             rotate_at.discard(c)
             text = ""
         cut = rng.randint(0, len(text))     # a line may arrive in two writes
+        trace_chunk(c, c * per_chunk, min(LOGINS, (c + 1) * per_chunk), text)
         writer.write(text[:cut])
         if c in kill_at and d.proc.poll() is None and stats["kills"] < KILLS:
             kill_moment()
@@ -223,6 +238,14 @@ res = sl.tally(rows, expected)
 print("# logins fed %d / present %d / duplicated %d / missing %d / unexpected %d"
       % (LOGINS, res["present"], res["duplicated"], res["missing"], res["unexpected"]))
 detail = "\n".join(res["examples"])
+if res["missing"]:
+    got = {}
+    for r in rows:
+        k = ipaddress.ip_address(r["ip"])
+        got[k] = got.get(k, 0) + r["count"]
+    lost_keys = {k for k, want in expected.items() if got.get(k, 0) < want}
+    lost = [i for i, (_, k) in enumerate(events) if k in lost_keys]
+    tap.note("login numbers of missing addresses: %s" % lost)
 tap.ok(res["present"] == LOGINS, "every login present", detail)
 tap.ok(res["duplicated"] == 0, "no login counted twice", detail)
 tap.ok(res["unexpected"] == 0, "nothing recorded that was not a login", detail)
