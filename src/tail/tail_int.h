@@ -157,8 +157,14 @@ int tail_check_matches(int fd, struct tail_input *in,
 /* tail_content_matches - first line and bytes before P's offset match */
 int tail_content_matches(int fd, struct tail_input *in,
 			 const struct position *p);
-/* tail_copy_of - FD starts with what P's file held: its first line, or
- * when that is a NUL hole, the bytes before P's offset too */
+/* tail_first_line_is - FD's first line is the whole line P's
+ * fingerprint covers (part of a line, as a writer left it between two
+ * writes, is shared by every file started in the same second: never
+ * taken for the same content) */
+int tail_first_line_is(int fd, struct tail_input *in,
+		       const struct position *p);
+/* tail_copy_of - FD starts with what P's file held: its whole first
+ * line, or when that is a NUL hole, the bytes before P's offset too */
 int tail_copy_of(int fd, struct tail_input *in, const struct position *p);
 /* tail_check_add - a line ended at END; BYTES_END: just past its newline
  * in memory, with AVAIL bytes of the line before it */

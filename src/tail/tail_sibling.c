@@ -361,9 +361,8 @@ static int64_t copy_offset(const struct tail_sibling *sb,
 {
 	if (lost->offset > 0 && tail_content_matches(sb->fd, sb->in, lost))
 		return (int64_t)lost->offset;
-	if (lost->fingerprint_len == 0 ||
-	    tail_fp_is_hole(lost->fingerprint, lost->fingerprint_len) ||
-	    !tail_fp_matches(sb->fd, sb->in, lost))
+	if (tail_fp_is_hole(lost->fingerprint, lost->fingerprint_len) ||
+	    !tail_first_line_is(sb->fd, sb->in, lost))
 		return -1;
 	for (uint32_t i = 0; i < lost->nchecks; i++)	/* newest first */
 		if (lost->checks[i].end <= lost->offset &&
