@@ -211,6 +211,8 @@ struct tail_sibling_list {
 	struct tail_sibling *v;	/* oldest first (mtime, then number) */
 	size_t n;
 	int busy;		/* one was being compressed, or vanished */
+	int changing;		/* the directory changed as it was listed,
+				 * or just before: one may be missing */
 };
 void tail_siblings(struct tailer *t, const struct tail_file *f,
 		   struct tail_sibling_list *l);

@@ -19,6 +19,7 @@
 #include "util.h"
 
 #define COPY_WAIT_MS 10000	/* for a copy being compressed, at most */
+#define LIST_TRIES 3		/* listings of a directory changing meanwhile */
 
 /* is_sibling_name - NAME is BASE followed by '.', '-' or '_' and more */
 static int is_sibling_name(const char *name, const char *base)
@@ -133,30 +134,77 @@ static DIR *open_dir_of(const char *path, const char **base, char **dir)
 	return opendir(slash == path ? "/" : *dir);
 }
 
-/* scan_dir - the siblings of PATH in its directory */
-static void scan_dir(struct tailer *t, struct tail_sibling_list *l,
-		     const char *path)
+static uint64_t ns_of(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
+}
+
+/* dir_changed - D, whose mtime was BEFORE when it was opened at T0 (the
+ * coarse clock), changed while it was looked at (1), or may have without
+ * showing it: it changed in the clock tick T0 was read in, and a change
+ * while listed would carry the same time (2); 0 if neither. A name
+ * renamed while a directory is listed can be missed, or lead by the time
+ * it is opened to another file (logrotate shifting .1 to .2 ...) */
+static int dir_changed(DIR *d, const struct stat *before, uint64_t t0)
+{
+	struct stat st;
+
+	if (fstat(dirfd(d), &st) < 0 ||
+	    ns_of(&st.st_mtim) != ns_of(&before->st_mtim) ||
+	    ns_of(&st.st_ctim) != ns_of(&before->st_ctim))
+		return 1;
+	return ns_of(&st.st_mtim) >= t0 || ns_of(&st.st_ctim) >= t0 ? 2 : 0;
+}
+
+/* open_dir_at - open_dir_of, with the directory's stat and the coarse
+ * clock before it (for dir_changed) */
+static DIR *open_dir_at(const char *path, const char **base, char **dir,
+			struct stat *before, uint64_t *t0)
+{
+	DIR *d;
+
+	*t0 = tail_wall_ns();
+	d = open_dir_of(path, base, dir);
+	if (d != NULL && fstat(dirfd(d), before) < 0) {
+		closedir(d);
+		d = NULL;
+	}
+	return d;
+}
+
+/* scan_dir - the siblings of PATH in its directory; dir_changed's answer */
+static int scan_dir(struct tailer *t, struct tail_sibling_list *l,
+		    const char *path)
 {
 	const char *base;
 	char *dir;
-	DIR *d = open_dir_of(path, &base, &dir);
+	struct stat before;
+	uint64_t t0;
+	DIR *d = open_dir_at(path, &base, &dir, &before, &t0);
 	struct dirent *e;
+	int changed = 0;
 
 	while (d != NULL && (e = readdir(d)) != NULL)
 		if (is_sibling_name(e->d_name, base))
 			add_one(t, l, dir, e->d_name, base);
-	if (d != NULL)
+	if (d != NULL) {
+		changed = dir_changed(d, &before, t0);
 		closedir(d);
+	}
 	free(dir);
+	return changed;
 }
 
 /* changed_in - a sibling of PATH (in its directory) that is not followed
- * and not retired changed at or after SINCE */
+ * and not retired changed at or after SINCE, or the directory changed
+ * while it was looked at (a sibling may have been missed) */
 static int changed_in(struct tailer *t, const char *path, uint64_t since)
 {
 	const char *base;
 	char *dir;
-	DIR *d = open_dir_of(path, &base, &dir);
+	struct stat before;
+	uint64_t t0;
+	DIR *d = open_dir_at(path, &base, &dir, &before, &t0);
 	struct dirent *e;
 	struct stat st;
 	int found = 0;
@@ -171,8 +219,10 @@ static int changed_in(struct tailer *t, const char *path, uint64_t since)
 					  (uint64_t)st.st_ino) == NULL &&
 			!tail_retired_find(t, (uint64_t)st.st_dev,
 					   (uint64_t)st.st_ino, NULL);
-	if (d != NULL)
+	if (d != NULL) {
+		found |= dir_changed(d, &before, t0) != 0;
 		closedir(d);
+	}
 	free(dir);
 	return found;
 }
@@ -184,13 +234,33 @@ int tail_siblings_changed(struct tailer *t, const struct tail_file *f,
 	       (f->real_path != NULL && changed_in(t, f->real_path, since));
 }
 
+/* list_all - F's siblings in its directory (and beside a symlink's
+ * target), listed again while a directory changed as it was listed */
+static void list_all(struct tailer *t, const struct tail_file *f,
+		     struct tail_sibling_list *l)
+{
+	for (int tries = 1;; tries++) {
+		int changed;
+
+		memset(l, 0, sizeof *l);
+		changed = scan_dir(t, l, f->path);
+		if (f->real_path != NULL) {	/* rotated beside the target */
+			int c = scan_dir(t, l, f->real_path);
+
+			changed = c > changed ? c : changed;
+		}
+		if (changed != 1 || tries == LIST_TRIES) {
+			l->changing = changed != 0;
+			return;
+		}
+		tail_siblings_free(l);
+	}
+}
+
 void tail_siblings(struct tailer *t, const struct tail_file *f,
 		   struct tail_sibling_list *l)
 {
-	memset(l, 0, sizeof *l);
-	scan_dir(t, l, f->path);
-	if (f->real_path != NULL)	/* rotated beside a symlink's target */
-		scan_dir(t, l, f->real_path);
+	list_all(t, f, l);
 	for (size_t i = 0; i < l->n; i++)	/* one entry per inode */
 		for (size_t j = i + 1; j < l->n; j++)
 			if (l->v[j].fd >= 0 &&
@@ -403,7 +473,8 @@ void tail_sibling_copy(struct tailer *t, struct tail_file *f,
 		s->cut_size = s->size_seen;	/* what it had when cut */
 	}
 	s->size_seen = 0;	/* not cut again while we wait */
-	if (at < 0 && l.busy &&	/* the copy may be being compressed */
+	if (at < 0 && (l.busy || l.changing) &&	/* being compressed, or
+						 * renamed as we looked */
 	    clock_mono_ms() - s->copy_wait_ms < COPY_WAIT_MS) {
 		tail_siblings_free(&l);
 		return;		/* looked for again at the next delivery */

@@ -18,7 +18,9 @@
 /* sweep_file - follow F's siblings changed since its last sweep that
  * are not followed, retired or copies. One changed within the last
  * TAIL_QUIET_NS may be a copy still being made: decided at a later sweep;
- * the time of the oldest such (else NOW) is returned. *AGAIN is set when
+ * the time of the oldest such (else NOW) is returned, or the last
+ * sweep's when the directory changed as it was listed (one may be
+ * missing: looked for again at the next sweep). *AGAIN is set when
  * one seen carries a time at or after NOW: a file time can be finer than
  * the coarse clock NOW is read from, so a save with NOW would not show it
  * seen (a restart would read a copy of what was read again): the next
@@ -32,6 +34,8 @@ static uint64_t sweep_file(struct tailer *t, struct tail_file *f,
 	if (!tail_siblings_changed(t, f, f->settled_ns))
 		return now;
 	tail_siblings(t, f, &l);
+	if (l.changing && f->settled_ns < hold)	/* one may be missing */
+		hold = f->settled_ns;
 	for (size_t i = 0; i < l.n; i++) {
 		struct tail_sibling *sb = &l.v[i];
 		uint64_t m = (uint64_t)sb->st.st_mtim.tv_sec * 1000000000u +
