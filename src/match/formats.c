@@ -144,7 +144,7 @@ const struct format_def format_table[] = {
 		  DOVECOT_TAG DOVECOT_SVC ": " DOVECOT_LOGIN, NULL, STEP_LINE, "rip=" },
 		{ MATCH_LOGOUT, ">: ", DOVECOT_TAG DOVECOT_END_ID "(?:Info: )?" DOVECOT_BYE,
 		  NULL, STEP_CLOSE, NULL },
-		{ MATCH_LOGOUT, "): ", DOVECOT_TAG DOVECOT_END_USER "(?:Info: )?" DOVECOT_BYE,
+		{ MATCH_LOGOUT, "pop3(|imap(", DOVECOT_TAG DOVECOT_END_USER "(?:Info: )?" DOVECOT_BYE,
 		  NULL, STEP_CLOSE_USER, NULL },
 	}, SESSION_ID,
 	  "dovecot", 0 },
@@ -187,14 +187,14 @@ const struct format_def format_table[] = {
 	  "pop3 pop3d pop3s imap imapd imaps cyrus/pop3 cyrus/pop3d "
 	  "cyrus/pop3s cyrus/imap cyrus/imapd cyrus/imaps", 0 },
 	{ "uw", {
-		{ MATCH_LOGIN, " host=",
+		{ MATCH_LOGIN, "Login user=|Auth user=|APOP user=",
 		  UW_TAG "(?:(?:Admin )?Login|Auth|APOP) " UW_USER UW_HOST
 		  "(?: nmsgs=[0-9]{1,10}/[0-9]{1,10}| no mailbox)?$", NULL,
 		  STEP_LINE, "host=" },
-		{ MATCH_LOGIN, " host=",
+		{ MATCH_LOGIN, "Authenticated user=",
 		  UW_TAG "Authenticated " UW_USER UW_HOST "(?: mech=" WORD(1,80) ")?$",
 		  NULL, STEP_LINE, "host=" },
-		{ MATCH_LOGOUT, " host=",
+		{ MATCH_LOGOUT, "ogout user=|Hangup user=|Killed|, while ",
 		  UW_TAG UW_END " " UW_USER UW_HOST
 		  "(?: nmsgs=[0-9]{1,10} ndele=[0-9]{1,10})?$", NULL, STEP_LINE,
 		  "host=" },

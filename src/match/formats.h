@@ -38,8 +38,9 @@ enum session_kind {
 /* one regex of a format: a line matching RE yields KIND */
 struct format_rule {
 	enum match_kind kind;
-	const char *prefilter;	/* literal that must occur in the line, or
-				 * NULL (the tag check is enough) */
+	const char *prefilter;	/* literal that must occur in the line
+				 * ("a|b": one of them), or NULL (the tag
+				 * check is enough) */
 	const char *re;		/* PCRE2 source, anchored with ^ */
 	const char *service;	/* service when group svc is unset, or NULL */
 	enum rule_step step;

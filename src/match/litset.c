@@ -2,7 +2,9 @@
  * litset.c - the distinct prefilter literals of a matcher and what the
  * current line holds of them. A search runs memchr over the literal's
  * rarest byte and compares around each hit: much cheaper per line than a
- * general substring search. Must give exactly memmem's answer.
+ * general substring search. Must give exactly memmem's answer. A literal
+ * "a|b|c" stands for its alternatives: the line holds it when it holds
+ * any of them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,9 @@ struct literal {
 	int part;		/* a shorter literal inside this one, or -1 */
 	unsigned long long line;	/* serial of the line last searched */
 	int found;
+	int alt[LITSET_ALTS_MAX];	/* alternatives ("a|b"): their indices */
+	size_t nalt;
+	char *copy;		/* an alternative's own text, or NULL */
 };
 
 struct litset {
@@ -82,6 +87,8 @@ void litset_free(struct litset *s)
 {
 	if (s == NULL)
 		return;
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i].copy);
 	free(s->v);
 	free(s);
 }
@@ -92,24 +99,82 @@ static int inside(const struct literal *a, const struct literal *b)
 	return a->len < b->len && memmem(b->text, b->len, a->text, a->len) != NULL;
 }
 
-int litset_add(struct litset *s, const char *text)
+static int add_plain(struct litset *s, const char *text, char *copy)
 {
 	struct literal *l;
 
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->v[i].text, text) == 0)
-			return (int)i;
 	s->v = xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
 	l = &s->v[s->n];
-	*l = (struct literal){ text, strlen(text), 0, -1, 0, 0 };
+	memset(l, 0, sizeof *l);
+	l->text = text;
+	l->len = strlen(text);
+	l->part = -1;
+	l->copy = copy;
 	l->anchor = rarest_byte(text, l->len);
 	for (size_t i = 0; i < s->n; i++) {	/* parts strictly shorter: no cycle */
+		if (s->v[i].nalt > 0)
+			continue;
 		if (l->part < 0 && inside(&s->v[i], l))
 			l->part = (int)i;
 		if (s->v[i].part < 0 && inside(l, &s->v[i]))
 			s->v[i].part = (int)s->n;
 	}
 	return (int)s->n++;
+}
+
+static int find(const struct litset *s, const char *text)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i].text, text) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* add_copy - an alternative: COPY is the set's to keep or free */
+static int add_copy(struct litset *s, char *copy)
+{
+	int i = find(s, copy);
+
+	if (i >= 0) {
+		free(copy);
+		return i;
+	}
+	return add_plain(s, copy, copy);
+}
+
+/* add_alternatives - TEXT is "a|b|...": each alternative once, then the
+ * entry that stands for them */
+static int add_alternatives(struct litset *s, const char *text)
+{
+	int alt[LITSET_ALTS_MAX];
+	size_t n = 0;
+	struct literal *l;
+
+	for (const char *p = text; n < LITSET_ALTS_MAX;) {
+		size_t len = strcspn(p, "|");
+
+		if (len > 0)
+			alt[n++] = add_copy(s, xstrndup(p, len));
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
+	add_plain(s, text, NULL);
+	l = &s->v[s->n - 1];
+	memcpy(l->alt, alt, n * sizeof alt[0]);
+	l->nalt = n;
+	return (int)s->n - 1;
+}
+
+int litset_add(struct litset *s, const char *text)
+{
+	int i = find(s, text);
+
+	if (i >= 0)
+		return i;
+	if (strchr(text, '|') != NULL)
+		return add_alternatives(s, text);
+	return add_plain(s, text, NULL);
 }
 
 void litset_next_line(struct litset *s)
@@ -122,8 +187,14 @@ int litset_has(struct litset *s, int i, const char *line, size_t len)
 	struct literal *l = &s->v[i];
 
 	if (l->line != s->line + 1) {	/* +1: a fresh set knows nothing */
-		l->found = (l->part < 0 || litset_has(s, l->part, line, len)) &&
-		    search(line, len, l->text, l->len, l->anchor);
+		if (l->nalt > 0) {
+			l->found = 0;
+			for (size_t k = 0; k < l->nalt && !l->found; k++)
+				l->found = litset_has(s, l->alt[k], line, len);
+		} else {
+			l->found = (l->part < 0 || litset_has(s, l->part, line, len)) &&
+			    search(line, len, l->text, l->len, l->anchor);
+		}
 		l->line = s->line + 1;
 	}
 	return l->found;

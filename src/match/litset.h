@@ -14,8 +14,10 @@ struct litset;
 struct litset *litset_new(void);
 void litset_free(struct litset *s);
 
+#define LITSET_ALTS_MAX 8	/* alternatives of one literal, at most */
+
 /* litset_add - the index of literal TEXT (not empty; kept, not copied),
- * the same for equal texts */
+ * the same for equal texts. "a|b|c": the line must hold one of them */
 int litset_add(struct litset *s, const char *text);
 
 /* litset_next_line - forget what the previous line held */

@@ -84,7 +84,12 @@ static void add_rule_literals(struct literals *l, const struct format_def *f)
 				f->name, "");
 			return;
 		}
-		add_literal(l, lit, strlen(lit), f->name);
+		while (*lit != '\0') {	/* each of its alternatives */
+			size_t n = strcspn(lit, "|");
+
+			add_literal(l, lit, n, f->name);
+			lit += n + (lit[n] == '|');
+		}
 	}
 }
 

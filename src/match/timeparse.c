@@ -91,13 +91,57 @@ static time_t wall_seconds(const struct tm *fields)
 			fields->tm_sec);
 }
 
-/* utc_offset - seconds east of UTC in force at instant T (localtime_r
- * does not re-read the zone file on every call, mktime does) */
-static long utc_offset(time_t t)
+/* what localtime_r says of one minute of one zone */
+struct zone_memo {
+	time_t minute;
+	const char *zone[2];	/* tzname[] when it was taken: a tzset()
+				 * for another zone changes them */
+	long offset;		/* seconds east of UTC */
+	int year;		/* local year, as tm_year */
+	int used;
+};
+
+/* zone_at - the UTC offset and local year in force at instant T
+ * (localtime_r does not re-read the zone file on every call, mktime
+ * does); 0 if T cannot be shown. The last three answers are kept per
+ * thread: in the years around now zones change only on whole minutes,
+ * and a backlog asks about the same minutes (now, and a day either side
+ * of each stamp) again and again */
+static int zone_at(time_t t, long *offset, int *year)
 {
+	static __thread struct zone_memo memo[3];
+	static __thread unsigned next;
+	time_t minute = t / 60 - (t % 60 < 0);
+	struct zone_memo *m = NULL;
 	struct tm tm;
 
-	return localtime_r(&t, &tm) ? tm.tm_gmtoff : 0;
+	for (unsigned i = 0; i < 3 && m == NULL; i++)
+		if (memo[i].used && memo[i].minute == minute &&
+		    memo[i].zone[0] == tzname[0] && memo[i].zone[1] == tzname[1])
+			m = &memo[i];
+	if (m == NULL) {
+		if (localtime_r(&t, &tm) == NULL)
+			return 0;
+		m = &memo[next++ % 3];
+		m->offset = tm.tm_gmtoff;
+		m->year = tm.tm_year;
+		m->minute = minute;
+		m->zone[0] = tzname[0];	/* as localtime_r left them */
+		m->zone[1] = tzname[1];
+		m->used = 1;
+	}
+	*offset = m->offset;
+	*year = m->year;
+	return 1;
+}
+
+/* utc_offset - seconds east of UTC in force at instant T */
+static long utc_offset(time_t t)
+{
+	long offset;
+	int year;
+
+	return zone_at(t, &offset, &year) ? offset : 0;
 }
 
 /* reads_back - does instant T show the wall-clock time FIELDS? */
@@ -151,14 +195,14 @@ static int take_month_name(struct cursor *c, int *mon)
  * as wall-clock seconds: no time-zone work per candidate) */
 static int pick_year(struct tm *tm, time_t now, time_t *out)
 {
-	struct tm today;
 	time_t now_wall, best_dist = 0;
-	int found = 0, best_year = 0;
+	int found = 0, best_year = 0, this_year;
+	long offset;
 
-	if (localtime_r(&now, &today) == NULL)
+	if (!zone_at(now, &offset, &this_year))
 		return 0;
-	now_wall = now + today.tm_gmtoff;
-	for (int y = today.tm_year - 1; y <= today.tm_year + 1; y++) {
+	now_wall = now + offset;
+	for (int y = this_year - 1; y <= this_year + 1; y++) {
 		struct tm candidate = *tm;
 		time_t wall, dist;
 

@@ -99,6 +99,21 @@ static void count_line(const char *line, size_t len, void *ctx)
 	c->lines++;
 }
 
+/* holds_literal - LINE holds rule literal P or one of its alternatives
+ * ("a|b") */
+static int holds_literal(const char *line, size_t len, const char *p)
+{
+	for (;;) {
+		size_t n = strcspn(p, "|");
+
+		if (memmem(line, len, p, n) != NULL)
+			return 1;
+		if (p[n] == '\0')
+			return 0;
+		p += n + 1;
+	}
+}
+
 /* the matcher's prefilters alone, every rule's literal on every line (as
  * matcher_match does for a line no rule matches): its memmem share.
  * Counts the lines with at least one hit */
@@ -113,9 +128,38 @@ static void prefilter_line(const char *line, size_t len, void *ctx)
 		     format_table[i].rules[j].re != NULL; j++) {
 			const char *p = format_table[i].rules[j].prefilter;
 
-			hit |= p == NULL || memmem(line, len, p, strlen(p)) != NULL;
+			hit |= p == NULL || holds_literal(line, len, p);
 		}
 	c->logins += (unsigned long)hit;
+}
+
+/* split_alternatives - P's alternatives ("a|b") as separate strings in
+ * OUT (kept in a static pool); how many */
+static size_t split_alternatives(const char *p, const char **out, size_t max)
+{
+	static char pool[4096];
+	static size_t used;
+	size_t n = 0;
+
+	if (strchr(p, '|') == NULL) {
+		if (max > 0)
+			out[n++] = p;
+		return n;
+	}
+	while (n < max) {
+		size_t len = strcspn(p, "|");
+
+		if (used + len + 1 > sizeof pool)
+			break;
+		memcpy(pool + used, p, len);
+		pool[used + len] = '\0';
+		out[n++] = pool + used;
+		used += len + 1;
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
+	return n;
 }
 
 /* distinct_prefilters - the built-in literals, minus any that contains
@@ -130,7 +174,7 @@ static size_t distinct_prefilters(const char **out, size_t max)
 		     format_table[i].rules[j].re != NULL && n < max; j++) {
 			const char *p = format_table[i].rules[j].prefilter;
 
-			out[n++] = p ? p : "";
+			n += split_alternatives(p ? p : "", out + n, max - n);
 		}
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < n; j++)
@@ -146,8 +190,8 @@ static size_t distinct_prefilters(const char **out, size_t max)
  * literal searched once per read; counts the hits (candidate lines) */
 static int bufscan_file(const char *path, struct counts *c)
 {
-	const char *lit[32];
-	size_t nlit = distinct_prefilters(lit, 32), carry = 0;
+	const char *lit[64];
+	size_t nlit = distinct_prefilters(lit, 64), carry = 0;
 	char *buf = xmalloc(TAIL_READ_SIZE + TAIL_LINE_MAX);
 	int fd = open(path, O_RDONLY);
 	ssize_t n;

@@ -195,6 +195,42 @@ static void test_literal_set(void **state)
 	litset_free(s);
 }
 
+/* "a|b": the line holds one of the alternatives; each alternative is
+ * also an ordinary literal of the set, shared with equal ones */
+static void test_literal_alternatives(void **state)
+{
+	struct litset *s = litset_new();
+	int either = litset_add(s, "Login user=|Auth user=|APOP user=");
+	int auth = litset_add(s, "Auth user=");
+	int killed = litset_add(s, "ogout user=|Killed|, while ");
+	const char *lines[] = {
+		"mx imapd[1]: Login user=a host=b [192.0.2.1]",
+		"mx imapd[1]: Auth user=a host=b [192.0.2.1]",
+		"mx imapd[1]: APOP user=a host=b [192.0.2.1]",
+		"mx imapd[1]: Login failed user=a host=b [192.0.2.1]",
+		"mx imapd[1]: Autologout user=a host=b [192.0.2.1]",
+		"mx imapd[1]: Killed (lost mailbox lock) user=a host=b [192.0.2.1]",
+		"mx imapd[1]: Unexpected client disconnect, while reading line user=a",
+		"mx imapd[1]: Login|Auth user=|APOP",
+	};
+	const int want_either[] = { 1, 1, 1, 0, 0, 0, 0, 1 };
+	const int want_killed[] = { 0, 0, 0, 0, 1, 1, 1, 0 };
+
+	(void)state;
+	assert_int_equal(litset_add(s, "Auth user="), auth);	/* shared */
+	assert_int_equal(litset_add(s, "Login user=|Auth user=|APOP user="), either);
+	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		size_t len = strlen(lines[i]);
+
+		litset_next_line(s);
+		assert_int_equal(litset_has(s, either, lines[i], len), want_either[i]);
+		assert_int_equal(litset_has(s, killed, lines[i], len), want_killed[i]);
+		assert_int_equal(litset_has(s, auth, lines[i], len),
+				 strstr(lines[i], "Auth user=") != NULL);
+	}
+	litset_free(s);
+}
+
 static struct matcher *auto_matcher(struct pattern_spec *p, size_t np)
 {
 	static char *names[] = { "auto" };
@@ -422,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_tag_filters),
 		cmocka_unit_test(test_literal_search),
 		cmocka_unit_test(test_literal_set),
+		cmocka_unit_test(test_literal_alternatives),
 		cmocka_unit_test(test_every_header_form),
 		cmocka_unit_test(test_foreign_tags_run_nothing),
 		cmocka_unit_test(test_tag_runs_own_rules),

@@ -10,6 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include "unit.h"
 #include "corpus_set.h"
 
@@ -139,6 +142,78 @@ static void test_every_format_has_corpus_line(void **state)
 			fail_msg("format %s matches no corpus line", format_table[f].name);
 		matcher_free(m);
 	}
+	globfree(&g);
+}
+
+/* holds_literal - LINE holds rule literal LIT or one of its alternatives */
+static int holds_literal(const char *line, size_t len, const char *lit)
+{
+	for (;;) {
+		size_t n = strcspn(lit, "|");
+
+		if (memmem(line, len, lit, n) != NULL)
+			return 1;
+		if (lit[n] == '\0')
+			return 0;
+		lit += n + 1;
+	}
+}
+
+/* literal_check_file - every line of PATH that rule R's regex (RE)
+ * matches holds R's literal: the matcher runs a rule only on lines that
+ * hold it, so a literal a line can lack would lose that line */
+static size_t literal_check_file(const struct format_rule *r, pcre2_code *re,
+				 pcre2_match_data *md, const char *path)
+{
+	size_t len, hits = 0;
+	char *buf = read_file(path, &len);
+
+	for (char *line = buf, *nl; line < buf + len; line = nl + 1) {
+		nl = memchr(line, '\n', (size_t)(buf + len - line));
+		if (nl == NULL)
+			nl = buf + len;
+		if (pcre2_match(re, (PCRE2_SPTR)line, (size_t)(nl - line), 0, 0,
+				md, NULL) < 0)
+			continue;
+		hits++;
+		if (!holds_literal(line, (size_t)(nl - line), r->prefilter))
+			fail_msg("%s: a line the rule matches lacks its literal "
+				 "\"%s\": %.*s", path, r->prefilter,
+				 (int)(nl - line), line);
+	}
+	free(buf);
+	return hits;
+}
+
+static void test_rule_literals_in_matched_lines(void **state)
+{
+	glob_t g;
+	size_t checked = 0;
+
+	(void)state;
+	corpus_glob(&g);
+	for (size_t f = 0; f < format_count; f++)
+		for (size_t i = 0; i < FORMAT_RULES_MAX &&
+		     format_table[f].rules[i].re != NULL; i++) {
+			const struct format_rule *r = &format_table[f].rules[i];
+			int err;
+			PCRE2_SIZE off;
+			pcre2_code *re;
+			pcre2_match_data *md;
+
+			if (r->prefilter == NULL)
+				continue;
+			re = pcre2_compile((PCRE2_SPTR)r->re, PCRE2_ZERO_TERMINATED,
+					   0, &err, &off, NULL);
+			assert_non_null(re);
+			md = pcre2_match_data_create_from_pattern(re, NULL);
+			for (size_t k = 0; k < g.gl_pathc; k++)
+				checked += literal_check_file(r, re, md, g.gl_pathv[k]);
+			pcre2_match_data_free(md);
+			pcre2_code_free(re);
+		}
+	printf("%zu matched corpus lines hold their rule's literal\n", checked);
+	assert_true(checked > 0);
 	globfree(&g);
 }
 
@@ -443,6 +518,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_corpus),
+		cmocka_unit_test(test_rule_literals_in_matched_lines),
 		cmocka_unit_test(test_every_format_has_corpus_line),
 		cmocka_unit_test(test_each_format_alone),
 		cmocka_unit_test(test_auto_matches_samples),
