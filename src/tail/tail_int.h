@@ -57,6 +57,12 @@ struct stream {
 	struct stream *next;	/* in the rotated list */
 };
 
+/* a directory as it was when its siblings were last listed unchanged */
+struct dir_stamp {
+	uint64_t dev, ino, mtime_ns, ctime_ns;
+	int valid;
+};
+
 struct tail_file {
 	char *path;		/* as configured */
 	char *base;		/* its last component */
@@ -68,6 +74,9 @@ struct tail_file {
 	int alias_noted;	/* "same file as ..." logged */
 	uint64_t settled_ns;	/* siblings changed before this were seen
 				 * (start, or the last sweep) */
+	struct dir_stamp stamp[2];	/* its directory's (and a symlink
+					 * target's): siblings are listed again
+					 * once one changed */
 	long long retry_ms;	/* open failed: not before this time */
 	unsigned backoff_ms;
 	struct ratelimit rl;
@@ -242,9 +251,13 @@ int tail_retired_find(const struct tailer *t, uint64_t dev, uint64_t ino,
 		      struct position *p);
 
 /* tail_siblings_changed - some sibling of F that is not followed and was
- * not retired changed at or after SINCE (ns): a fstatat per name only */
-int tail_siblings_changed(struct tailer *t, const struct tail_file *f,
+ * not retired changed at or after SINCE (ns): a fstatat per name only;
+ * F's directory stamps are taken from the listing */
+int tail_siblings_changed(struct tailer *t, struct tail_file *f,
 			  uint64_t since);
+/* tail_siblings_quiet - no entry of F's directories was added, removed or
+ * renamed since tail_siblings_changed listed them unchanged: a stat each */
+int tail_siblings_quiet(const struct tail_file *f);
 
 /* tail_sweep.c */
 /* tail_sweep - before positions are reported: follow every sibling of

@@ -195,10 +195,45 @@ static int scan_dir(struct tailer *t, struct tail_sibling_list *l,
 	return changed;
 }
 
+static void stamp_set(struct dir_stamp *s, const struct stat *st, int valid)
+{
+	s->dev = (uint64_t)st->st_dev;
+	s->ino = (uint64_t)st->st_ino;
+	s->mtime_ns = ns_of(&st->st_mtim);
+	s->ctime_ns = ns_of(&st->st_ctim);
+	s->valid = valid;
+}
+
+/* stamp_holds - S is valid and PATH's directory still has it */
+static int stamp_holds(const struct dir_stamp *s, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == NULL ? xstrdup(".") :
+		xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
+	struct stat st;
+	int same = s->valid && stat(dir, &st) == 0 &&
+		   (uint64_t)st.st_dev == s->dev &&
+		   (uint64_t)st.st_ino == s->ino &&
+		   ns_of(&st.st_mtim) == s->mtime_ns &&
+		   ns_of(&st.st_ctim) == s->ctime_ns;
+
+	free(dir);
+	return same;
+}
+
+int tail_siblings_quiet(const struct tail_file *f)
+{
+	return stamp_holds(&f->stamp[0], f->path) &&
+	       (f->real_path == NULL || stamp_holds(&f->stamp[1], f->real_path));
+}
+
 /* changed_in - a sibling of PATH (in its directory) that is not followed
  * and not retired changed at or after SINCE, or the directory changed
- * while it was looked at (a sibling may have been missed) */
-static int changed_in(struct tailer *t, const char *path, uint64_t since)
+ * while it was looked at (a sibling may have been missed). *STAMP: the
+ * directory, valid if it did not change (a later change shows in its
+ * times: they were before the clock was read) */
+static int changed_in(struct tailer *t, const char *path, uint64_t since,
+		      struct dir_stamp *stamp)
 {
 	const char *base;
 	char *dir;
@@ -219,19 +254,25 @@ static int changed_in(struct tailer *t, const char *path, uint64_t since)
 					  (uint64_t)st.st_ino) == NULL &&
 			!tail_retired_find(t, (uint64_t)st.st_dev,
 					   (uint64_t)st.st_ino, NULL);
+	stamp->valid = 0;
 	if (d != NULL) {
-		found |= dir_changed(d, &before, t0) != 0;
+		int changed = dir_changed(d, &before, t0);
+
+		stamp_set(stamp, &before, !changed);
+		found |= changed != 0;
 		closedir(d);
 	}
 	free(dir);
 	return found;
 }
 
-int tail_siblings_changed(struct tailer *t, const struct tail_file *f,
+int tail_siblings_changed(struct tailer *t, struct tail_file *f,
 			  uint64_t since)
 {
-	return changed_in(t, f->path, since) ||
-	       (f->real_path != NULL && changed_in(t, f->real_path, since));
+	f->stamp[1].valid = 0;
+	return changed_in(t, f->path, since, &f->stamp[0]) ||
+	       (f->real_path != NULL &&
+		changed_in(t, f->real_path, since, &f->stamp[1]));
 }
 
 /* list_all - F's siblings in its directory (and beside a symlink's

@@ -5,7 +5,10 @@
  * before the positions are saved. So after a restart, a sibling without
  * a saved position that is older than the last save's sweep was seen
  * then and is known to be read, or to be a copy of a file read; one
- * newer than it is read. Must never let a save pass a sibling unseen.
+ * newer than it is read. A directory none of whose entries was added,
+ * removed or renamed since it was last listed unchanged (its times, a
+ * stat) is not listed again: the look costs one stat a save while only
+ * the followed file grows. Must never let a save pass a sibling unseen.
  */
 #include <string.h>
 #include <sys/stat.h>
@@ -31,7 +34,8 @@ static uint64_t sweep_file(struct tailer *t, struct tail_file *f,
 	struct tail_sibling_list l;
 	uint64_t hold = now;
 
-	if (!tail_siblings_changed(t, f, f->settled_ns))
+	if ((!t->undecided && tail_siblings_quiet(f)) ||
+	    !tail_siblings_changed(t, f, f->settled_ns))
 		return now;
 	tail_siblings(t, f, &l);
 	if (l.changing && f->settled_ns < hold)	/* one may be missing */
