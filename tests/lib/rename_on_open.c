@@ -7,7 +7,8 @@
  *   ROO_ARMED  path: ... it is removed (one shot) and, first,
  *   ROO_RENAME "from1>to1|from2>to2|...": these renames are done in order,
  *   ROO_CREATE path: then this empty file is created (may be unset).
- * Built by the test with cc -shared -fPIC; test code only.
+ * Wraps open (and open64, the same on 64-bit glibc). Built by the test
+ * with cc -shared -fPIC; test code only.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -35,9 +36,9 @@ static void rotate_now(void)
 		rename(pair, to);
 	}
 	if (create != NULL && *create != '\0') {
-		int (*real_open)(const char *, int, ...) =
+		int (*real)(const char *, int, ...) =
 			(int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
-		int fd = real_open(create, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		int fd = real(create, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
 		if (fd >= 0)
 			close(fd);
@@ -55,35 +56,29 @@ static void maybe_rotate(const char *path)
 		rotate_now();
 }
 
-static mode_t mode_arg(int flags, va_list ap)
+/* real_open - maybe rotate, then the next definition of SYM */
+static int real_open(const char *sym, const char *path, int flags,
+		     va_list ap)
 {
-	return (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
+	int (*real)(const char *, int, ...) =
+		(int (*)(const char *, int, ...))dlsym(RTLD_NEXT, sym);
+	mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int)
+						      : 0;
+
+	maybe_rotate(path);
+	return real(path, flags, mode);
 }
 
 int open(const char *path, int flags, ...)
 {
-	int (*real)(const char *, int, ...) =
-		(int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
 	va_list ap;
-	mode_t mode;
+	int fd;
 
 	va_start(ap, flags);
-	mode = mode_arg(flags, ap);
+	fd = real_open("open", path, flags, ap);
 	va_end(ap);
-	maybe_rotate(path);
-	return real(path, flags, mode);
+	return fd;
 }
 
-int open64(const char *path, int flags, ...)
-{
-	int (*real)(const char *, int, ...) =
-		(int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open64");
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = mode_arg(flags, ap);
-	va_end(ap);
-	maybe_rotate(path);
-	return real(path, flags, mode);
-}
+/* 64-bit glibc: open64 is open */
+int open64(const char *path, int flags, ...) __attribute__((alias("open")));

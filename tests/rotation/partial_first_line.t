@@ -8,8 +8,6 @@ and never read: here a file with logins moved into place, then rotated,
 while popgated was stopped. Also while it runs (stalled), the file at
 the path holding part of a line when two rotations pass. Every login
 exactly once."""
-import os
-import signal
 import time
 
 import rotlib  # noqa: E402
@@ -19,15 +17,6 @@ pt = rotlib.pt
 tap = pt.Tap()
 
 
-def partial_file_saved(d, log, name, line):
-    """rename rotation to a new file holding the start of LINE only;
-    wait until its position is saved"""
-    stresslib.rotate_rename(log)
-    pt.append(log, line[:30])
-    ok, t = pt.wait_until(lambda: stresslib.file_known(d, log), 30, 0.02)
-    tap.ok(ok, "%s: the file with part of a line is followed (%.3fs)" % (name, t))
-
-
 def case(mode, net):
     name = "part of a first line, %s" % mode
     d, log = rotlib.started(tap)
@@ -35,7 +24,8 @@ def case(mode, net):
     stamp = time.time()
     b = rotlib.ips(net, 10, 5)
     moved = "".join(pt.login_line(ip, t=stamp) for ip in b)
-    partial_file_saved(d, log, name, pt.login_line("%s.99" % net, t=stamp))
+    rotlib.new_file_followed(tap, d, name, pt.login_line("%s.99" % net, t=stamp)[:30],
+                             "the new file holding part of a line")
     with rotlib.Across(tap, d, mode):
         stresslib.rotate_move_in(log, moved)    # B: same second, same 30 bytes
         stresslib.rotate_rename(log)            # B's file is a sibling now
