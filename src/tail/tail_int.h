@@ -18,6 +18,9 @@
 
 #define TAIL_CHECK_MAX 256	/* checkpoint: hash of the last bytes of a line */
 #define TAIL_CHECKS 4096	/* checkpoints kept per open file (its last lines) */
+#define TAIL_TICK_SLACK_NS 1000000000ull	/* a file time this far past the
+					 * coarse clock is a clock set back,
+					 * not a finer time of the same tick */
 
 struct tail_input;
 

@@ -139,7 +139,15 @@ static uint64_t ns_of(const struct timespec *ts)
 	return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
 }
 
-/* dir_changed - D, whose mtime was BEFORE when it was opened at T0 (the
+/* recent - time T is at or after T0, but not so far that it can only be
+ * a clock set back (a file time can be a clock tick ahead of the coarse
+ * clock T0 was read from) */
+static int recent(uint64_t t, uint64_t t0)
+{
+	return t >= t0 && t - t0 < TAIL_TICK_SLACK_NS;
+}
+
+/* dir_changed - D, whose stat was BEFORE when it was opened at T0 (the
  * coarse clock), changed while it was looked at (1), or may have without
  * showing it: it changed in the clock tick T0 was read in, and a change
  * while listed would carry the same time (2); 0 if neither. A name
@@ -153,7 +161,8 @@ static int dir_changed(DIR *d, const struct stat *before, uint64_t t0)
 	    ns_of(&st.st_mtim) != ns_of(&before->st_mtim) ||
 	    ns_of(&st.st_ctim) != ns_of(&before->st_ctim))
 		return 1;
-	return ns_of(&st.st_mtim) >= t0 || ns_of(&st.st_ctim) >= t0 ? 2 : 0;
+	return recent(ns_of(&st.st_mtim), t0) ||
+	       recent(ns_of(&st.st_ctim), t0) ? 2 : 0;
 }
 
 /* open_dir_at - open_dir_of, with the directory's stat and the coarse

@@ -45,7 +45,7 @@ static uint64_t sweep_file(struct tailer *t, struct tail_file *f,
 		uint64_t m = (uint64_t)sb->st.st_mtim.tv_sec * 1000000000u +
 			     (uint64_t)sb->st.st_mtim.tv_nsec;
 
-		*again |= m >= now;
+		*again |= m >= now && m - now < TAIL_TICK_SLACK_NS;
 		if (sb->fd < 0 || m < f->settled_ns ||
 		    tail_stream_by_id(t, (uint64_t)sb->st.st_dev,
 				      (uint64_t)sb->st.st_ino) != NULL ||
