@@ -139,12 +139,17 @@ static uint64_t ns_of(const struct timespec *ts)
 	return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
 }
 
-/* recent - time T is at or after T0, but not so far that it can only be
- * a clock set back (a file time can be a clock tick ahead of the coarse
- * clock T0 was read from) */
-static int recent(uint64_t t, uint64_t t0)
+/* recent - a change at or after T0 (the coarse clock) could carry time
+ * TS: TS is at or after T0 (a file time can be a tick ahead of the coarse
+ * clock), or in whole seconds (a file system without finer times, FAT:
+ * two) and T0 within them; not so far ahead that it can only be a clock
+ * set back */
+static int recent(const struct timespec *ts, uint64_t t0)
 {
-	return t >= t0 && t - t0 < TAIL_TICK_SLACK_NS;
+	uint64_t t = ns_of(ts);
+	uint64_t end = ts->tv_nsec == 0 ? t + 2000000000u : t;
+
+	return end >= t0 && (t < t0 || t - t0 < TAIL_TICK_SLACK_NS);
 }
 
 /* dir_changed - D, whose stat was BEFORE when it was opened at T0 (the
@@ -161,8 +166,7 @@ static int dir_changed(DIR *d, const struct stat *before, uint64_t t0)
 	    ns_of(&st.st_mtim) != ns_of(&before->st_mtim) ||
 	    ns_of(&st.st_ctim) != ns_of(&before->st_ctim))
 		return 1;
-	return recent(ns_of(&st.st_mtim), t0) ||
-	       recent(ns_of(&st.st_ctim), t0) ? 2 : 0;
+	return recent(&st.st_mtim, t0) || recent(&st.st_ctim, t0) ? 2 : 0;
 }
 
 /* open_dir_at - open_dir_of, with the directory's stat and the coarse
