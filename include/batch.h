@@ -18,7 +18,7 @@ enum batch_op_kind {
 	BATCH_REMOVE,		/* addr */
 	BATCH_SESSION_OPEN,	/* addr, time: open_sessions++ (session_start set if 0) */
 	BATCH_SESSION_CLOSE,	/* addr, time: open_sessions--, last_seen = max(.., time) */
-	BATCH_PUT_POSITION,	/* name, position */
+	BATCH_PUT_POSITION,	/* name, bytes: a struct position */
 	BATCH_DEL_POSITION,	/* name */
 	BATCH_COUNTER_ADD,	/* name, value */
 	BATCH_SET_PARAMS,	/* params */
@@ -39,7 +39,6 @@ struct batch_op {
 	char service[RECORD_SERVICE_MAX];
 	char user[RECORD_USER_MAX];
 	char *name;		/* owned copy */
-	struct position position;
 	uint64_t value;
 	struct store_params params;
 	void *bytes;		/* owned copy */

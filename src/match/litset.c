@@ -78,6 +78,19 @@ int litset_find(const char *line, size_t len, const char *text, size_t tlen)
 	return search(line, len, text, tlen, rarest_byte(text, tlen));
 }
 
+int litset_find_any(const char *line, size_t len, const char *text)
+{
+	for (;;) {
+		size_t n = strcspn(text, "|");
+
+		if (n > 0 && litset_find(line, len, text, n))
+			return 1;
+		if (text[n] == '\0')
+			return 0;
+		text += n + 1;
+	}
+}
+
 struct litset *litset_new(void)
 {
 	return xcalloc(1, sizeof(struct litset));

@@ -27,5 +27,8 @@ int litset_has(struct litset *s, int i, const char *line, size_t len);
 
 /* litset_find - 1 if TEXT (TLEN bytes) occurs in LINE (tests) */
 int litset_find(const char *line, size_t len, const char *text, size_t tlen);
+/* litset_find_any - 1 if LINE holds literal TEXT, or for "a|b" one of its
+ * alternatives, as litset_has answers (tests, benchmarks) */
+int litset_find_any(const char *line, size_t len, const char *text);
 
 #endif

@@ -104,7 +104,9 @@ void batch_put_position(struct batch *b, const char *name,
 	struct batch_op *op = new_op(b, BATCH_PUT_POSITION);
 
 	op->name = xstrdup(name);
-	op->position = *p;
+	op->bytes = xmalloc(sizeof *p);	/* not in every op: few have one */
+	memcpy(op->bytes, p, sizeof *p);
+	op->nbytes = sizeof *p;
 }
 
 void batch_del_position(struct batch *b, const char *name)

@@ -286,7 +286,7 @@ static int apply_position_op(struct store *s, MDB_txn *txn,
 		rc = mdb_del(txn, s->positions, &k, NULL);
 		return rc == MDB_NOTFOUND ? 0 : rc;
 	}
-	position_encode(&op->position, buf);
+	position_encode((const struct position *)op->bytes, buf);
 	return mdb_put(txn, s->positions, &k, &v, 0);
 }
 

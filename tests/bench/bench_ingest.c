@@ -31,6 +31,7 @@
 #include "bench.h"
 #include "config.h"
 #include "formats.h"
+#include "litset.h"
 #include "log.h"
 #include "match.h"
 #include "prefilter.h"
@@ -99,21 +100,6 @@ static void count_line(const char *line, size_t len, void *ctx)
 	c->lines++;
 }
 
-/* holds_literal - LINE holds rule literal P or one of its alternatives
- * ("a|b") */
-static int holds_literal(const char *line, size_t len, const char *p)
-{
-	for (;;) {
-		size_t n = strcspn(p, "|");
-
-		if (memmem(line, len, p, n) != NULL)
-			return 1;
-		if (p[n] == '\0')
-			return 0;
-		p += n + 1;
-	}
-}
-
 /* the matcher's prefilters alone, every rule's literal on every line (as
  * matcher_match does for a line no rule matches): its memmem share.
  * Counts the lines with at least one hit */
@@ -128,7 +114,7 @@ static void prefilter_line(const char *line, size_t len, void *ctx)
 		     format_table[i].rules[j].re != NULL; j++) {
 			const char *p = format_table[i].rules[j].prefilter;
 
-			hit |= p == NULL || holds_literal(line, len, p);
+			hit |= p == NULL || litset_find_any(line, len, p);
 		}
 	c->logins += (unsigned long)hit;
 }

@@ -225,6 +225,8 @@ static void test_literal_alternatives(void **state)
 		litset_next_line(s);
 		assert_int_equal(litset_has(s, either, lines[i], len), want_either[i]);
 		assert_int_equal(litset_has(s, killed, lines[i], len), want_killed[i]);
+		assert_int_equal(litset_find_any(lines[i], len, "ogout user=|Killed|, while "),
+				 want_killed[i]);
 		assert_int_equal(litset_has(s, auth, lines[i], len),
 				 strstr(lines[i], "Auth user=") != NULL);
 	}

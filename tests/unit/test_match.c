@@ -17,6 +17,7 @@
 #include "corpus_set.h"
 
 #include "formats.h"
+#include "litset.h"
 #include "match.h"
 #include "timeparse.h"
 #include "util.h"
@@ -145,20 +146,6 @@ static void test_every_format_has_corpus_line(void **state)
 	globfree(&g);
 }
 
-/* holds_literal - LINE holds rule literal LIT or one of its alternatives */
-static int holds_literal(const char *line, size_t len, const char *lit)
-{
-	for (;;) {
-		size_t n = strcspn(lit, "|");
-
-		if (memmem(line, len, lit, n) != NULL)
-			return 1;
-		if (lit[n] == '\0')
-			return 0;
-		lit += n + 1;
-	}
-}
-
 /* literal_check_file - every line of PATH that rule R's regex (RE)
  * matches holds R's literal: the matcher runs a rule only on lines that
  * hold it, so a literal a line can lack would lose that line */
@@ -176,7 +163,7 @@ static size_t literal_check_file(const struct format_rule *r, pcre2_code *re,
 				md, NULL) < 0)
 			continue;
 		hits++;
-		if (!holds_literal(line, (size_t)(nl - line), r->prefilter))
+		if (!litset_find_any(line, (size_t)(nl - line), r->prefilter))
 			fail_msg("%s: a line the rule matches lacks its literal "
 				 "\"%s\": %.*s", path, r->prefilter,
 				 (int)(nl - line), line);
