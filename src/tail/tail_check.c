@@ -109,6 +109,13 @@ static int whole_first_line(int fd, struct tail_input *in, uint32_t len)
 	       (tail_pread(fd, in, &last, 1, len - 1) == 1 && last == '\n');
 }
 
+int tail_first_line_is(int fd, struct tail_input *in,
+		       const struct position *p)
+{
+	return p->fingerprint_len > 0 && tail_fp_matches(fd, in, p) &&
+	       whole_first_line(fd, in, p->fingerprint_len);
+}
+
 /* tail_content_matches - FD holds what P was saved on, up to P's offset:
  * its first line and the bytes before the offset (both known); at
  * offset 0, its whole first line */
@@ -117,10 +124,10 @@ int tail_content_matches(int fd, struct tail_input *in,
 {
 	struct position_check c = { p->offset, p->tail_fp, p->tail_len };
 
+	if (p->offset == 0)
+		return tail_first_line_is(fd, in, p);
 	if (p->fingerprint_len == 0 || !tail_fp_matches(fd, in, p))
 		return 0;
-	if (p->offset == 0)
-		return whole_first_line(fd, in, p->fingerprint_len);
 	return p->tail_len > 0 && tail_check_matches(fd, in, &c);
 }
 
@@ -145,7 +152,7 @@ int tail_copy_of(int fd, struct tail_input *in, const struct position *p)
 {
 	if (p->fingerprint_len > 0 &&
 	    !tail_fp_is_hole(p->fingerprint, p->fingerprint_len))
-		return tail_fp_matches(fd, in, p);
+		return tail_first_line_is(fd, in, p);
 	return p->offset > 0 && tail_content_matches(fd, in, p);
 }
 

@@ -18,6 +18,9 @@
 
 #define TAIL_CHECK_MAX 256	/* checkpoint: hash of the last bytes of a line */
 #define TAIL_CHECKS 4096	/* checkpoints kept per open file (its last lines) */
+#define TAIL_TICK_SLACK_NS 1000000000ull	/* a file time this far past the
+					 * coarse clock is a clock set back,
+					 * not a finer time of the same tick */
 
 struct tail_input;
 
@@ -57,6 +60,12 @@ struct stream {
 	struct stream *next;	/* in the rotated list */
 };
 
+/* a directory as it was when its siblings were last listed unchanged */
+struct dir_stamp {
+	uint64_t dev, ino, mtime_ns, ctime_ns;
+	int valid;
+};
+
 struct tail_file {
 	char *path;		/* as configured */
 	char *base;		/* its last component */
@@ -68,6 +77,9 @@ struct tail_file {
 	int alias_noted;	/* "same file as ..." logged */
 	uint64_t settled_ns;	/* siblings changed before this were seen
 				 * (start, or the last sweep) */
+	struct dir_stamp stamp[2];	/* its directory's (and a symlink
+					 * target's): siblings are listed again
+					 * once one changed */
 	long long retry_ms;	/* open failed: not before this time */
 	unsigned backoff_ms;
 	struct ratelimit rl;
@@ -157,8 +169,14 @@ int tail_check_matches(int fd, struct tail_input *in,
 /* tail_content_matches - first line and bytes before P's offset match */
 int tail_content_matches(int fd, struct tail_input *in,
 			 const struct position *p);
-/* tail_copy_of - FD starts with what P's file held: its first line, or
- * when that is a NUL hole, the bytes before P's offset too */
+/* tail_first_line_is - FD's first line is the whole line P's
+ * fingerprint covers (part of a line, as a writer left it between two
+ * writes, is shared by every file started in the same second: never
+ * taken for the same content) */
+int tail_first_line_is(int fd, struct tail_input *in,
+		       const struct position *p);
+/* tail_copy_of - FD starts with what P's file held: its whole first
+ * line, or when that is a NUL hole, the bytes before P's offset too */
 int tail_copy_of(int fd, struct tail_input *in, const struct position *p);
 /* tail_check_add - a line ended at END; BYTES_END: just past its newline
  * in memory, with AVAIL bytes of the line before it */
@@ -205,6 +223,8 @@ struct tail_sibling_list {
 	struct tail_sibling *v;	/* oldest first (mtime, then number) */
 	size_t n;
 	int busy;		/* one was being compressed, or vanished */
+	int changing;		/* the directory changed as it was listed,
+				 * or just before: one may be missing */
 };
 void tail_siblings(struct tailer *t, const struct tail_file *f,
 		   struct tail_sibling_list *l);
@@ -225,14 +245,22 @@ void tail_sibling_after_rotation(struct tailer *t, struct tail_file *f,
 				 struct stream *s);
 void tail_sibling_copy(struct tailer *t, struct tail_file *f,
 		       struct stream *s);
+/* tail_sibling_is_copy - SB starts with what a followed file holds or
+ * held before it was cut back, or what a retired file held (a copy, a
+ * compressed copy: read already, or read through the file itself) */
+int tail_sibling_is_copy(struct tailer *t, const struct tail_sibling *sb);
 /* tail_retired_find - (DEV, INO) was retired; *P where it ended */
 int tail_retired_find(const struct tailer *t, uint64_t dev, uint64_t ino,
 		      struct position *p);
 
 /* tail_siblings_changed - some sibling of F that is not followed and was
- * not retired changed at or after SINCE (ns): a fstatat per name only */
-int tail_siblings_changed(struct tailer *t, const struct tail_file *f,
+ * not retired changed at or after SINCE (ns): a fstatat per name only;
+ * F's directory stamps are taken from the listing */
+int tail_siblings_changed(struct tailer *t, struct tail_file *f,
 			  uint64_t since);
+/* tail_siblings_quiet - no entry of F's directories was added, removed or
+ * renamed since tail_siblings_changed listed them unchanged: a stat each */
+int tail_siblings_quiet(const struct tail_file *f);
 
 /* tail_sweep.c */
 /* tail_sweep - before positions are reported: follow every sibling of

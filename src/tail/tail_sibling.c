@@ -19,6 +19,7 @@
 #include "util.h"
 
 #define COPY_WAIT_MS 10000	/* for a copy being compressed, at most */
+#define LIST_TRIES 3		/* listings of a directory changing meanwhile */
 
 /* is_sibling_name - NAME is BASE followed by '.', '-' or '_' and more */
 static int is_sibling_name(const char *name, const char *base)
@@ -133,30 +134,125 @@ static DIR *open_dir_of(const char *path, const char **base, char **dir)
 	return opendir(slash == path ? "/" : *dir);
 }
 
-/* scan_dir - the siblings of PATH in its directory */
-static void scan_dir(struct tailer *t, struct tail_sibling_list *l,
-		     const char *path)
+static uint64_t ns_of(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
+}
+
+/* recent - a change at or after T0 (the coarse clock) could carry time
+ * TS: TS is at or after T0 (a file time can be a tick ahead of the coarse
+ * clock), or in whole seconds (a file system without finer times, FAT:
+ * two) and T0 within them; not so far ahead that it can only be a clock
+ * set back */
+static int recent(const struct timespec *ts, uint64_t t0)
+{
+	uint64_t t = ns_of(ts);
+	uint64_t end = ts->tv_nsec == 0 ? t + 2000000000u : t;
+
+	return end >= t0 && (t < t0 || t - t0 < TAIL_TICK_SLACK_NS);
+}
+
+/* dir_changed - D, whose stat was BEFORE when it was opened at T0 (the
+ * coarse clock), changed while it was looked at (1), or may have without
+ * showing it: it changed in the clock tick T0 was read in, and a change
+ * while listed would carry the same time (2); 0 if neither. A name
+ * renamed while a directory is listed can be missed, or lead by the time
+ * it is opened to another file (logrotate shifting .1 to .2 ...) */
+static int dir_changed(DIR *d, const struct stat *before, uint64_t t0)
+{
+	struct stat st;
+
+	if (fstat(dirfd(d), &st) < 0 ||
+	    ns_of(&st.st_mtim) != ns_of(&before->st_mtim) ||
+	    ns_of(&st.st_ctim) != ns_of(&before->st_ctim))
+		return 1;
+	return recent(&st.st_mtim, t0) || recent(&st.st_ctim, t0) ? 2 : 0;
+}
+
+/* open_dir_at - open_dir_of, with the directory's stat and the coarse
+ * clock before it (for dir_changed) */
+static DIR *open_dir_at(const char *path, const char **base, char **dir,
+			struct stat *before, uint64_t *t0)
+{
+	DIR *d;
+
+	*t0 = tail_wall_ns();
+	d = open_dir_of(path, base, dir);
+	if (d != NULL && fstat(dirfd(d), before) < 0) {
+		closedir(d);
+		d = NULL;
+	}
+	return d;
+}
+
+/* scan_dir - the siblings of PATH in its directory; dir_changed's answer */
+static int scan_dir(struct tailer *t, struct tail_sibling_list *l,
+		    const char *path)
 {
 	const char *base;
 	char *dir;
-	DIR *d = open_dir_of(path, &base, &dir);
+	struct stat before;
+	uint64_t t0;
+	DIR *d = open_dir_at(path, &base, &dir, &before, &t0);
 	struct dirent *e;
+	int changed = 0;
 
 	while (d != NULL && (e = readdir(d)) != NULL)
 		if (is_sibling_name(e->d_name, base))
 			add_one(t, l, dir, e->d_name, base);
-	if (d != NULL)
+	if (d != NULL) {
+		changed = dir_changed(d, &before, t0);
 		closedir(d);
+	}
 	free(dir);
+	return changed;
+}
+
+static void stamp_set(struct dir_stamp *s, const struct stat *st, int valid)
+{
+	s->dev = (uint64_t)st->st_dev;
+	s->ino = (uint64_t)st->st_ino;
+	s->mtime_ns = ns_of(&st->st_mtim);
+	s->ctime_ns = ns_of(&st->st_ctim);
+	s->valid = valid;
+}
+
+/* stamp_holds - S is valid and PATH's directory still has it */
+static int stamp_holds(const struct dir_stamp *s, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == NULL ? xstrdup(".") :
+		xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
+	struct stat st;
+	int same = s->valid && stat(dir, &st) == 0 &&
+		   (uint64_t)st.st_dev == s->dev &&
+		   (uint64_t)st.st_ino == s->ino &&
+		   ns_of(&st.st_mtim) == s->mtime_ns &&
+		   ns_of(&st.st_ctim) == s->ctime_ns;
+
+	free(dir);
+	return same;
+}
+
+int tail_siblings_quiet(const struct tail_file *f)
+{
+	return stamp_holds(&f->stamp[0], f->path) &&
+	       (f->real_path == NULL || stamp_holds(&f->stamp[1], f->real_path));
 }
 
 /* changed_in - a sibling of PATH (in its directory) that is not followed
- * and not retired changed at or after SINCE */
-static int changed_in(struct tailer *t, const char *path, uint64_t since)
+ * and not retired changed at or after SINCE, or the directory changed
+ * while it was looked at (a sibling may have been missed). *STAMP: the
+ * directory, valid if it did not change (a later change shows in its
+ * times: they were before the clock was read) */
+static int changed_in(struct tailer *t, const char *path, uint64_t since,
+		      struct dir_stamp *stamp)
 {
 	const char *base;
 	char *dir;
-	DIR *d = open_dir_of(path, &base, &dir);
+	struct stat before;
+	uint64_t t0;
+	DIR *d = open_dir_at(path, &base, &dir, &before, &t0);
 	struct dirent *e;
 	struct stat st;
 	int found = 0;
@@ -171,26 +267,54 @@ static int changed_in(struct tailer *t, const char *path, uint64_t since)
 					  (uint64_t)st.st_ino) == NULL &&
 			!tail_retired_find(t, (uint64_t)st.st_dev,
 					   (uint64_t)st.st_ino, NULL);
-	if (d != NULL)
+	stamp->valid = 0;
+	if (d != NULL) {
+		int changed = dir_changed(d, &before, t0);
+
+		stamp_set(stamp, &before, !changed);
+		found |= changed != 0;
 		closedir(d);
+	}
 	free(dir);
 	return found;
 }
 
-int tail_siblings_changed(struct tailer *t, const struct tail_file *f,
+int tail_siblings_changed(struct tailer *t, struct tail_file *f,
 			  uint64_t since)
 {
-	return changed_in(t, f->path, since) ||
-	       (f->real_path != NULL && changed_in(t, f->real_path, since));
+	f->stamp[1].valid = 0;
+	return changed_in(t, f->path, since, &f->stamp[0]) ||
+	       (f->real_path != NULL &&
+		changed_in(t, f->real_path, since, &f->stamp[1]));
+}
+
+/* list_all - F's siblings in its directory (and beside a symlink's
+ * target), listed again while a directory changed as it was listed */
+static void list_all(struct tailer *t, const struct tail_file *f,
+		     struct tail_sibling_list *l)
+{
+	for (int tries = 1;; tries++) {
+		int changed;
+
+		memset(l, 0, sizeof *l);
+		changed = scan_dir(t, l, f->path);
+		if (f->real_path != NULL) {	/* rotated beside the target */
+			int c = scan_dir(t, l, f->real_path);
+
+			changed = c > changed ? c : changed;
+		}
+		if (changed != 1 || tries == LIST_TRIES) {
+			l->changing = changed != 0;
+			return;
+		}
+		tail_siblings_free(l);
+	}
 }
 
 void tail_siblings(struct tailer *t, const struct tail_file *f,
 		   struct tail_sibling_list *l)
 {
-	memset(l, 0, sizeof *l);
-	scan_dir(t, l, f->path);
-	if (f->real_path != NULL)	/* rotated beside a symlink's target */
-		scan_dir(t, l, f->real_path);
+	list_all(t, f, l);
 	for (size_t i = 0; i < l->n; i++)	/* one entry per inode */
 		for (size_t j = i + 1; j < l->n; j++)
 			if (l->v[j].fd >= 0 &&
@@ -259,18 +383,52 @@ int tail_retired_find(const struct tailer *t, uint64_t dev, uint64_t ino,
 	return 0;
 }
 
-/* known - SB is followed, was followed, or starts with FP's first line
- * (a copy of a file we read, or the same file compressed) */
-static int known(const struct tailer *t, const struct tail_sibling *sb,
+/* copy_of_stream - SB starts with what S holds, or held before it was
+ * found cut back (its copy, if it held unread lines, was looked for
+ * then: lost.offset tells where it goes on) */
+static int copy_of_stream(struct stream *s, const struct tail_sibling *sb)
+{
+	struct position p;
+
+	tail_stream_position(s, &p);
+	return tail_copy_of(sb->fd, sb->in, &p) ||
+	       ((s->lost.fingerprint_len > 0 || s->lost.offset > 0) &&
+		tail_copy_of(sb->fd, sb->in, &s->lost));
+}
+
+int tail_sibling_is_copy(struct tailer *t, const struct tail_sibling *sb)
+{
+	size_t n = t->nretired < TAIL_RETIRED_MAX ? t->nretired
+						  : TAIL_RETIRED_MAX;
+
+	for (size_t i = 0; i < t->nfiles; i++)
+		if (t->files[i].cur != NULL &&
+		    copy_of_stream(t->files[i].cur, sb))
+			return 1;
+	for (struct stream *s = t->rotated; s != NULL; s = s->next)
+		if (copy_of_stream(s, sb))
+			return 1;
+	for (size_t i = 0; i < n; i++)
+		if (tail_copy_of(sb->fd, sb->in, &t->retired[i].pos))
+			return 1;
+	return 0;
+}
+
+/* known - SB is followed, was followed, starts with FP's first line or
+ * with what a file followed or retired holds or held (a copy of a file
+ * we read, or the same file compressed: also the copy of a file cut
+ * back since, compressed at once) */
+static int known(struct tailer *t, const struct tail_sibling *sb,
 		 const struct position *fp)
 {
 	if (sb->fd < 0 ||
-	    tail_stream_by_id((struct tailer *)t, (uint64_t)sb->st.st_dev,
+	    tail_stream_by_id(t, (uint64_t)sb->st.st_dev,
 			      (uint64_t)sb->st.st_ino) != NULL ||
 	    tail_retired_find(t, (uint64_t)sb->st.st_dev,
 			      (uint64_t)sb->st.st_ino, NULL))
 		return 1;
-	return fp != NULL && tail_copy_of(sb->fd, sb->in, fp);
+	return (fp != NULL && tail_copy_of(sb->fd, sb->in, fp)) ||
+	       tail_sibling_is_copy(t, sb);
 }
 
 /* newer - A was changed at or after THAN (file times are coarse: two
@@ -327,9 +485,8 @@ static int64_t copy_offset(const struct tail_sibling *sb,
 {
 	if (lost->offset > 0 && tail_content_matches(sb->fd, sb->in, lost))
 		return (int64_t)lost->offset;
-	if (lost->fingerprint_len == 0 ||
-	    tail_fp_is_hole(lost->fingerprint, lost->fingerprint_len) ||
-	    !tail_fp_matches(sb->fd, sb->in, lost))
+	if (tail_fp_is_hole(lost->fingerprint, lost->fingerprint_len) ||
+	    !tail_first_line_is(sb->fd, sb->in, lost))
 		return -1;
 	for (uint32_t i = 0; i < lost->nchecks; i++)	/* newest first */
 		if (lost->checks[i].end <= lost->offset &&
@@ -370,7 +527,8 @@ void tail_sibling_copy(struct tailer *t, struct tail_file *f,
 		s->cut_size = s->size_seen;	/* what it had when cut */
 	}
 	s->size_seen = 0;	/* not cut again while we wait */
-	if (at < 0 && l.busy &&	/* the copy may be being compressed */
+	if (at < 0 && (l.busy || l.changing) &&	/* being compressed, or
+						 * renamed as we looked */
 	    clock_mono_ms() - s->copy_wait_ms < COPY_WAIT_MS) {
 		tail_siblings_free(&l);
 		return;		/* looked for again at the next delivery */

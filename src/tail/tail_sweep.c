@@ -5,7 +5,10 @@
  * before the positions are saved. So after a restart, a sibling without
  * a saved position that is older than the last save's sweep was seen
  * then and is known to be read, or to be a copy of a file read; one
- * newer than it is read. Must never let a save pass a sibling unseen.
+ * newer than it is read. A directory none of whose entries was added,
+ * removed or renamed since it was last listed unchanged (its times, a
+ * stat) is not listed again: the look costs one stat a save while only
+ * the followed file grows. Must never let a save pass a sibling unseen.
  */
 #include <string.h>
 #include <sys/stat.h>
@@ -15,57 +18,40 @@
 #include "log.h"
 #include "tail_int.h"
 
-/* copy_of_stream - SB starts with what S holds, or held before it was
- * found cut back (its copy, if it held unread lines, was looked for
- * then: lost.offset tells where it goes on) */
-static int copy_of_stream(struct stream *s, const struct tail_sibling *sb)
-{
-	struct position p;
-
-	tail_stream_position(s, &p);
-	return tail_copy_of(sb->fd, sb->in, &p) ||
-	       ((s->lost.fingerprint_len > 0 || s->lost.offset > 0) &&
-		tail_copy_of(sb->fd, sb->in, &s->lost));
-}
-
-/* copy_of_followed - SB starts with what a followed file holds or held
- * (a copy made before its file was found cut back, a compressed copy) */
-static int copy_of_followed(struct tailer *t, const struct tail_sibling *sb)
-{
-	for (size_t i = 0; i < t->nfiles; i++)
-		if (t->files[i].cur != NULL &&
-		    copy_of_stream(t->files[i].cur, sb))
-			return 1;
-	for (struct stream *s = t->rotated; s != NULL; s = s->next)
-		if (copy_of_stream(s, sb))
-			return 1;
-	return 0;
-}
-
 /* sweep_file - follow F's siblings changed since its last sweep that
  * are not followed, retired or copies. One changed within the last
  * TAIL_QUIET_NS may be a copy still being made: decided at a later sweep;
- * the time of the oldest such (else NOW) is returned */
+ * the time of the oldest such (else NOW) is returned, or the last
+ * sweep's when the directory changed as it was listed (one may be
+ * missing: looked for again at the next sweep). *AGAIN is set when
+ * one seen carries a time at or after NOW: a file time can be finer than
+ * the coarse clock NOW is read from, so a save with NOW would not show it
+ * seen (a restart would read a copy of what was read again): the next
+ * save sweeps again */
 static uint64_t sweep_file(struct tailer *t, struct tail_file *f,
-			   uint64_t now)
+			   uint64_t now, int *again)
 {
 	struct tail_sibling_list l;
 	uint64_t hold = now;
 
-	if (!tail_siblings_changed(t, f, f->settled_ns))
+	if ((!t->undecided && tail_siblings_quiet(f)) ||
+	    !tail_siblings_changed(t, f, f->settled_ns))
 		return now;
 	tail_siblings(t, f, &l);
+	if (l.changing && f->settled_ns < hold)	/* one may be missing */
+		hold = f->settled_ns;
 	for (size_t i = 0; i < l.n; i++) {
 		struct tail_sibling *sb = &l.v[i];
 		uint64_t m = (uint64_t)sb->st.st_mtim.tv_sec * 1000000000u +
 			     (uint64_t)sb->st.st_mtim.tv_nsec;
 
+		*again |= m >= now && m - now < TAIL_TICK_SLACK_NS;
 		if (sb->fd < 0 || m < f->settled_ns ||
 		    tail_stream_by_id(t, (uint64_t)sb->st.st_dev,
 				      (uint64_t)sb->st.st_ino) != NULL ||
 		    tail_retired_find(t, (uint64_t)sb->st.st_dev,
 				      (uint64_t)sb->st.st_ino, NULL) ||
-		    copy_of_followed(t, sb))
+		    tail_sibling_is_copy(t, sb))
 			continue;
 		if (m + TAIL_QUIET_NS > now) {	/* maybe a copy being made */
 			if (m < hold)
@@ -83,14 +69,15 @@ void tail_sweep(struct tailer *t)
 {
 	uint64_t now = tail_wall_ns();	/* before looking */
 	uint64_t hold = now;
+	int again = 0;
 
 	for (size_t i = 0; i < t->nfiles; i++) {
 		struct tail_file *f = &t->files[i];
 
-		f->settled_ns = sweep_file(t, f, now);
+		f->settled_ns = sweep_file(t, f, now, &again);
 		if (f->settled_ns < hold)
 			hold = f->settled_ns;
 	}
 	t->swept_ns = hold;
-	t->undecided = hold < now;
+	t->undecided = hold < now || again;
 }

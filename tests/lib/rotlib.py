@@ -12,6 +12,7 @@ import sys
 import time
 
 import popgate_test as pt  # noqa: E402
+import stresslib  # noqa: E402
 
 # MDB_meta after the 16-byte page header: magic, version, address,
 # mapsize, two 48-byte MDB_db, last_pg, then txnid
@@ -163,6 +164,15 @@ def recorded_once(tap, d, ips, desc, absent=()):
 def ips(net, first, n):
     """N documentation addresses NET.FIRST, NET.FIRST+1, ..."""
     return ["%s.%d" % (net, i) for i in range(first, first + n)]
+
+
+def new_file_followed(tap, d, name, first="", what="the new empty file"):
+    """rename rotation (logrotate 'create') to a new file holding FIRST;
+    wait until the daemon has saved a position on it"""
+    stresslib.rotate_rename(d.log_file)
+    pt.append(d.log_file, first)
+    ok, t = pt.wait_until(lambda: stresslib.file_known(d, d.log_file), 30, 0.02)
+    tap.ok(ok, "%s: %s is followed (%.3fs)" % (name, what, t))
 
 
 def first_logins(tap, d, path, net, name, n=3):

@@ -210,13 +210,19 @@ def caught_up(d, path):
     return any(p[1] == st.st_ino and p[2] == st.st_size for p in positions(d))
 
 
-def tally(rows, expected):
-    """compare popgate-dump -j rows with EXPECTED {key: count}; a dict of
-    present / duplicated / missing logins and a few examples"""
+def recorded(rows):
+    """{key: count} of popgate-dump -j rows"""
     got = {}
     for r in rows:
         key = ipaddress.ip_address(r["ip"])
         got[key] = got.get(key, 0) + r["count"]
+    return got
+
+
+def tally(rows, expected):
+    """compare popgate-dump -j rows with EXPECTED {key: count}; a dict of
+    present / duplicated / missing logins and a few examples"""
+    got = recorded(rows)
     res = {"present": 0, "duplicated": 0, "missing": 0, "unexpected": 0,
            "examples": []}
     for key, want in expected.items():
@@ -234,6 +240,16 @@ def tally(rows, expected):
             if len(res["examples"]) < 10:
                 res["examples"].append("%s: not logged in, have %d" % (key, have))
     return res
+
+
+def mismatched_logins(events, rows, expected):
+    """(fewer, more): the login numbers (indexes into EVENTS, the order
+    they were written in) of the addresses recorded fewer, or more, times
+    than they logged in"""
+    got = recorded(rows)
+    fewer = [i for i, (_, k) in enumerate(events) if got.get(k, 0) < expected[k]]
+    more = [i for i, (_, k) in enumerate(events) if got.get(k, 0) > expected[k]]
+    return fewer, more
 
 
 def lmdb_check(db):

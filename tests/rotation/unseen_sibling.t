@@ -21,18 +21,11 @@ pt = rotlib.pt
 tap = pt.Tap()
 
 
-def new_file_followed(d, log, name):
-    """rename rotation to an empty new file; wait until it is followed"""
-    stresslib.rotate_rename(log)
-    ok, t = pt.wait_until(lambda: stresslib.file_known(d, log), 30, 0.02)
-    tap.ok(ok, "%s: the new empty file is followed (%.3fs)" % (name, t))
-
-
 def copy_of_unread(mode, net):
     name = "copy of a file not read yet (%s)" % mode
     d, log = rotlib.started(tap)
     ips = rotlib.first_logins(tap, d, log, net, name)
-    new_file_followed(d, log, name)
+    rotlib.new_file_followed(tap, d, name)
     a, b = rotlib.ips(net, 10, 5), rotlib.ips(net, 20, 5)
     rotlib.workers(d, signal.SIGSTOP)
     pt.append(log, rotlib.logins(a))
@@ -52,7 +45,7 @@ def retired_then_restart(net):
     name = "rotated file retired, then a restart"
     d, log = rotlib.started(tap)
     ips = rotlib.first_logins(tap, d, log, net, name)
-    new_file_followed(d, log, name)
+    rotlib.new_file_followed(tap, d, name)
     time.sleep(0.05)            # the late lines are newer than that save
     late = rotlib.ips(net, 10, 3)
     pt.append(log + ".1", rotlib.logins(late))

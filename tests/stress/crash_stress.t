@@ -8,10 +8,13 @@ even ready, and restarted after a while: several rotations happen while
 it is down. Afterwards every login is in the database exactly as often
 as it was logged, and LMDB reads the file cleanly. Only rm + recreate
 waits until the file was read (a file deleted unread is lost by design).
-STRESS=full (make stress): 100 k logins, 100 kills, every kind; default
-(make test): 10 k logins, 20 kills, the classic kinds (rename, and
-copytruncate or rm once the file was read). STRESS_KINDS=all or classic
-chooses either way."""
+STRESS=full (make stress): 100 k logins, 100 kills; default (make
+test): 10 k logins, 20 kills; every kind of rotation either way, or with
+STRESS_KINDS=classic the classic ones only (rename, and copytruncate or
+rm once the file was read). actions.log in the kept directory
+(POPGATE_KEEP=1) records every start, kill and rotation and which logins
+went into which file at which offset; a failure lists the login numbers
+of the addresses missing."""
 import os
 import random
 import sys
@@ -24,11 +27,7 @@ pt = sl.pt
 FULL = os.environ.get("STRESS") == "full"
 LOGINS = int(os.environ.get("STRESS_LOGINS", 100000 if FULL else 10000))
 KILLS = int(os.environ.get("STRESS_KILLS", 100 if FULL else 20))
-# every kind of rotation (issue 19) in make stress; make test's short run
-# keeps to the classic kinds: with every kind about one short run in ten
-# still loses logins (seed 1796181985: 63 of 10 000), an open bug that must
-# not make CI fail at random
-ALL_KINDS = os.environ.get("STRESS_KINDS", "all" if FULL else "classic") == "all"
+ALL_KINDS = os.environ.get("STRESS_KINDS", "all") == "all"   # issue 19
 SEED = int(os.environ.get("STRESS_SEED", int(time.time())))
 CHUNKS = KILLS * 8          # writes of login text; kills and rotations fall between
 ROTATIONS = max(4, KILLS // 2)
@@ -134,6 +133,19 @@ def rotate():
     return True
 
 
+def trace_chunk(c, first, end, text):
+    """which logins went into which file and where, for a failure"""
+    try:
+        st = os.stat(log)
+        where = "ino %d at %d" % (st.st_ino, st.st_size)
+    except OSError:
+        where = "no file"
+    with open(os.path.join(d.dir, "actions.log"), "a") as f:
+        f.write("%.6f chunk %d: logins %d..%d (%d bytes, writer %s) -> %s%s\n" % (
+            time.time(), c, first, end - 1, len(text), writer.keep, where,
+            "" if d.proc.poll() is None else " (down)"))
+
+
 def move_in(text):
     """a log shipper moves a file already holding TEXT into place"""
     writer.close()
@@ -159,6 +171,7 @@ def feed():
             rotate_at.discard(c)
             text = ""
         cut = rng.randint(0, len(text))     # a line may arrive in two writes
+        trace_chunk(c, c * per_chunk, min(LOGINS, (c + 1) * per_chunk), text)
         writer.write(text[:cut])
         if c in kill_at and d.proc.poll() is None and stats["kills"] < KILLS:
             kill_moment()
@@ -223,6 +236,10 @@ res = sl.tally(rows, expected)
 print("# logins fed %d / present %d / duplicated %d / missing %d / unexpected %d"
       % (LOGINS, res["present"], res["duplicated"], res["missing"], res["unexpected"]))
 detail = "\n".join(res["examples"])
+if res["missing"] or res["duplicated"]:     # where to look in actions.log
+    few, many = sl.mismatched_logins(events, rows, expected)
+    tap.note("login numbers of addresses missing: %s" % few[:300])
+    tap.note("login numbers of addresses doubled: %s" % many[:300])
 tap.ok(res["present"] == LOGINS, "every login present", detail)
 tap.ok(res["duplicated"] == 0, "no login counted twice", detail)
 tap.ok(res["unexpected"] == 0, "nothing recorded that was not a login", detail)
