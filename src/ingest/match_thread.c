@@ -149,6 +149,20 @@ static void *run(void *arg)
 	return NULL;
 }
 
+/* release - everything but the thread itself */
+static void release(struct match_thread *mt)
+{
+	chunk_free(&mt->filling);
+	chunk_free(&mt->queued);
+	chunk_free(&mt->work);
+	free(mt->done.v);
+	free(mt->mine.v);
+	pthread_cond_destroy(&mt->idle);
+	pthread_cond_destroy(&mt->wake);
+	pthread_mutex_destroy(&mt->lock);
+	free(mt);
+}
+
 struct match_thread *match_thread_start(struct matcher *m)
 {
 	struct match_thread *mt = xcalloc(1, sizeof *mt);
@@ -158,10 +172,7 @@ struct match_thread *match_thread_start(struct matcher *m)
 	pthread_cond_init(&mt->wake, NULL);
 	pthread_cond_init(&mt->idle, NULL);
 	if (worker_thread_start(&mt->thread, run, mt, "backlog matcher") != 0) {
-		pthread_cond_destroy(&mt->idle);
-		pthread_cond_destroy(&mt->wake);
-		pthread_mutex_destroy(&mt->lock);
-		free(mt);
+		release(mt);
 		return NULL;
 	}
 	return mt;
@@ -176,15 +187,7 @@ void match_thread_stop(struct match_thread *mt)
 	pthread_cond_broadcast(&mt->wake);
 	pthread_mutex_unlock(&mt->lock);
 	pthread_join(mt->thread, NULL);
-	chunk_free(&mt->filling);
-	chunk_free(&mt->queued);
-	chunk_free(&mt->work);
-	free(mt->done.v);
-	free(mt->mine.v);
-	pthread_cond_destroy(&mt->idle);
-	pthread_cond_destroy(&mt->wake);
-	pthread_mutex_destroy(&mt->lock);
-	free(mt);
+	release(mt);
 }
 
 /* hand_over - the filling chunk to the thread, once its slot is free */
