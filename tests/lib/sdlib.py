@@ -2,7 +2,8 @@
 namespace, for tests/systemd/*.t.
 
 The namespace gets its own /proc, /run, /tmp and /var/tmp (boot-time
-tmpfiles would otherwise empty the machine's /tmp) and copy-on-write
+tmpfiles would otherwise empty the machine's /tmp; a source tree under
+/tmp is bound back at its own path inside) and copy-on-write
 overlays over /etc, /usr and /var whose upper layers live in a tmpfs of
 the namespace: `make install`, systemd-sysusers, dpkg -i and journald
 write there and the machine's own files never change. /dev is shared, so
@@ -33,8 +34,19 @@ for d in etc usr var; do
 		-o "lowerdir=/$d,upperdir=$w/$d.up,workdir=$w/$d.work" "/$d"
 done
 mount -t tmpfs tmpfs /run
-mount -t tmpfs tmpfs /tmp
-mount -t tmpfs tmpfs /var/tmp
+# a private /tmp and /var/tmp; a source tree under one stays at its path
+top="$2"
+private_tmp() {
+	mkdir -p "$w/$2"
+	mount -t tmpfs tmpfs "$w/$2"
+	case "$top/" in "$1"/*)
+		mkdir -p "$w/$2${top#"$1"}"
+		mount --bind "$top" "$w/$2${top#"$1"}";;
+	esac
+	mount --move "$w/$2" "$1"
+}
+private_tmp /tmp tmp
+private_tmp /var/tmp vartmp
 exec env container=other /lib/systemd/systemd --system --unit=basic.target
 '''
 
@@ -66,7 +78,8 @@ class Systemd:
         t0 = time.monotonic()
         self.proc = subprocess.Popen(
             ["unshare", "--pid", "--fork", "--mount", "--propagation",
-             "private", "sh", "-c", BOOT_SCRIPT, "sh", self.overlay],
+             "private", "sh", "-c", BOOT_SCRIPT, "sh", self.overlay,
+             os.path.abspath(TOP)],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL)
         atexit.register(self.shutdown)
