@@ -29,6 +29,10 @@
 #include "tail.h"
 #include "util.h"
 
+/* matched backlog lines held by the backlog thread before a commit takes
+ * them (about 0.5 KiB each) */
+#define BACKLOG_RESULTS_MAX 16384
+
 struct ingest {
 	const struct config *cfg;
 	struct store *store;
@@ -125,7 +129,7 @@ static int on_line(const char *line, size_t len, int live,
 
 	if (!live && in->backlog != NULL) {
 		in->full = match_thread_push(in->backlog, source, line, len) >=
-			SINK_BACKLOG_LOGINS_PER_TXN;
+			BACKLOG_RESULTS_MAX;
 		return in->full;
 	}
 	take_backlog(in);
