@@ -139,6 +139,8 @@ char *tail_rotated_name(const char *path, uint64_t ino);
 void tail_delete_position_later(struct tailer *t, const char *name);
 /* tail_wall_ns - the wall clock (ns) that file mtimes are taken from */
 uint64_t tail_wall_ns(void);
+/* tail_ns - TS in nanoseconds since the epoch (file times, the clock) */
+uint64_t tail_ns(const struct timespec *ts);
 /* tail_rotated_append - drain S after every rotated file queued */
 void tail_rotated_append(struct tailer *t, struct stream *s);
 /* tail_stream_by_id - the open stream of file (DEV, INO), or NULL */

@@ -98,12 +98,6 @@ static int open_regular(const char *path, struct stat *st)
 	return fd;
 }
 
-static uint64_t mtime_ns(const struct stat *st)
-{
-	return (uint64_t)st->st_mtim.tv_sec * 1000000000u +
-	       (uint64_t)st->st_mtim.tv_nsec;
-}
-
 /* the file now at a followed path, while deciding where to start */
 struct current {
 	int fd;
@@ -219,7 +213,7 @@ static uint64_t changed_since(const struct tailer *t,
 
 	for (size_t i = 0; i < l->n && after == 0; i++)
 		if (from[i] != NULL)
-			after = mtime_ns(&l->v[i].st);
+			after = tail_ns(&l->v[i].st.st_mtim);
 	return after;
 }
 
@@ -258,7 +252,7 @@ static void queue_siblings(struct tailer *t, struct tail_file *f,
 
 		if (sb->fd < 0 || tail_stream_by_id(t, (uint64_t)sb->st.st_dev,
 					(uint64_t)sb->st.st_ino) != NULL ||
-		    (from[i] == NULL && mtime_ns(&sb->st) < after))
+		    (from[i] == NULL && tail_ns(&sb->st.st_mtim) < after))
 			continue;
 		for (size_t j = 0; j < na && from[i] == NULL; j++)
 			copy |= tail_copy_of(sb->fd, sb->in, &a[j].sp->pos);

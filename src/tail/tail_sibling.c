@@ -134,11 +134,6 @@ static DIR *open_dir_of(const char *path, const char **base, char **dir)
 	return opendir(slash == path ? "/" : *dir);
 }
 
-static uint64_t ns_of(const struct timespec *ts)
-{
-	return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
-}
-
 /* recent - a change at or after T0 (the coarse clock) could carry time
  * TS: TS is at or after T0 (a file time can be a tick ahead of the coarse
  * clock), or in whole seconds (a file system without finer times, FAT:
@@ -146,7 +141,7 @@ static uint64_t ns_of(const struct timespec *ts)
  * set back */
 static int recent(const struct timespec *ts, uint64_t t0)
 {
-	uint64_t t = ns_of(ts);
+	uint64_t t = tail_ns(ts);
 	uint64_t end = ts->tv_nsec == 0 ? t + 2000000000u : t;
 
 	return end >= t0 && (t < t0 || t - t0 < TAIL_TICK_SLACK_NS);
@@ -163,8 +158,8 @@ static int dir_changed(DIR *d, const struct stat *before, uint64_t t0)
 	struct stat st;
 
 	if (fstat(dirfd(d), &st) < 0 ||
-	    ns_of(&st.st_mtim) != ns_of(&before->st_mtim) ||
-	    ns_of(&st.st_ctim) != ns_of(&before->st_ctim))
+	    tail_ns(&st.st_mtim) != tail_ns(&before->st_mtim) ||
+	    tail_ns(&st.st_ctim) != tail_ns(&before->st_ctim))
 		return 1;
 	return recent(&st.st_mtim, t0) || recent(&st.st_ctim, t0) ? 2 : 0;
 }
@@ -185,35 +180,60 @@ static DIR *open_dir_at(const char *path, const char **base, char **dir,
 	return d;
 }
 
-/* scan_dir - the siblings of PATH in its directory; dir_changed's answer */
-static int scan_dir(struct tailer *t, struct tail_sibling_list *l,
-		    const char *path)
+/* sibling_fn - one sibling NAME of a followed file (BASE) in directory D
+ * (named DIR); non-zero ends the walk */
+typedef int (*sibling_fn)(struct tailer *t, DIR *d, const char *dir,
+			  const char *name, const char *base, void *ctx);
+
+/* walk_dir - FN for each sibling of PATH in its directory, until it says
+ * stop; dir_changed's answer, or -1 if the directory cannot be read.
+ * *BEFORE: the directory's stat when it was opened */
+static int walk_dir(struct tailer *t, const char *path, sibling_fn fn,
+		    void *ctx, struct stat *before)
 {
 	const char *base;
 	char *dir;
-	struct stat before;
 	uint64_t t0;
-	DIR *d = open_dir_at(path, &base, &dir, &before, &t0);
+	DIR *d = open_dir_at(path, &base, &dir, before, &t0);
 	struct dirent *e;
-	int changed = 0;
+	int changed = -1;
 
 	while (d != NULL && (e = readdir(d)) != NULL)
-		if (is_sibling_name(e->d_name, base))
-			add_one(t, l, dir, e->d_name, base);
+		if (is_sibling_name(e->d_name, base) &&
+		    fn(t, d, dir, e->d_name, base, ctx))
+			break;
 	if (d != NULL) {
-		changed = dir_changed(d, &before, t0);
+		changed = dir_changed(d, before, t0);
 		closedir(d);
 	}
 	free(dir);
 	return changed;
 }
 
+static int list_one(struct tailer *t, DIR *d, const char *dir,
+		    const char *name, const char *base, void *ctx)
+{
+	(void)d;
+	add_one(t, ctx, dir, name, base);
+	return 0;
+}
+
+/* scan_dir - the siblings of PATH in its directory; dir_changed's answer */
+static int scan_dir(struct tailer *t, struct tail_sibling_list *l,
+		    const char *path)
+{
+	struct stat before;
+	int changed = walk_dir(t, path, list_one, l, &before);
+
+	return changed < 0 ? 0 : changed;
+}
+
 static void stamp_set(struct dir_stamp *s, const struct stat *st, int valid)
 {
 	s->dev = (uint64_t)st->st_dev;
 	s->ino = (uint64_t)st->st_ino;
-	s->mtime_ns = ns_of(&st->st_mtim);
-	s->ctime_ns = ns_of(&st->st_ctim);
+	s->mtime_ns = tail_ns(&st->st_mtim);
+	s->ctime_ns = tail_ns(&st->st_ctim);
 	s->valid = valid;
 }
 
@@ -227,8 +247,8 @@ static int stamp_holds(const struct dir_stamp *s, const char *path)
 	int same = s->valid && stat(dir, &st) == 0 &&
 		   (uint64_t)st.st_dev == s->dev &&
 		   (uint64_t)st.st_ino == s->ino &&
-		   ns_of(&st.st_mtim) == s->mtime_ns &&
-		   ns_of(&st.st_ctim) == s->ctime_ns;
+		   tail_ns(&st.st_mtim) == s->mtime_ns &&
+		   tail_ns(&st.st_ctim) == s->ctime_ns;
 
 	free(dir);
 	return same;
@@ -240,6 +260,31 @@ int tail_siblings_quiet(const struct tail_file *f)
 	       (f->real_path == NULL || stamp_holds(&f->stamp[1], f->real_path));
 }
 
+/* what changed_in looks for, and whether it was found */
+struct unseen {
+	uint64_t since;
+	int found;
+};
+
+/* unseen_change - a regular sibling changed at or after CTX's since that
+ * is neither followed nor retired: found, the walk ends */
+static int unseen_change(struct tailer *t, DIR *d, const char *dir,
+			 const char *name, const char *base, void *ctx)
+{
+	struct unseen *u = ctx;
+	struct stat st;
+
+	(void)dir;
+	(void)base;
+	u->found = fstatat(dirfd(d), name, &st, 0) == 0 &&
+		   S_ISREG(st.st_mode) && tail_ns(&st.st_mtim) >= u->since &&
+		   tail_stream_by_id(t, (uint64_t)st.st_dev,
+				     (uint64_t)st.st_ino) == NULL &&
+		   !tail_retired_find(t, (uint64_t)st.st_dev,
+				      (uint64_t)st.st_ino, NULL);
+	return u->found;
+}
+
 /* changed_in - a sibling of PATH (in its directory) that is not followed
  * and not retired changed at or after SINCE, or the directory changed
  * while it was looked at (a sibling may have been missed). *STAMP: the
@@ -248,35 +293,14 @@ int tail_siblings_quiet(const struct tail_file *f)
 static int changed_in(struct tailer *t, const char *path, uint64_t since,
 		      struct dir_stamp *stamp)
 {
-	const char *base;
-	char *dir;
+	struct unseen u = { since, 0 };
 	struct stat before;
-	uint64_t t0;
-	DIR *d = open_dir_at(path, &base, &dir, &before, &t0);
-	struct dirent *e;
-	struct stat st;
-	int found = 0;
+	int changed = walk_dir(t, path, unseen_change, &u, &before);
 
-	while (!found && d != NULL && (e = readdir(d)) != NULL)
-		found = is_sibling_name(e->d_name, base) &&
-			fstatat(dirfd(d), e->d_name, &st, 0) == 0 &&
-			S_ISREG(st.st_mode) &&
-			(uint64_t)st.st_mtim.tv_sec * 1000000000u +
-			(uint64_t)st.st_mtim.tv_nsec >= since &&
-			tail_stream_by_id(t, (uint64_t)st.st_dev,
-					  (uint64_t)st.st_ino) == NULL &&
-			!tail_retired_find(t, (uint64_t)st.st_dev,
-					   (uint64_t)st.st_ino, NULL);
 	stamp->valid = 0;
-	if (d != NULL) {
-		int changed = dir_changed(d, &before, t0);
-
+	if (changed >= 0)
 		stamp_set(stamp, &before, !changed);
-		found |= changed != 0;
-		closedir(d);
-	}
-	free(dir);
-	return found;
+	return u.found || changed > 0;
 }
 
 int tail_siblings_changed(struct tailer *t, struct tail_file *f,
@@ -449,8 +473,7 @@ void tail_sibling_catch_up(struct tailer *t, struct tail_file *f,
 		struct tail_sibling *sb = &l->v[i];
 
 		if (!newer(&sb->st, after) || known(t, sb, fp) ||
-		    (uint64_t)sb->st.st_mtim.tv_sec * 1000000000u +
-		    (uint64_t)sb->st.st_mtim.tv_nsec < f->settled_ns)
+		    tail_ns(&sb->st.st_mtim) < f->settled_ns)
 			continue;
 		tail_sibling_follow(t, f, sb, 0, "rotated while not read");
 	}

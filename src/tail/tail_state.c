@@ -56,6 +56,11 @@ void tail_rotated_append(struct tailer *t, struct stream *s)
 	*pp = s;
 }
 
+uint64_t tail_ns(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
+}
+
 uint64_t tail_wall_ns(void)
 {
 	struct timespec ts;
@@ -64,5 +69,5 @@ uint64_t tail_wall_ns(void)
 	 * coarse clock (or a finer one, never behind it): a file written
 	 * after this time is never older */
 	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return tail_ns(&ts);
 }

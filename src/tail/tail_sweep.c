@@ -42,8 +42,7 @@ static uint64_t sweep_file(struct tailer *t, struct tail_file *f,
 		hold = f->settled_ns;
 	for (size_t i = 0; i < l.n; i++) {
 		struct tail_sibling *sb = &l.v[i];
-		uint64_t m = (uint64_t)sb->st.st_mtim.tv_sec * 1000000000u +
-			     (uint64_t)sb->st.st_mtim.tv_nsec;
+		uint64_t m = tail_ns(&sb->st.st_mtim);
 
 		*again |= m >= now && m - now < TAIL_TICK_SLACK_NS;
 		if (sb->fd < 0 || m < f->settled_ns ||
