@@ -78,17 +78,24 @@ int litset_find(const char *line, size_t len, const char *text, size_t tlen)
 	return search(line, len, text, tlen, rarest_byte(text, tlen));
 }
 
+size_t litset_alternative(const char **text)
+{
+	size_t n = strcspn(*text, "|");
+
+	*text += n + ((*text)[n] == '|');
+	return n;
+}
+
 int litset_find_any(const char *line, size_t len, const char *text)
 {
-	for (;;) {
-		size_t n = strcspn(text, "|");
+	while (*text != '\0') {
+		const char *alt = text;
+		size_t n = litset_alternative(&text);
 
-		if (n > 0 && litset_find(line, len, text, n))
+		if (n > 0 && litset_find(line, len, alt, n))
 			return 1;
-		if (text[n] == '\0')
-			return 0;
-		text += n + 1;
 	}
+	return 0;
 }
 
 struct litset *litset_new(void)
@@ -163,14 +170,12 @@ static int add_alternatives(struct litset *s, const char *text)
 	size_t n = 0;
 	struct literal *l;
 
-	for (const char *p = text; n < LITSET_ALTS_MAX;) {
-		size_t len = strcspn(p, "|");
+	for (const char *p = text; *p != '\0' && n < LITSET_ALTS_MAX;) {
+		const char *a = p;
+		size_t len = litset_alternative(&p);
 
 		if (len > 0)
-			alt[n++] = add_copy(s, xstrndup(p, len));
-		if (p[len] == '\0')
-			break;
-		p += len + 1;
+			alt[n++] = add_copy(s, xstrndup(a, len));
 	}
 	add_plain(s, text, NULL);
 	l = &s->v[s->n - 1];

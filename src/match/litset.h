@@ -27,6 +27,10 @@ int litset_has(struct litset *s, int i, const char *line, size_t len);
 
 /* litset_find - 1 if TEXT (TLEN bytes) occurs in LINE (tests) */
 int litset_find(const char *line, size_t len, const char *text, size_t tlen);
+/* litset_alternative - the length of the next alternative of *TEXT
+ * ("a|b": "a", then "b"); *TEXT moves past it and its '|'. Call while
+ * **TEXT is not NUL */
+size_t litset_alternative(const char **text);
 /* litset_find_any - 1 if LINE holds literal TEXT, or for "a|b" one of its
  * alternatives, as litset_has answers (tests, benchmarks) */
 int litset_find_any(const char *line, size_t len, const char *text);

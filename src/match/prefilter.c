@@ -12,6 +12,7 @@
 
 #include "formats.h"
 #include "litscan.h"
+#include "litset.h"
 #include "pattern_literal.h"
 #include "prefilter.h"
 #include "util.h"
@@ -85,10 +86,10 @@ static void add_rule_literals(struct literals *l, const struct format_def *f)
 			return;
 		}
 		while (*lit != '\0') {	/* each of its alternatives */
-			size_t n = strcspn(lit, "|");
+			const char *alt = lit;
+			size_t n = litset_alternative(&lit);
 
-			add_literal(l, lit, n, f->name);
-			lit += n + (lit[n] == '|');
+			add_literal(l, alt, n, f->name);
 		}
 	}
 }

@@ -137,18 +137,16 @@ static size_t split_alternatives(const char *p, const char **out, size_t max)
 			out[n++] = p;
 		return n;
 	}
-	while (n < max) {
-		size_t len = strcspn(p, "|");
+	while (*p != '\0' && n < max) {
+		const char *alt = p;
+		size_t len = litset_alternative(&p);
 
 		if (used + len + 1 > sizeof pool)
 			break;
-		memcpy(pool + used, p, len);
+		memcpy(pool + used, alt, len);
 		pool[used + len] = '\0';
 		out[n++] = pool + used;
 		used += len + 1;
-		if (p[len] == '\0')
-			break;
-		p += len + 1;
 	}
 	return n;
 }
