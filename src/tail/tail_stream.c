@@ -92,15 +92,46 @@ static const char *stream_label(const struct stream *s, char *buf,
 	return log_escape(buf, size, s->name, strlen(s->name));
 }
 
-/* line_done - LEN bytes and their newline were taken from the buffer
- * (AVAIL: how many of them are still there to fingerprint) */
-static void line_done(struct stream *s, size_t len, size_t avail)
+/* line_done - LEN bytes and their newline were taken from the buffer */
+static void line_done(struct stream *s, size_t len)
 {
 	s->start += len + 1;
 	s->consumed = s->read_off - (s->end - s->start);
 	s->report = 1;
-	if (s->in == NULL)	/* a compressed file is never cut back */
-		tail_check_add(s, s->consumed, s->buf + s->start, avail + 1);
+}
+
+/* the end of the last line taken whose checkpoint is not taken yet.
+ * Checkpoints go to the ends of wanted lines and of the last line taken
+ * from the buffer, not to each line the skip function passes over: a
+ * file cut back inside a run of such lines is read again from the end
+ * of the wanted line before the run, which delivers nothing twice, and
+ * a backlog is not hashed line by line */
+struct held_check {
+	int set;
+	uint64_t end;		/* file offset of the line end */
+	size_t at;		/* buffer offset just past its newline */
+	size_t len;		/* line length with its newline */
+};
+
+/* check_flush - the held line end's checkpoint, now */
+static void check_flush(struct stream *s, struct held_check *h)
+{
+	if (h->set && s->in == NULL)	/* a compressed file is never cut back */
+		tail_check_add(s, h->end, s->buf + h->at, h->len);
+	h->set = 0;
+}
+
+/* check_line - the line just taken (LEN bytes and a newline): its
+ * checkpoint now when it is WANTED, else held */
+static void check_line(struct stream *s, struct held_check *h, size_t len,
+		       int wanted)
+{
+	h->set = 1;
+	h->end = s->consumed;
+	h->at = s->start;
+	h->len = len + 1;
+	if (wanted)
+		check_flush(s, h);
 }
 
 /* skip_nul - a run of NUL bytes where a line starts is padding (a writer
@@ -144,6 +175,8 @@ static int wanted(struct tailer *t, struct stream *s, size_t nl)
 static int deliver_buffered(struct tailer *t, struct stream *s,
 			    tail_line_fn fn, void *ctx)
 {
+	struct held_check held = { 0, 0, 0, 0 };
+
 	while (s->start < s->end) {
 		char *p;
 		size_t avail;
@@ -152,12 +185,13 @@ static int deliver_buffered(struct tailer *t, struct stream *s,
 		int keep;
 
 		if (!s->skipping && !skip_nul(t, s))
-			return 0;
+			break;
 		p = s->buf + s->start;
 		avail = s->end - s->start;
 		nl = memchr(p, '\n', avail);
 
 		if (nl == NULL) {
+			check_flush(s, &held);	/* before the bytes go */
 			if (avail > TAIL_LINE_MAX || s->skipping) {
 				if (!s->skipping)
 					s->skipping = SKIP_COUNTED;
@@ -167,7 +201,8 @@ static int deliver_buffered(struct tailer *t, struct stream *s,
 		}
 		len = (size_t)(nl - p);
 		keep = wanted(t, s, (size_t)(nl - s->buf));
-		line_done(s, len, len);
+		line_done(s, len);
+		check_line(s, &held, len, keep);
 		if (s->skipping || len > TAIL_LINE_MAX) {
 			if (s->skipping != SKIP_SILENT)
 				t->count.lines_overlong++;
@@ -178,6 +213,7 @@ static int deliver_buffered(struct tailer *t, struct stream *s,
 		if (keep && fn(p, len, s->buf_live, s->source, ctx))
 			return 1;
 	}
+	check_flush(s, &held);
 	return 0;
 }
 

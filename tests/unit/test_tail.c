@@ -921,6 +921,46 @@ static void test_overflow(void **state)
 	assert_string_equal(x->got.line[0], "after overflow");
 }
 
+/* skip_to_login - tail_skip_fn: only lines holding "LOGIN" are wanted */
+static size_t skip_to_login(const char *buf, size_t len, void *ctx)
+{
+	const char *hit = memmem(buf, len, "LOGIN", 5);
+
+	(void)ctx;
+	return hit != NULL ? (size_t)(hit - buf) : len;
+}
+
+/* a file cut back inside a run of lines the skip function passed over
+ * (which get no checkpoint of their own) is read again from the end of
+ * the wanted line before the run; cut back to a wanted line's end, from
+ * there: no wanted line twice, none lost */
+static void test_cut_back_between_wanted_lines(void **state)
+{
+	struct fx *x = *state;
+	const char *log = path_in(x, "log");
+	const char *text = "n1\nLOGIN a\nn2\nn3\nn4\nLOGIN b\nn5\n";
+	const char *want[] = { "LOGIN a", "LOGIN b", "LOGIN c", "LOGIN d",
+			       NULL };
+	struct tail_options o = { 1, 1 };
+
+	put(log, text);
+	x->t = tail_new(&o);
+	tail_add(x->t, log);
+	tail_set_skip(x->t, skip_to_login, NULL);
+	tail_start(x->t);
+	assert_true(pump(x, 2, 0));
+	/* cut inside the run n2..n4 (after n3): back to LOGIN a's end */
+	assert_int_equal(truncate(log, (off_t)(strstr(text, "n4") - text)), 0);
+	put_and_wait(x, log, "LOGIN c\n", 3);
+	/* "n1 LOGIN a n2 n3 LOGIN c n6", cut back to LOGIN c's end */
+	put(log, "n6\n");
+	pump(x, 0, 300);
+	assert_int_equal(truncate(log, (off_t)(strstr(text, "n4") - text +
+					       strlen("LOGIN c\n"))), 0);
+	put_and_wait(x, log, "LOGIN d\n", 4);
+	expect_lines(x, want);
+}
+
 static void test_many_files(void **state)
 {
 	struct fx *x = *state;
@@ -974,6 +1014,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_copy_being_compressed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cut_back_between_wanted_lines, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
