@@ -193,6 +193,20 @@ const struct position_check *tail_check_last(const struct stream *s);
 uint64_t tail_check_find(struct stream *s, uint64_t size);
 void tail_check_clear(struct stream *s);
 
+/* tail_lines.c */
+/* a run of whole lines in a span of the buffer */
+struct tail_run {
+	size_t lines;		/* newlines in the span */
+	size_t last;		/* offset of the last one (when lines > 0) */
+};
+/* tail_run_scan - count the newlines of the N bytes at P (a line start)
+ * into R; 0 when the span holds a NUL byte or a line longer than
+ * TAIL_LINE_MAX, the bytes after its last newline included (the
+ * line-by-line path must take them) */
+int tail_run_scan(const char *p, size_t n, struct tail_run *r);
+/* tail_run_scan_scalar - the same without SIMD (what tests compare) */
+int tail_run_scan_scalar(const char *p, size_t n, struct tail_run *r);
+
 /* tail_stream.c */
 struct stream *tail_stream_new(int fd, const struct stat *st,
 			       uint64_t offset, int live, const char *name);

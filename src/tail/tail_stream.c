@@ -21,6 +21,7 @@
 #define BUF_CAP (TAIL_LINE_MAX + TAIL_READ_SIZE)
 #define SKIP_COUNTED 1		/* an overlong line: count it when it ends */
 #define SKIP_SILENT 2		/* started mid-line: drop the fragment */
+#define RUN_MIN 128		/* bytes before the next hit worth a run */
 
 /* compute_fp - hash the first line (at most TAIL_FP_MAX bytes) */
 static void compute_fp(struct stream *s)
@@ -155,19 +156,45 @@ static int skip_nul(struct tailer *t, struct stream *s)
 	return s->start < s->end;
 }
 
-/* wanted - the line from s->start to buffer offset NL (its newline)
- * may concern the line function: the skip function, asked again once
- * its last hit is behind, found something before NL */
-static int wanted(struct tailer *t, struct stream *s, size_t nl)
+/* next_hit - where the skip function finds something at or after
+ * s->start (asked again once its last hit is behind) */
+static size_t next_hit(struct tailer *t, struct stream *s)
 {
-	if (t->skip == NULL)
-		return 1;
 	if (!s->hit_known || s->hit < s->start) {
 		s->hit = s->start + t->skip(s->buf + s->start,
 					    s->end - s->start, t->skip_ctx);
 		s->hit_known = 1;
 	}
-	return s->hit < nl;
+	return s->hit;
+}
+
+/* wanted - the line from s->start to buffer offset NL (its newline)
+ * may concern the line function */
+static int wanted(struct tailer *t, struct stream *s, size_t nl)
+{
+	return t->skip == NULL || next_hit(t, s) < nl;
+}
+
+/* take_run - the whole lines before the skip function's next hit, taken
+ * at once unless one of them needs the line-by-line path: counted, the
+ * last one's checkpoint held. 1 if it took any */
+static int take_run(struct tailer *t, struct stream *s, struct held_check *h)
+{
+	struct tail_run r;
+	const char *base = s->buf + s->start, *nl;
+	size_t from, len;
+
+	if (t->skip == NULL || next_hit(t, s) - s->start < RUN_MIN ||
+	    !tail_run_scan(base, s->hit - s->start, &r) || r.lines == 0)
+		return 0;
+	/* the last line's length, as far as its checkpoint looks back */
+	from = r.last > TAIL_CHECK_MAX ? r.last - TAIL_CHECK_MAX : 0;
+	nl = memrchr(base + from, '\n', r.last - from);
+	len = nl != NULL ? r.last - (size_t)(nl - base) - 1 : r.last - from;
+	line_done(s, r.last);
+	check_line(s, h, len, 0);
+	t->count.lines_read += r.lines;
+	return 1;
 }
 
 /* deliver_buffered - hand the complete lines in the buffer to FN;
@@ -186,6 +213,8 @@ static int deliver_buffered(struct tailer *t, struct stream *s,
 
 		if (!s->skipping && !skip_nul(t, s))
 			break;
+		if (!s->skipping && take_run(t, s, &held))
+			continue;
 		p = s->buf + s->start;
 		avail = s->end - s->start;
 		nl = memchr(p, '\n', avail);

@@ -3,8 +3,9 @@
  * table paths against memmem), literals read off custom patterns, which
  * configurations get a prefilter, and the property that matters: every
  * tests/corpus/NAME.log embedded at random offsets in 1 M lines of noise,
- * read by the real tailer with the prefilter skipping lines, authorizes
- * exactly what it does without the prefilter, NAME.expect among it. Corpus paths as in test_match.c.
+ * read by the real tailer with the prefilter skipping lines (and taking
+ * runs of them at once), authorizes and counts exactly what it does
+ * without the prefilter, NAME.expect among it. Corpus paths as in test_match.c.
  */
 #include <glob.h>
 #include <stdio.h>
@@ -186,6 +187,18 @@ static void noise_line(FILE *f)
 {
 	unsigned r = next_random(), a = r % 250 + 1, pid = r % 60000 + 100;
 
+	if (r % 1000 == 7) {		/* NUL padding where a line starts */
+		fwrite("\0\0\0\0", 1, 4, f);
+	} else if (r % 1000 == 8) {	/* a NUL byte inside a line */
+		fwrite("Nov 18 10:00:00 mx kernel: a\0b\n", 1, 31, f);
+		return;
+	} else if (r % 1000 == 9) {	/* longer than a line may be */
+		fputs("Nov 18 10:00:00 mx dovecot: imap-login: Login: user=<", f);
+		for (int i = 0; i < 1000; i++)
+			fputs("overlong-overlong", f);
+		fputs(">\n", f);
+		return;
+	}
 	switch (r % 7) {
 	case 0:
 		fprintf(f, "Nov 18 10:%02u:%02u mx postfix/smtpd[%u]: connect from "
@@ -392,8 +405,12 @@ static void test_corpus_in_noise(void **state)
 	prefilter_free(pf);
 	config_free(&cfg);
 	globfree(&g);
-	assert_int_equal(c.lines_read, total);
-	assert_int_equal(c_all.lines_read, total);
+	assert_int_equal(c.lines_read + c.lines_overlong, total);
+	assert_int_equal(c_all.lines_read, c.lines_read);
+	assert_true(c.lines_overlong > 0 && c.nul_padding_skipped > 0);
+	/* lines passed over in runs count as the line-by-line path counts */
+	assert_int_equal(c.lines_overlong, c_all.lines_overlong);
+	assert_int_equal(c.nul_padding_skipped, c_all.nul_padding_skipped);
 	assert_true(skip.delivered < all.delivered);	/* noise passed over */
 	assert_int_equal(failures, 0);
 }
