@@ -95,5 +95,16 @@ int store_session_prune(struct store *s, MDB_txn *txn, int64_t before,
 			size_t max, size_t *pruned);
 /* store_session_count - open sessions */
 size_t store_session_count(struct store *s, MDB_txn *txn);
+/* store_session_exists - *FOUND 1 when session KEY is open */
+int store_session_exists(struct store *s, MDB_txn *txn, const void *key,
+			 size_t klen, int *found);
+
+/* session_pairs.c */
+#define SESSION_UNPAIRED ((size_t)-1)
+/* session_pairs - for each op of B (OPENS keyed opens among them): the
+ * index of the close a keyed open pairs with and of the open a keyed
+ * close pairs with, SESSION_UNPAIRED elsewhere; NULL when B has no keyed
+ * session op. Sound only when no open of B can find the table full */
+size_t *session_pairs(const struct batch *b, size_t opens);
 
 #endif

@@ -276,6 +276,20 @@ int store_session_open(struct store *s, MDB_txn *txn, const void *key,
 	return 0;
 }
 
+int store_session_exists(struct store *s, MDB_txn *txn, const void *key,
+			 size_t klen, int *found)
+{
+	struct session se;
+	int rc;
+
+	*found = 0;
+	if (!set_key(&se, key, klen))
+		return 0;
+	rc = get(s, txn, &se);
+	*found = rc > 0;
+	return rc < 0 ? -rc : 0;
+}
+
 int store_session_close(struct store *s, MDB_txn *txn, const void *key,
 			size_t klen, struct addr *a, int *found)
 {

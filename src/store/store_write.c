@@ -1,7 +1,8 @@
 /*
  * store_write.c - the changes made inside write transactions: applying a
  * batch (logins merged with max(), removals, sessions with the session
- * table, positions, counters, meta) and the expiry sweep in bounded
+ * table, or without it when one opens and closes in the batch,
+ * positions, counters, meta) and the expiry sweep in bounded
  * chunks. It must never
  * hold the writer for more than STORE_SWEEP_CHUNK deletes, and never
  * trust a stored value it cannot decode.
@@ -15,7 +16,8 @@
 #include "util.h"
 
 #define SWEEP_SCAN_MAX 20000	/* entries looked at per sweep transaction */
-#define HELD_SLOTS 1024		/* records held in a large batch: a power of 2 */
+#define HELD_SLOTS_MIN 1024	/* records held in a large batch: powers of 2, */
+#define HELD_SLOTS_MAX 16384	/* a slot a login (4 MiB at most) */
 #define HELD_MIN_LOGINS 64	/* smaller batches hold one record at a time */
 
 /* a record held while a batch is applied: every change to it goes
@@ -246,6 +248,51 @@ static int apply_session_key_op(struct store *s, MDB_txn *txn,
 					  1) : 0;
 }
 
+/* pairs_for - the session pairs of B (session_pairs.c), when it has any
+ * and none of its opens can find the session table full */
+static size_t *pairs_for(struct store *s, MDB_txn *txn, const struct batch *b)
+{
+	size_t opens = 0, cap = 0;
+
+	if (!s->has_sessions)
+		return NULL;
+	for (size_t i = 0; i < b->n; i++)
+		if (b->ops[i].kind == BATCH_SESSION_KEY_OPEN &&
+		    b->ops[i].nbytes > b->ops[i].nalias) {
+			opens++;
+			if (b->ops[i].value > 0 &&
+			    (cap == 0 || b->ops[i].value < cap))
+				cap = b->ops[i].value;
+		}
+	if (opens == 0 ||
+	    (cap > 0 && store_session_count(s, txn) + opens > cap))
+		return NULL;
+	return session_pairs(b, opens);
+}
+
+/* apply_paired_op - op I of B opens or closes a session that also closes
+ * or opens in B: only its record changes, unless the key is in the table
+ * already at the open (then both go the table's way) */
+static int apply_paired_op(struct store *s, MDB_txn *txn, struct held_set *hs,
+			   const struct batch *b, size_t *pair, size_t i)
+{
+	const struct batch_op *op = &b->ops[i];
+	int rc, in_table;
+
+	if (op->kind == BATCH_SESSION_KEY_CLOSE)
+		return session_on_record(s, txn, hs, &b->ops[pair[i]].addr,
+					 op->time, 0);
+	rc = store_session_exists(s, txn, op->bytes, op->nbytes - op->nalias,
+				  &in_table);
+	if (rc != 0)
+		return rc;
+	if (in_table) {
+		pair[pair[i]] = SESSION_UNPAIRED;
+		return apply_session_key_op(s, txn, hs, op);
+	}
+	return session_on_record(s, txn, hs, &op->addr, op->time, 1);
+}
+
 static int apply_meta_op(struct store *s, MDB_txn *txn,
 			 const struct batch_op *op)
 {
@@ -322,15 +369,18 @@ static int apply_ops(struct store *s, MDB_txn *txn, void *ctx)
 	const struct batch *b = ctx;
 	struct held one;
 	struct held_set hs = { &one, 1 };
-	size_t i;
+	size_t i, *pair;
 	int rc = note_commit(s, txn, b);
 
 	s->shared_n = 0;	/* a redone transaction notes them again */
 	memset(&one, 0, sizeof one);
 	if (b->logins >= HELD_MIN_LOGINS) {
-		hs.v = xcalloc(HELD_SLOTS, sizeof *hs.v);
-		hs.n = HELD_SLOTS;
+		for (hs.n = HELD_SLOTS_MIN; hs.n < b->logins &&
+		     hs.n < HELD_SLOTS_MAX; hs.n *= 2)
+			;
+		hs.v = xcalloc(hs.n, sizeof *hs.v);
 	}
+	pair = pairs_for(s, txn, b);
 	for (i = 0; i < b->n && rc == 0; i++) {
 		const struct batch_op *op = &b->ops[i];
 
@@ -347,7 +397,9 @@ static int apply_ops(struct store *s, MDB_txn *txn, void *ctx)
 			break;
 		case BATCH_SESSION_KEY_OPEN:
 		case BATCH_SESSION_KEY_CLOSE:
-			rc = apply_session_key_op(s, txn, &hs, op);
+			rc = pair != NULL && pair[i] != SESSION_UNPAIRED ?
+			    apply_paired_op(s, txn, &hs, b, pair, i) :
+			    apply_session_key_op(s, txn, &hs, op);
 			break;
 		default:
 			rc = apply_meta_op(s, txn, op);
@@ -359,6 +411,7 @@ static int apply_ops(struct store *s, MDB_txn *txn, void *ctx)
 			rc = held_flush(s, txn, &hs.v[i]);
 	if (hs.v != &one)
 		free(hs.v);
+	free(pair);
 	return rc;
 }
 
