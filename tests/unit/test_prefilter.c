@@ -64,15 +64,28 @@ static void test_scan_agrees_with_memmem(void **state)
 		  "ipop2d" },
 		{ "abc", "abd", "bca", "cab", "aab", "bba", "ccc", "acb", "bac",
 		  "cba", "aaa", "bbb" },
+		/* rule literals that start with what most lines hold
+		 * (none holds another, as below) */
+		{ ", user=", ": login: ", ">: Info: ", "): Info: ", ", while ",
+		  "Login user=", "Killed", "imap(", "r=u", "d: (", ">: D",
+		  "=us" },
+		/* overlapping literals (none holds another: that one
+		 * would be dropped, and only its line is promised) */
+		{ "e#~ee^&*", "~ee^&*Z", "^&*Ze", "Z#~e^", "&*Z#e", "e^&*Z~",
+		  "*Ze#~", "#~eZ", "eee^#", "Zee&", "~Z~e", "ee*e" },
+	};
+	static const char *const alphabet[] = {
+		"pop3imadvecthrlbxzkn ", "abc", ", :>()=userloginInfwhKkd\n",
+		"e#~^&*Z",
 	};
 	char buf[300];
 	size_t checks = 0;
 
 	(void)state;
-	for (size_t set = 0; set < 2; set++)
+	for (size_t set = 0; set < 4; set++)
 		for (int round = 0; round < 20000; round++) {
 			size_t n = 1 + next_random() % 12, len = next_random() % sizeof buf;
-			const char *alpha = set == 0 ? "pop3imadvecthrlbxzkn " : "abc";
+			const char *alpha = alphabet[set];
 			struct litscan *s = litscan_new(sets[set], n);
 			size_t want, got, got_scalar;
 
