@@ -5,12 +5,14 @@
 
 Writes LINES (default 2,000,000) lines seeded by SEED (default 42): mostly
 Postfix and other noise, about 3 % successful logins in every built-in
-format (shapes from tests/corpus/*.log), failed logins, single-digit days,
+format (shapes from tests/corpus/*.log), Dovecot logouts that end earlier
+Dovecot logins (as a real log pairs them), failed logins, single-digit days,
 RFC 3339 stamps, IPv6 clients and some long lines (a few over 16 KiB).
 Addresses are documentation ranges written as text. Prints the number of
 login lines it wrote. Never depends on the clock: same seed, same bytes.
 """
 
+import collections
 import random
 import sys
 
@@ -27,6 +29,7 @@ class Gen:
         self.sec = 0		# seconds since the start of the log
         self.month = 2		# March
         self.day = 1
+        self.sessions = collections.deque()	# Dovecot logins not ended
 
     # ---- pieces -------------------------------------------------------
     def ip4(self):
@@ -72,10 +75,11 @@ class Gen:
         u, ip, p = self.user(), self.client_ip(), self.pid()
         kind = r.randrange(12)
         if kind <= 2:
-            svc = r.choice(("pop3", "imap"))
+            svc, sid = r.choice(("pop3", "imap")), self.qid()
+            self.sessions.append((svc, u, p, sid))
             return ("%s dovecot: %s-login: Login: user=<%s>, method=PLAIN, "
                     "rip=%s, lip=192.0.2.254, mpid=%d, TLS, session=<%s>"
-                    % (self.stamp(), svc, u, ip, p, self.qid()))
+                    % (self.stamp(), svc, u, ip, p, sid))
         if kind == 3:
             svc = r.choice(("pop3", "imap"))
             return ("Mar %d %02d:%02d:%02d %s-login: Info: Login: user=<%s>, "
@@ -158,10 +162,12 @@ class Gen:
         r = self.r
         st, p, ip = self.stamp(), self.pid(), self.client_ip()
         kind = r.randrange(8)
-        if kind == 0:
-            return ("%s dovecot: pop3(%s)<%d><%s>: Disconnected: Logged out "
-                    "top=0/0, retr=0/0, del=0/1, size=162" % (st, self.user(), p,
-                                                              self.qid()))
+        if kind == 0:	# the oldest Dovecot login still open ends
+            svc, u, p, sid = (self.sessions.popleft() if self.sessions else
+                              ("pop3", self.user(), p, self.qid()))
+            return ("%s dovecot: %s(%s)<%d><%s>: Disconnected: Logged out "
+                    "top=0/0, retr=0/0, del=0/1, size=162" % (st, svc, u, p,
+                                                              sid))
         if kind == 1:
             return ("%s dovecot: imap-login: Disconnected: Connection closed "
                     "(auth failed, 1 attempts in 2 secs): user=<%s>, "
