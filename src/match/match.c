@@ -37,6 +37,7 @@ struct rule {
 	int literal;			/* index in matcher.lits, <0 = none */
 	int custom;			/* a pattern from the configuration */
 	pcre2_code *re;
+	int jit_tried;			/* JIT-compiled (or tried) at first use */
 	const char *format;		/* table name or "custom" */
 	const char *service;		/* when group svc is unset */
 	enum rule_step step;
@@ -126,14 +127,14 @@ const char *match_format_names(void)
 	return names;
 }
 
-/* add_rule - append a compiled rule; the regex is JIT-compiled if possible */
+/* add_rule - append a compiled rule; its regex is JIT-compiled when a
+ * line first reaches it (a log holds one or two of the formats) */
 static struct rule *add_rule(struct matcher *m, pcre2_code *re,
 			     enum match_kind kind, const char *format,
 			     const char *service)
 {
 	struct rule *r;
 
-	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);	/* else interpreter */
 	m->v = xrealloc(m->v, (m->n + 1) * sizeof(*m->v));
 	r = &m->v[m->n++];
 	r->kind = kind;
@@ -141,6 +142,7 @@ static struct rule *add_rule(struct matcher *m, pcre2_code *re,
 	r->literal = -1;
 	r->custom = 0;
 	r->re = re;
+	r->jit_tried = 0;
 	r->format = format;
 	r->service = service;
 	r->g_ip = group_number(re, "ip");
@@ -601,10 +603,16 @@ static int state_result(struct matcher *m, const struct rule *rule,
 	return 1;
 }
 
-static int run_rule(struct matcher *m, const struct rule *rule,
-		    const char *line, size_t len)
+static int run_rule(struct matcher *m, struct rule *rule, const char *line,
+		    size_t len)
 {
-	int rc = pcre2_match(rule->re, (PCRE2_SPTR)line, len, 0, 0, m->md, m->mctx);
+	int rc;
+
+	if (!rule->jit_tried) {	/* the interpreter when JIT fails */
+		(void)pcre2_jit_compile(rule->re, PCRE2_JIT_COMPLETE);
+		rule->jit_tried = 1;
+	}
+	rc = pcre2_match(rule->re, (PCRE2_SPTR)line, len, 0, 0, m->md, m->mctx);
 
 	m->rules_run++;
 	if (rc >= 0)
@@ -665,7 +673,7 @@ int matcher_feed(struct matcher *m, unsigned source, const char *line,
 		return 0;	/* no format's tag: no rule can match */
 	litset_next_line(m->lits);
 	for (size_t i = 0; i < m->n; i++) {
-		const struct rule *rule = &m->v[i];
+		struct rule *rule = &m->v[i];
 
 		if ((rule->format_bit & formats) == 0 && !rule->custom) {
 			i = rule->format_end - 1;	/* and the rest of it */
