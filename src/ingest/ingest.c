@@ -32,6 +32,9 @@
 /* matched backlog lines held by the backlog thread before a commit takes
  * them (about 0.5 KiB each) */
 #define BACKLOG_RESULTS_MAX 16384
+/* a start that had at least this many lines to catch up on says when
+ * it is done */
+#define CATCHUP_NOTE_LINES 100000
 
 struct ingest {
 	const struct config *cfg;
@@ -49,6 +52,9 @@ struct ingest {
 	struct ratelimit rl_store, rl_name;
 	struct journal *journal;	/* the journal thread, or NULL */
 	struct inbox *inbox;	/* the channel from serve, or NULL */
+	int catching_up;	/* the files not yet read to their end once */
+	long long catchup_from_ms;	/* since the start */
+	uint64_t catchup_lines;	/* lines read until then */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -163,6 +169,8 @@ static void take_tail_counters(struct ingest *in)
 	struct tail_counters c;
 
 	tail_take_counters(in->tailer, &c);
+	if (in->catching_up)
+		in->catchup_lines += c.lines_read + c.lines_overlong;
 	counters_add(COUNTER_LINES_READ, c.lines_read);
 	counters_add(COUNTER_LINES_OVERLONG, c.lines_overlong);
 	counters_add(COUNTER_ROTATIONS, c.rotations);
@@ -186,6 +194,24 @@ static void commit(struct ingest *in, int force)
 		sink_commit(in->sink);
 	in->full = 0;
 	sink_release(in->sink);
+}
+
+/* note_caught_up - the files were read to their end for the first time
+ * since the start: after a large backlog, one line says so */
+static void note_caught_up(struct ingest *in)
+{
+	long long ms;
+
+	if (!in->catching_up)
+		return;
+	in->catching_up = 0;
+	if (in->catchup_lines < CATCHUP_NOTE_LINES)
+		return;
+	ms = clock_mono_ms() - in->catchup_from_ms;
+	log_msg(LOG_INFO, "caught up: %llu backlog lines read in %lld.%03lld s "
+		"(%llu lines/s)", (unsigned long long)in->catchup_lines,
+		ms / 1000, ms % 1000, (unsigned long long)
+		(in->catchup_lines * 1000 / (uint64_t)(ms > 0 ? ms : 1)));
 }
 
 /* sweep - under the sink's lock: the expiry sweep */
@@ -325,6 +351,8 @@ static int setup(struct ingest *in, const struct config *cfg)
 	start_journal(in);
 	in->next_sweep_ms = clock_mono_ms() +
 		(long long)cfg->sweep_interval * 1000;
+	in->catching_up = 1;
+	in->catchup_from_ms = clock_mono_ms();
 	return 0;
 }
 
@@ -375,6 +403,8 @@ int ingest_run(const struct config *cfg, int ready_fd, int parent_fd)
 			more = tail_deliver(in.tailer, on_line, &in);
 			commit(&in, !more);
 			sink_release(in.sink);
+			if (!more && !sink_failing(in.sink))
+				note_caught_up(&in);
 			periodic(&in);
 			if (more && !sink_failing(in.sink))
 				continue;	/* backlog: no waiting */
