@@ -2,8 +2,9 @@
  * tail_lines.c - a run of whole lines taken at once: how many newlines a
  * span of the buffer holds and where the last one is, and whether any of
  * its lines needs the line-by-line path (a NUL byte, or a line longer
- * than TAIL_LINE_MAX, the part after the last newline included). With AVX2, 32 bytes a step; without it, memchr.
- * Both give the same answer; neither reads outside the span.
+ * than TAIL_LINE_MAX, the part after the last newline included). With
+ * AVX2, 64 bytes a step; without it, memchr. Both give the same answer;
+ * neither reads outside the span.
  */
 #include <string.h>
 
@@ -54,8 +55,10 @@ static inline uint64_t mask64(const char *p, __m256i c)
 
 /* scan_avx2 - blocks of 64 bytes without a branch on their content (a
  * newline falls in about every other one), then the rest by scan_scalar.
- * START: where the line at hand began; TOO_LONG: some line was */
-__attribute__((target("avx2,popcnt,lzcnt,bmi")))
+ * START: where the line at hand began; TOO_LONG: some line was. Only
+ * the instruction sets tail_run_scan checks for: lzcnt on a CPU without
+ * it would run as bsr and answer something else */
+__attribute__((target("avx2,popcnt")))
 static int scan_avx2(const char *p, size_t n, struct tail_run *r)
 {
 	const __m256i newline = _mm256_set1_epi8('\n'), nul = _mm256_setzero_si256();
@@ -90,7 +93,7 @@ int tail_run_scan_scalar(const char *p, size_t n, struct tail_run *r)
 int tail_run_scan(const char *p, size_t n, struct tail_run *r)
 {
 #ifdef HAVE_AVX2_PATH
-	if (__builtin_cpu_supports("avx2")) {
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt")) {
 		r->lines = 0;
 		r->last = 0;
 		return scan_avx2(p, n, r);
