@@ -100,11 +100,19 @@ static void results_add(struct results *rs, const struct match_result *r,
 	rs->v[rs->n++].t = t;
 }
 
-/* results_append - FROM's results after TO's; FROM left empty */
+/* results_append - FROM's results after TO's, in one copy; FROM left
+ * empty */
 static void results_append(struct results *to, struct results *from)
 {
-	for (size_t i = 0; i < from->n; i++)
-		results_add(to, &from->v[i].r, from->v[i].t);
+	if (from->n == 0)
+		return;
+	if (to->n + from->n > to->cap) {
+		to->cap = to->n + from->n > 2 * to->cap ? to->n + from->n :
+			  2 * to->cap;
+		to->v = xrealloc(to->v, to->cap * sizeof *to->v);
+	}
+	memcpy(to->v + to->n, from->v, from->n * sizeof *from->v);
+	to->n += from->n;
 	from->n = 0;
 }
 
