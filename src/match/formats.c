@@ -218,8 +218,12 @@ const struct format_def format_table[] = {
 		{ MATCH_LOGIN, "]: Session from ",
 		  SYSLOG "popa3d" PIDN "Session from (?<ip>" WORD(1,255) ")$",
 		  "pop3", STEP_OPEN, NULL },
+		/* the user as long as a one-line login's whole tail (128
+		 * + " -- [" + 64 + "]"): a name ending in " -- [IP]" is this
+		 * rule's, so a session with a first line waiting is never
+		 * read as the one-line form with the name's address */
 		{ MATCH_LOGIN, "]: Authentication passed for ",
-		  SYSLOG "popa3d" PIDN "Authentication passed for (?<user>" TEXT(1,128) ")$",
+		  SYSLOG "popa3d" PIDN "Authentication passed for (?<user>" TEXT(1,198) ")$",
 		  "pop3", STEP_CONFIRM, NULL },
 		/* patched popa3d: one line */
 		{ MATCH_LOGIN, "Authentication passed for ",

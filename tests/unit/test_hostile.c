@@ -20,6 +20,7 @@
 #define T0 1795000000
 #define LINE_MAX_TEST 16384
 #define HOSTILE_PAYLOADS_MAX 128
+#define PAIR_PAD_MAX 300	/* past every two-line rule's user bound */
 
 /* text every format treats as its own, plus brackets and quotes */
 static const char *const extra_payloads[] = {
@@ -191,6 +192,26 @@ static void test_one_line_formats(void **state)
 	assert_int_equal(run.failures, 0);
 }
 
+/* login_padded - open, then the login with padding before P, the text
+ * ending at every length up to past the longest user a rule takes: a
+ * name too long for the login rule must not become another rule's */
+static void login_padded(struct run *run, const struct pair *pair,
+			 const char *p)
+{
+	struct match_result r;
+	size_t len, end;
+
+	for (size_t pad = 1; pad <= PAIR_PAD_MAX; pad++) {
+		char *login = fill(pair->login, pad, pad % 2 ? ' ' : 'x', p,
+				   &len, &end);
+
+		(void)matcher_feed(run->m, run->source, pair->open,
+				   strlen(pair->open), T0, &r);
+		check(run, login, len, REAL);
+		free(login);
+	}
+}
+
 static void test_two_line_formats(void **state)
 {
 	struct run run = { auto_matcher(), 1, 0, 0 };
@@ -209,6 +230,7 @@ static void test_two_line_formats(void **state)
 			(void)matcher_feed(run.m, run.source, pairs[i].open,
 					   strlen(pairs[i].open), T0, &r);
 			check(&run, login, strlen(login), REAL);
+			login_padded(&run, &pairs[i], p);
 			/* open, failure, login: nothing (the source stays) */
 			run.source--;
 			(void)matcher_feed(run.m, run.source, pairs[i].open,
