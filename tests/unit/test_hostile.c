@@ -4,7 +4,8 @@
  * oip=, brackets, quotes, status="ok", padding up to 16 KiB) in every
  * client-controlled field of success and failure lines, each line also
  * cut where syslog daemons cut (1, 2, 4, 8 KiB), the padding placed so
- * that the cut falls anywhere in the hostile text. Never may a line, whole
+ * that the cut falls anywhere in the hostile text, and the text ending at
+ * every length past each rule's field bound. Never may a line, whole
  * or cut, record an address other than the one the server wrote for the
  * client (none at all for a failure line).
  */
@@ -21,6 +22,7 @@
 #define LINE_MAX_TEST 16384
 #define HOSTILE_PAYLOADS_MAX 128
 #define PAIR_PAD_MAX 300	/* past every two-line rule's user bound */
+#define FIELD_PAD_MAX 600	/* past every rule's longest field (512) */
 
 /* text every format treats as its own, plus brackets and quotes */
 static const char *const extra_payloads[] = {
@@ -212,6 +214,39 @@ static void login_padded(struct run *run, const struct pair *pair,
 	}
 }
 
+/* test_field_lengths - every template with each payload that carries
+ * the attacker's address, padded so that the client's text ends at every
+ * length up to past the longest field any rule takes: a field too long
+ * for one rule must not become another rule's reading of the line */
+static void test_field_lengths(void **state)
+{
+	struct run run = { auto_matcher(), 1, 0, 0 };
+	long long start = clock_mono_ms();
+	size_t len, end;
+
+	(void)state;
+	make_payloads();
+	for (size_t i = 0; i < N_TEMPLATES; i++)
+		for (size_t j = 0; j < npayloads; j++) {
+			if (strstr(payloads[j], EVIL) == NULL)
+				continue;
+			for (size_t pad = 1; pad <= FIELD_PAD_MAX; pad++) {
+				char *line = fill(templates[i].line, pad,
+						  pad % 2 ? ' ' : 'x', payloads[j],
+						  &len, &end);
+				check(&run, line, len, templates[i].ip);
+				free(line);
+			}
+		}
+	printf("%zu padded lines in %lld ms, %zu foreign addresses\n",
+	       run.lines, clock_mono_ms() - start, run.failures);
+	for (size_t j = 0; j < npayloads; j++)
+		free(payloads[j]);
+	npayloads = 0;
+	matcher_free(run.m);
+	assert_int_equal(run.failures, 0);
+}
+
 static void test_two_line_formats(void **state)
 {
 	struct run run = { auto_matcher(), 1, 0, 0 };
@@ -255,6 +290,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_one_line_formats),
+		cmocka_unit_test(test_field_lengths),
 		cmocka_unit_test(test_two_line_formats),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
