@@ -173,6 +173,16 @@ static struct matcher *auto_matcher(void)
 	return m;
 }
 
+/* end_run - the payloads and the matcher freed; no foreign address */
+static void end_run(struct run *run)
+{
+	for (size_t j = 0; j < npayloads; j++)
+		free(payloads[j]);
+	npayloads = 0;
+	matcher_free(run->m);
+	assert_int_equal(run->failures, 0);
+}
+
 static void test_one_line_formats(void **state)
 {
 	struct run run = { auto_matcher(), 1, 0, 0 };
@@ -187,64 +197,51 @@ static void test_one_line_formats(void **state)
 	       "foreign addresses, %llu ambiguous\n", N_TEMPLATES, npayloads,
 	       run.lines, clock_mono_ms() - start, run.failures,
 	       matcher_ambiguous(run.m));
-	for (size_t j = 0; j < npayloads; j++)
-		free(payloads[j]);
-	npayloads = 0;
-	matcher_free(run.m);
-	assert_int_equal(run.failures, 0);
+	end_run(&run);
 }
 
-/* login_padded - open, then the login with padding before P, the text
- * ending at every length up to past the longest user a rule takes: a
- * name too long for the login rule must not become another rule's */
-static void login_padded(struct run *run, const struct pair *pair,
-			 const char *p)
+/* check_padded - TEMPLATE with 1 to PAD_MAX bytes of padding (blanks
+ * and 'x' by turns) before P, so that the client's text ends at every
+ * length up to past the longest field a rule takes: a field too long
+ * for one rule must not become another rule's reading of the line.
+ * OPEN (NULL: none), a pair's first line, is fed before each */
+static void check_padded(struct run *run, const char *open,
+			 const char *template, const char *p, size_t pad_max,
+			 const char *want)
 {
 	struct match_result r;
 	size_t len, end;
 
-	for (size_t pad = 1; pad <= PAIR_PAD_MAX; pad++) {
-		char *login = fill(pair->login, pad, pad % 2 ? ' ' : 'x', p,
-				   &len, &end);
+	for (size_t pad = 1; pad <= pad_max; pad++) {
+		char *line = fill(template, pad, pad % 2 ? ' ' : 'x', p,
+				  &len, &end);
 
-		(void)matcher_feed(run->m, run->source, pair->open,
-				   strlen(pair->open), T0, &r);
-		check(run, login, len, REAL);
-		free(login);
+		if (open != NULL)
+			(void)matcher_feed(run->m, run->source, open,
+					   strlen(open), T0, &r);
+		check(run, line, len, want);
+		free(line);
 	}
 }
 
 /* test_field_lengths - every template with each payload that carries
- * the attacker's address, padded so that the client's text ends at every
- * length up to past the longest field any rule takes: a field too long
- * for one rule must not become another rule's reading of the line */
+ * the attacker's address, padded across every field bound */
 static void test_field_lengths(void **state)
 {
 	struct run run = { auto_matcher(), 1, 0, 0 };
 	long long start = clock_mono_ms();
-	size_t len, end;
 
 	(void)state;
 	make_payloads();
 	for (size_t i = 0; i < N_TEMPLATES; i++)
-		for (size_t j = 0; j < npayloads; j++) {
-			if (strstr(payloads[j], EVIL) == NULL)
-				continue;
-			for (size_t pad = 1; pad <= FIELD_PAD_MAX; pad++) {
-				char *line = fill(templates[i].line, pad,
-						  pad % 2 ? ' ' : 'x', payloads[j],
-						  &len, &end);
-				check(&run, line, len, templates[i].ip);
-				free(line);
-			}
-		}
+		for (size_t j = 0; j < npayloads; j++)
+			if (strstr(payloads[j], EVIL) != NULL)
+				check_padded(&run, NULL, templates[i].line,
+					     payloads[j], FIELD_PAD_MAX,
+					     templates[i].ip);
 	printf("%zu padded lines in %lld ms, %zu foreign addresses\n",
 	       run.lines, clock_mono_ms() - start, run.failures);
-	for (size_t j = 0; j < npayloads; j++)
-		free(payloads[j]);
-	npayloads = 0;
-	matcher_free(run.m);
-	assert_int_equal(run.failures, 0);
+	end_run(&run);
 }
 
 static void test_two_line_formats(void **state)
@@ -265,7 +262,8 @@ static void test_two_line_formats(void **state)
 			(void)matcher_feed(run.m, run.source, pairs[i].open,
 					   strlen(pairs[i].open), T0, &r);
 			check(&run, login, strlen(login), REAL);
-			login_padded(&run, &pairs[i], p);
+			check_padded(&run, pairs[i].open, pairs[i].login, p,
+				     PAIR_PAD_MAX, REAL);
 			/* open, failure, login: nothing (the source stays) */
 			run.source--;
 			(void)matcher_feed(run.m, run.source, pairs[i].open,
@@ -279,11 +277,7 @@ static void test_two_line_formats(void **state)
 		}
 	printf("%zu two-line checks, %zu foreign or stale addresses\n", run.lines,
 	       run.failures);
-	for (size_t j = 0; j < npayloads; j++)
-		free(payloads[j]);
-	npayloads = 0;
-	matcher_free(run.m);
-	assert_int_equal(run.failures, 0);
+	end_run(&run);
 }
 
 int main(void)
