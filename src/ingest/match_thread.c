@@ -89,13 +89,24 @@ static void chunk_free(struct chunk *c)
 	free(c->lines);
 }
 
+/* results_room - room in RS for EXTRA more results (at least 256,
+ * doubling) */
+static void results_room(struct results *rs, size_t extra)
+{
+	size_t need = rs->n + extra;
+
+	if (need <= rs->cap)
+		return;
+	rs->cap = need > 2 * rs->cap ? need : 2 * rs->cap;
+	if (rs->cap < 256)
+		rs->cap = 256;
+	rs->v = xrealloc(rs->v, rs->cap * sizeof *rs->v);
+}
+
 static void results_add(struct results *rs, const struct match_result *r,
 			time_t t)
 {
-	if (rs->n == rs->cap) {
-		rs->cap = rs->cap ? 2 * rs->cap : 256;
-		rs->v = xrealloc(rs->v, rs->cap * sizeof *rs->v);
-	}
+	results_room(rs, 1);
 	rs->v[rs->n].r = *r;
 	rs->v[rs->n++].t = t;
 }
@@ -106,11 +117,7 @@ static void results_append(struct results *to, struct results *from)
 {
 	if (from->n == 0)
 		return;
-	if (to->n + from->n > to->cap) {
-		to->cap = to->n + from->n > 2 * to->cap ? to->n + from->n :
-			  2 * to->cap;
-		to->v = xrealloc(to->v, to->cap * sizeof *to->v);
-	}
+	results_room(to, from->n);
 	memcpy(to->v + to->n, from->v, from->n * sizeof *from->v);
 	to->n += from->n;
 	from->n = 0;
